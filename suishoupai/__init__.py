@@ -1,0 +1,109 @@
+"""suishoupai: 随手拍 · 微心愿 · 新就业群体积分 for community offices."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app in named steps; ``config`` overrides the environment (tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    _configure(app, config)
+    _init_logging(app)
+    _init_extensions(app)
+    _load_models()
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _configure(app: Flask, overrides: dict | None) -> None:
+    """Settings from the environment, then overrides, validated before anything starts."""
+    from suishoupai import settings
+
+    conf = settings.load()
+    conf.update(overrides or {})
+    settings.validate(conf)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(conf)
+    app.config.update(
+        TESTING=conf["ENV"] == "testing",
+        SQLALCHEMY_DATABASE_URI=settings.database_url(conf, app.instance_path),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        API_TITLE="suishoupai 随手拍 · 微心愿 · 新就业群体积分",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/api/docs/static/",
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False
+    # one reverse proxy in front sets X-Forwarded-For/Proto
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+
+
+def _init_logging(app: Flask) -> None:
+    """One line per request on stderr, at the configured level."""
+    logger = logging.getLogger("suishoupai")
+    logger.setLevel(app.config["LOG_LEVEL"])
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+
+
+def _init_extensions(app: Flask) -> None:
+    """Bind the extensions and the request layer."""
+    from suishoupai import errors, web, wechat
+    from suishoupai.database import tune_engine
+    from suishoupai.extensions import api, db, limiter, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        tune_engine(db.engine)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    limiter.init_app(app)
+    api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+        "security": [{"bearer": []}]})
+    errors.init_app(app)
+    web.init_app(app)
+    wechat.init_app(app)
+
+
+def _load_models() -> None:
+    """Import every domain's models so metadata (and migrations) see all tables."""
+    import suishoupai.auth.models
+    import suishoupai.idempotency
+    import suishoupai.org.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Each domain plugs in its routes; dev-login only when enabled."""
+    from suishoupai import health
+    from suishoupai.auth import routes as auth_routes
+    from suishoupai.docs import docs_static
+    from suishoupai.extensions import api
+    from suishoupai.org import routes as org_routes
+
+    api.register_blueprint(auth_routes.blp)
+    if app.config["DEV_LOGIN"]:
+        api.register_blueprint(auth_routes.dev_blp)
+    api.register_blueprint(org_routes.blp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(docs_static)
+
+
+def _register_commands(app: Flask) -> None:
+    """CLI groups: flask org …, flask demo …."""
+    from suishoupai.demo.cli import demo_cli
+    from suishoupai.org.cli import org_cli
+
+    app.cli.add_command(org_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,1 @@
+"""Accounts, WeChat login, tokens, the current actor and scope checks."""

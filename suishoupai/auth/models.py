@@ -1,0 +1,62 @@
+"""Users and their roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from suishoupai.database import UTCDateTime, utcnow
+from suishoupai.extensions import db
+
+
+class Role(StrEnum):
+    """The roles of DESIGN §2."""
+
+    RESIDENT = "resident"
+    RIDER = "rider"
+    VOLUNTEER = "volunteer"
+    GRID_MEMBER = "grid_member"
+    DEPARTMENT = "department"
+    COMMUNITY_ADMIN = "community_admin"
+    STREET_ADMIN = "street_admin"
+    DISTRICT_ADMIN = "district_admin"
+
+
+#: roles whose scope is a node of the org tree they administer
+ADMIN_ROLES = (Role.COMMUNITY_ADMIN, Role.STREET_ADMIN, Role.DISTRICT_ADMIN)
+STAFF_ROLES = (Role.GRID_MEMBER, Role.DEPARTMENT, *ADMIN_ROLES)
+
+
+class User(db.Model):
+    """A WeChat user of the mini-program, whatever their role."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), unique=True)
+    unionid: Mapped[str | None] = mapped_column(String(64))
+    #: WeChat session_key, encrypted; it never leaves the server
+    session_key_enc: Mapped[str | None] = mapped_column(Text)
+    nickname: Mapped[str | None] = mapped_column(String(64))
+    real_name: Mapped[str | None] = mapped_column(String(64))
+    avatar_url: Mapped[str | None] = mapped_column(String(500))
+    #: phone number, Fernet-encrypted; shown masked
+    phone_enc: Mapped[str | None] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(32), default=Role.RESIDENT)
+    #: the org unit a staff member administers, or a resident's home community
+    org_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("org_units.id", ondelete="SET NULL"), index=True)
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="SET NULL"), index=True)
+    #: bumped to revoke every token issued so far (role change, logout everywhere)
+    token_version: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def display_name(self) -> str:
+        """The name shown to others."""
+        return self.real_name or self.nickname or "微信用户"

@@ -1,0 +1,52 @@
+"""Login and the caller's own profile."""
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from suishoupai.auth import schemas, service
+from suishoupai.auth.actor import current_actor
+from suishoupai.extensions import limiter
+from suishoupai.web import writes
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与个人信息")
+dev_blp = Blueprint("dev_auth", __name__, url_prefix="/api/v1", description="开发环境登录")
+
+
+def _login_limit() -> str:
+    """The configured login rate limit."""
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@blp.route("/auth/wechat-login", methods=["POST"])
+@limiter.limit(_login_limit)
+@blp.arguments(schemas.WechatLogin)
+@writes
+@blp.response(200, schemas.LoginResult)
+def wechat_login(data):
+    """Sign in with the code from wx.login."""
+    return service.login_with_wechat(data["code"])
+
+
+@dev_blp.route("/auth/dev-login", methods=["POST"])
+@dev_blp.arguments(schemas.DevLogin)
+@writes
+@dev_blp.response(200, schemas.LoginResult)
+def dev_login(data):
+    """Sign in by openid (development only; absent unless enabled)."""
+    return service.dev_login(data["openid"], data.get("role"))
+
+
+@blp.route("/me", methods=["GET"])
+@blp.response(200, schemas.Me)
+def get_me():
+    """The caller's profile."""
+    return service.profile(current_actor().user)
+
+
+@blp.route("/me", methods=["PATCH"])
+@blp.arguments(schemas.MeUpdate)
+@writes
+@blp.response(200, schemas.Me)
+def patch_me(changes):
+    """Change one's nickname, name, avatar or phone."""
+    return service.update_profile(current_actor().user, changes)

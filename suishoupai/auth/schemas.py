@@ -1,0 +1,79 @@
+"""Request and response shapes of login and profile."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from suishoupai.auth.models import Role
+
+PHONE = validate.Regexp(r"^1[3-9]\d{9}$", error="手机号格式不正确")
+#: fields that only an administrator may change, refused by name when a user tries
+PROTECTED = ("role", "org_unit_id", "org_unit", "department_id", "department", "openid", "id")
+
+
+class WechatLogin(ma.Schema):
+    """The code from wx.login."""
+
+    code = ma.fields.String(required=True, validate=validate.Length(1, 128))
+
+
+class DevLogin(ma.Schema):
+    """Development login by openid, optionally taking a role."""
+
+    openid = ma.fields.String(required=True, validate=validate.Length(1, 64))
+    role = ma.fields.String(validate=validate.OneOf([r.value for r in Role]))
+
+
+class OrgRef(ma.Schema):
+    """A short reference to an org unit."""
+
+    id = ma.fields.Integer()
+    kind = ma.fields.String()
+    name = ma.fields.String()
+
+
+class DepartmentRef(ma.Schema):
+    """A short reference to a department."""
+
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+
+
+class Me(ma.Schema):
+    """The caller's profile; the phone is always masked."""
+
+    id = ma.fields.Integer()
+    nickname = ma.fields.String(allow_none=True)
+    real_name = ma.fields.String(allow_none=True)
+    avatar_url = ma.fields.String(allow_none=True)
+    phone = ma.fields.String(allow_none=True, metadata={"description": "masked, 138****1234"})
+    role = ma.fields.String()
+    org_unit = ma.fields.Nested(OrgRef, allow_none=True)
+    department = ma.fields.Nested(DepartmentRef, allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+
+
+class LoginResult(ma.Schema):
+    """A token for the Authorization header and the profile it stands for."""
+
+    token = ma.fields.String()
+    expires_at = ma.fields.AwareDateTime()
+    user = ma.fields.Nested(Me)
+
+
+class MeUpdate(ma.Schema):
+    """What a user may change about themselves."""
+
+    nickname = ma.fields.String(validate=validate.Length(1, 32))
+    real_name = ma.fields.String(validate=validate.Length(1, 32), allow_none=True)
+    avatar_url = ma.fields.Url(schemes={"https", "http"}, validate=validate.Length(max=500),
+                               allow_none=True)
+    phone = ma.fields.String(validate=PHONE, allow_none=True)
+
+    @ma.pre_load
+    def refuse_protected(self, data, **_kwargs):
+        """Role and scope are granted by administrators, never taken: say so clearly."""
+        if isinstance(data, dict):
+            taken = sorted(k for k in data if k in PROTECTED)
+            if taken:
+                raise ma.ValidationError({k: ["此项只能由管理员修改"] for k in taken})
+        return data

@@ -1,0 +1,110 @@
+"""Logging in and keeping one's own profile."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from suishoupai import crypto, wechat
+from suishoupai.auth import tokens
+from suishoupai.auth.models import Role, User
+from suishoupai.database import utcnow
+from suishoupai.errors import (
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    TooManyRequests,
+    UpstreamError,
+    UpstreamUnavailable,
+)
+from suishoupai.extensions import db
+from suishoupai.org.models import Department, OrgUnit
+from suishoupai.wechat.client import WeChatBadAnswer, WeChatError, WeChatUnavailable
+
+#: WeChat login errcodes and what the user is told
+LOGIN_ERRORS: dict[int, DomainError] = {
+    40029: InvalidInput("登录凭证无效，请重新登录", code="auth.invalid_code", status=400),
+    40163: InvalidInput("登录凭证已被使用，请重新登录", code="auth.code_used", status=400),
+    45011: TooManyRequests("登录过于频繁，请稍后再试", code="auth.wechat_rate_limited"),
+    40226: Forbidden("该微信账号存在风险，暂时无法登录", code="auth.risky_user"),
+}
+
+
+def _user_for_openid(openid: str, role: Role = Role.RESIDENT) -> User:
+    """The user with this openid, created on first login (safe against a concurrent first login)."""
+    user = db.session.scalars(select(User).where(User.openid == openid)).first()
+    if user is not None:
+        return user
+    try:
+        with db.session.begin_nested():
+            user = User(openid=openid, role=role)
+            db.session.add(user)
+    except IntegrityError:
+        user = db.session.scalars(select(User).where(User.openid == openid)).one()
+    return user
+
+
+def _issue(user: User) -> dict:
+    """A signed token for the user, with its expiry and the profile."""
+    user.last_login_at = utcnow()
+    db.session.flush()
+    token, expires = tokens.issue(user.id, user.token_version, current_app.config["SECRET_KEY"],
+                                  current_app.config["TOKEN_TTL_SECONDS"])
+    return {"token": token, "expires_at": expires, "user": profile(user)}
+
+
+def login_with_wechat(code: str) -> dict:
+    """Exchange a wx.login code via auth.code2Session and sign the user in."""
+    try:
+        session = wechat.client().code2session(code)
+    except WeChatError as exc:
+        known = LOGIN_ERRORS.get(exc.errcode)
+        if known is None:
+            raise UpstreamError("微信登录服务异常，请稍后重试", code="auth.wechat_error",
+                                details={"errcode": exc.errcode}) from exc
+        raise type(known)(known.message, code=known.code, status=known.status,
+                          details={"errcode": exc.errcode}) from exc
+    except WeChatUnavailable as exc:
+        raise UpstreamUnavailable("微信服务暂时无法连接，请稍后重试",
+                                  code="auth.wechat_unavailable") from exc
+    except WeChatBadAnswer as exc:
+        raise UpstreamError("微信登录服务异常，请稍后重试", code="auth.wechat_error") from exc
+    user = _user_for_openid(session.openid)
+    user.session_key_enc = crypto.encrypt(session.session_key)
+    if session.unionid:
+        user.unionid = session.unionid
+    return _issue(user)
+
+
+def dev_login(openid: str, role: str | None = None) -> dict:
+    """Sign in by openid alone (development only); a role given here is applied."""
+    user = _user_for_openid(openid)
+    if role and user.role != role:
+        user.role = role
+        user.token_version += 1
+    return _issue(user)
+
+
+def profile(user: User) -> dict:
+    """The user as they see themselves."""
+    phone = crypto.decrypt(user.phone_enc) if user.phone_enc else None
+    unit = db.session.get(OrgUnit, user.org_unit_id) if user.org_unit_id else None
+    dept = db.session.get(Department, user.department_id) if user.department_id else None
+    return {
+        "id": user.id, "nickname": user.nickname, "real_name": user.real_name,
+        "avatar_url": user.avatar_url, "phone": crypto.mask_phone(phone), "role": user.role,
+        "org_unit": unit, "department": dept, "created_at": user.created_at,
+    }
+
+
+def update_profile(user: User, changes: dict) -> dict:
+    """Apply a user's own changes; the phone is stored encrypted."""
+    for key in ("nickname", "real_name", "avatar_url"):
+        if key in changes:
+            setattr(user, key, changes[key])
+    if "phone" in changes:
+        user.phone_enc = crypto.encrypt(changes["phone"]) if changes["phone"] else None
+    db.session.flush()
+    return profile(user)
+

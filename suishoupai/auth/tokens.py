@@ -1,0 +1,35 @@
+"""Signed access tokens (HS256 JWT) with expiry and revocation by version."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import jwt
+
+from suishoupai.database import utcnow
+from suishoupai.errors import Unauthorized
+
+ALGORITHM = "HS256"
+
+
+def issue(user_id: int, token_version: int, secret: str, ttl_seconds: int) -> tuple[str, datetime]:
+    """Sign a token for a user; returns it with its expiry."""
+    now = utcnow()
+    expires = now + timedelta(seconds=ttl_seconds)
+    claims = {"sub": str(user_id), "tv": token_version, "iat": now, "exp": expires, "typ": "access"}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM), expires.replace(microsecond=0)
+
+
+def verify(token: str, secret: str) -> tuple[int, int]:
+    """Check signature, algorithm and expiry; returns (user_id, token_version)."""
+    try:
+        # the algorithm is pinned: "alg": "none" or an RS/HS confusion never verifies
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM],
+                            options={"require": ["exp", "iat", "sub"]})
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("登录已过期，请重新登录", code="auth.token_expired") from exc
+    except jwt.PyJWTError as exc:
+        raise Unauthorized("登录凭证无效，请重新登录", code="auth.token_invalid") from exc
+    if claims.get("typ") != "access" or not str(claims["sub"]).isdigit():
+        raise Unauthorized("登录凭证无效，请重新登录", code="auth.token_invalid")
+    return int(claims["sub"]), int(claims.get("tv", -1))

@@ -1,0 +1,1 @@
+"""Demo data for trying the mini-program flows at once."""

@@ -1,0 +1,227 @@
+"""Domain errors and the one error envelope every failure is answered with."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import marshmallow as ma
+from flask import Flask, jsonify
+from flask_smorest import Api
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A rule of the domain refused the request; carries a stable code and zh-CN text."""
+
+    status = 400
+    code = "bad_request"
+    message = "请求有误"
+
+    def __init__(self, message: str | None = None, *, code: str | None = None,
+                 details: dict[str, Any] | None = None, status: int | None = None):
+        self.message = message or self.message
+        self.code = code or self.code
+        self.status = status or self.status
+        self.details = details or {}
+        super().__init__(self.code)
+
+
+class InvalidInput(DomainError):
+    """The request is well-formed but its content is not acceptable."""
+
+    status = 422
+    code = "validation_error"
+    message = "提交的内容有误"
+
+
+class Unauthorized(DomainError):
+    """No valid credentials."""
+
+    status = 401
+    code = "auth.unauthorized"
+    message = "请先登录"
+
+
+class Forbidden(DomainError):
+    """The caller's role may not do this at all."""
+
+    status = 403
+    code = "auth.forbidden"
+    message = "无权执行此操作"
+
+
+class NotFound(DomainError):
+    """The object does not exist or lies outside the caller's scope."""
+
+    status = 404
+    code = "not_found"
+    message = "请求的内容不存在"
+
+
+class Conflict(DomainError):
+    """The object's current state does not allow the change."""
+
+    status = 409
+    code = "conflict"
+    message = "当前状态不允许此操作"
+
+
+class PayloadTooLarge(DomainError):
+    """The upload or body exceeds a configured limit."""
+
+    status = 413
+    code = "payload_too_large"
+    message = "上传内容过大"
+
+
+class UnsupportedMediaType(DomainError):
+    """The content is of a type the service does not accept."""
+
+    status = 415
+    code = "unsupported_media_type"
+    message = "不支持的文件类型"
+
+
+class TooManyRequests(DomainError):
+    """Rate limited, here or upstream."""
+
+    status = 429
+    code = "rate_limited"
+    message = "操作过于频繁，请稍后再试"
+
+
+class UpstreamError(DomainError):
+    """An upstream service (WeChat, storage) answered with an error."""
+
+    status = 502
+    code = "upstream.error"
+    message = "上游服务异常，请稍后重试"
+
+
+class UpstreamUnavailable(DomainError):
+    """An upstream service could not be reached in time."""
+
+    status = 503
+    code = "upstream.unavailable"
+    message = "服务暂时不可用，请稍后重试"
+
+
+def envelope(code: str, message: str, details: dict[str, Any] | None = None) -> dict:
+    """Build the error body of DESIGN §4."""
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+log = logging.getLogger(__name__)
+
+#: HTTP errors raised by the framework itself, with their stable code and zh-CN text
+HTTP_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("bad_request", "请求格式有误"),
+    401: ("auth.unauthorized", "请先登录"),
+    403: ("auth.forbidden", "无权执行此操作"),
+    404: ("not_found", "请求的内容不存在"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    409: ("conflict", "当前状态不允许此操作"),
+    413: ("payload_too_large", "上传内容过大"),
+    415: ("unsupported_media_type", "不支持的内容类型"),
+    422: ("validation_error", "提交的内容有误，请检查后重试"),
+    429: ("rate_limited", "操作过于频繁，请稍后再试"),
+    500: ("internal_error", "服务器开小差了，请稍后重试"),
+    503: ("service_unavailable", "服务暂时不可用，请稍后重试"),
+}
+
+#: marshmallow's stock messages, shown in zh-CN next to the field they concern
+FIELD_MESSAGES = {
+    "Missing data for required field.": "必填项",
+    "Unknown field.": "不允许提交此字段",
+    "Field may not be null.": "不能为空",
+    "Not a valid string.": "应为文本",
+    "Not a valid integer.": "应为整数",
+    "Not a valid number.": "应为数字",
+    "Not a valid boolean.": "应为布尔值",
+    "Not a valid datetime.": "应为 ISO 8601 时间",
+    "Not a valid date.": "应为日期",
+    "Not a valid mapping type.": "应为对象",
+    "Not a valid list.": "应为列表",
+    "Invalid input type.": "类型错误",
+    "Invalid value.": "取值无效",
+}
+
+
+def _translate(messages):
+    """Translate marshmallow's stock field messages, keeping the structure."""
+    if isinstance(messages, dict):
+        return {str(k): _translate(v) for k, v in messages.items()}
+    if isinstance(messages, list):
+        return [_translate(m) for m in messages]
+    return FIELD_MESSAGES.get(messages, messages)
+
+
+def _response(status: int, code: str, message: str, details=None, headers=None):
+    """The error envelope as a Flask response."""
+    resp = jsonify(envelope(code, message, details))
+    resp.status_code = status
+    for key, value in (headers or {}).items():
+        resp.headers[key] = value
+    return resp
+
+
+def handle_domain_error(err: DomainError):
+    """Answer a refused rule."""
+    return _response(err.status, err.code, err.message, err.details)
+
+
+def handle_http_exception(err: HTTPException):
+    """Answer errors raised by Flask, werkzeug, webargs and Flask-Limiter in the envelope."""
+    status = err.code or 500
+    code, message = HTTP_ERRORS.get(status, ("http_error", "请求无法处理"))
+    details: dict = {}
+    headers = dict(err.get_headers()) if status in (405, 429) else {}
+    headers.pop("Content-Type", None)
+    data = getattr(err, "data", None) or {}
+    messages = data.get("messages") or data.get("errors")
+    if status == 422 and isinstance(messages, dict):
+        fields: dict = {}
+        for location_messages in messages.values():
+            if isinstance(location_messages, dict):
+                fields.update(_translate(location_messages))
+        details = {"fields": fields}
+    elif status == 400 and "JSON" in (err.description or "") + str(data.get("messages", "")):
+        code, message = "bad_request.invalid_json", "请求体不是有效的 JSON"
+    if status == 429:
+        details = {"limit": str(err.description)}
+    if status == 500:
+        original = getattr(err, "original_exception", None)
+        if isinstance(original, OperationalError):
+            return _response(503, "database.unavailable", "数据库暂时不可用，请稍后重试")
+    return _response(status, code, message, details, headers)
+
+
+class ErrorDetail(ma.Schema):
+    """The error object of the envelope."""
+
+    code = ma.fields.String(metadata={"description": "stable machine-readable code"})
+    message = ma.fields.String(metadata={"description": "zh-CN text for display"})
+    details = ma.fields.Dict(metadata={"description": "field errors and context"})
+
+
+class ErrorEnvelope(ma.Schema):
+    """Every error body: {"error": {code, message, details}}."""
+
+    error = ma.fields.Nested(ErrorDetail)
+
+
+class ApiWithEnvelope(Api):
+    """flask-smorest Api whose errors use our envelope, in answers and in the OpenAPI doc."""
+
+    ERROR_SCHEMA = ErrorEnvelope
+
+    def handle_http_exception(self, error):
+        """Delegate to the project's one handler."""
+        return handle_http_exception(error)
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers (HTTP errors are registered by the Api)."""
+    app.register_error_handler(DomainError, handle_domain_error)

@@ -1,0 +1,123 @@
+"""Idempotency-Key: a retried create replays the first answer instead of creating again."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Response, current_app, request
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from suishoupai.database import UTCDateTime, utcnow
+from suishoupai.errors import Conflict, InvalidInput
+from suishoupai.extensions import db
+
+HEADER = "Idempotency-Key"
+
+
+class IdempotencyKey(db.Model):
+    """One client key of one user, with the answer it got."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    #: sha256 of method, path and body: the same key with another request is refused
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    #: running | done
+    state: Mapped[str] = mapped_column(String(16), default="running")
+    status_code: Mapped[int | None]
+    body: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+def request_fingerprint() -> str:
+    """Hash what makes two requests "the same": method, path, query and content."""
+    digest = hashlib.sha256()
+    digest.update(f"{request.method}\n{request.path}\n{request.query_string.decode()}\n".encode())
+    if request.files:
+        # multipart boundaries differ between retries: hash fields and file contents instead
+        for name, value in sorted(request.form.items(multi=True)):
+            digest.update(f"{name}={value}\n".encode())
+        for name, storage in sorted(request.files.items(multi=True)):
+            data = storage.stream.read()
+            storage.stream.seek(0)
+            digest.update(name.encode() + b"\n" + hashlib.sha256(data).digest())
+    else:
+        digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+@dataclass
+class Claim:
+    """A key held by the running request, or the stored answer to replay."""
+
+    record_id: int | None = None
+    replay: Response | None = None
+
+    def complete(self, response: Response) -> None:
+        """Store the answer in the same transaction as the change it describes."""
+        db.session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.id == self.record_id)
+            .values(state="done", status_code=response.status_code,
+                    body=response.get_data(as_text=True),
+                    location=response.headers.get("Location"), updated_at=utcnow())
+        )
+
+    def release(self) -> None:
+        """The request failed: free the key so a retry runs again."""
+        db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == self.record_id))
+        db.session.commit()
+
+
+def _replay(record: IdempotencyKey) -> Response:
+    """Rebuild the first answer."""
+    resp = Response(record.body, status=record.status_code, mimetype="application/json")
+    if record.location:
+        resp.headers["Location"] = record.location
+    resp.headers["Idempotent-Replayed"] = "true"
+    return resp
+
+
+def claim(user_id: int) -> Claim | None:
+    """Take the request's key, or return the answer to replay; None without a key."""
+    key = request.headers.get(HEADER, "").strip()
+    if not key:
+        return None
+    if len(key) > 255:
+        raise InvalidInput("Idempotency-Key 过长（最多 255 个字符）", code="idempotency.key_invalid")
+    fingerprint = request_fingerprint()
+    record = IdempotencyKey(user_id=user_id, key=key, fingerprint=fingerprint)
+    db.session.add(record)
+    try:
+        # the marker is committed on its own so a concurrent retry sees it
+        db.session.commit()
+        return Claim(record_id=record.id)
+    except IntegrityError:
+        db.session.rollback()
+    existing = db.session.scalars(
+        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    ).one()
+    if existing.fingerprint != fingerprint:
+        raise InvalidInput("该 Idempotency-Key 已用于另一个请求", code="idempotency.key_reused")
+    if existing.state == "done":
+        return Claim(replay=_replay(existing))
+    stale = utcnow() - timedelta(seconds=current_app.config["IDEMPOTENCY_LOCK_SECONDS"])
+    taken = db.session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.id == existing.id, IdempotencyKey.state == "running",
+               IdempotencyKey.updated_at < stale)
+        .values(updated_at=utcnow())
+    ).rowcount
+    db.session.commit()
+    if taken:
+        return Claim(record_id=existing.id)
+    raise Conflict("相同请求正在处理中，请稍后再试", code="idempotency.in_progress")

@@ -1,0 +1,1 @@
+"""The org tree (district → street → community → grid → micro-grid), polygons and routing."""

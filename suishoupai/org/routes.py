@@ -1,0 +1,73 @@
+"""Locating a spot, and the admin views of the tree and its grids."""
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from suishoupai.auth.actor import current_actor, require_role
+from suishoupai.auth.models import ADMIN_ROLES, STAFF_ROLES, Role
+from suishoupai.org import schemas, service
+from suishoupai.pagination import PageArgs, keyset_page, page_of
+from suishoupai.org.models import OrgUnit
+from suishoupai.web import writes
+
+blp = Blueprint("org", __name__, url_prefix="/api/v1", description="网格与组织架构")
+
+
+@blp.route("/grids/locate")
+@blp.arguments(schemas.LocateArgs, location="query")
+@blp.response(200, schemas.Located)
+def locate(args):
+    """The grid, community and on-duty member for a spot."""
+    current_actor()
+    return service.locate(args["lat"], args["lng"], args["coord_type"],
+                          current_app.config["ROUTING_POLICY"])
+
+
+@blp.route("/admin/org")
+@blp.response(200, schemas.TreeNode(many=True))
+def org_tree():
+    """The part of the org tree the caller may see."""
+    return service.org_tree(require_role(*STAFF_ROLES))
+
+
+@blp.route("/admin/grids")
+@blp.arguments(schemas.GridArgs, location="query")
+@blp.arguments(PageArgs, location="query", as_kwargs=True)
+@blp.response(200, page_of(schemas.Grid))
+def list_grids(args, limit, cursor):
+    """Grids with their GeoJSON boundary in the requested coordinate type."""
+    actor = require_role(*STAFF_ROLES)
+    page = keyset_page(service.grids_stmt(actor, args.get("community")), [OrgUnit.id], limit, cursor)
+    page["items"] = [service.grid_view(g, args["coord_type"]) for g in page["items"]]
+    return page
+
+
+@blp.route("/admin/org/import", methods=["POST"])
+@blp.arguments(schemas.ImportArgs, location="query")
+@blp.arguments(schemas.FeatureCollection)
+@writes
+@blp.response(200, schemas.ImportSummary)
+def import_org(args, doc):
+    """Import units and boundaries from GeoJSON (all or nothing)."""
+    actor = require_role(Role.DISTRICT_ADMIN, Role.STREET_ADMIN)
+    return service.import_units(doc, args["coord_type"], under=actor)
+
+
+@blp.route("/admin/grids/<int:grid_id>/members", methods=["POST"])
+@blp.arguments(schemas.MemberIn)
+@writes
+@blp.response(200, schemas.Grid)
+def add_member(data, grid_id):
+    """Put a user on a grid, on duty or as backup."""
+    actor = require_role(*ADMIN_ROLES)
+    grid = service.set_member(actor, grid_id, data["user_id"], data["duty"])
+    return service.grid_view(grid, "gcj02")
+
+
+@blp.route("/admin/grids/<int:grid_id>/members/<int:user_id>", methods=["DELETE"])
+@writes
+@blp.response(200, schemas.Grid)
+def remove_member(grid_id, user_id):
+    """Take a user off a grid."""
+    grid = service.remove_member(require_role(*ADMIN_ROLES), grid_id, user_id)
+    return service.grid_view(grid, "gcj02")

@@ -1,0 +1,93 @@
+"""Settings: defaults, one environment prefix, validation at start-up."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+PREFIX = "SUISHOUPAI_"
+DEFAULT_SECRET = "dev-only-secret-key-never-use-in-production"
+
+DEFAULTS: dict[str, Any] = {
+    #: development | testing | production
+    "ENV": "development",
+    "SECRET_KEY": DEFAULT_SECRET,
+    #: Fernet key for phone numbers at rest; derived from SECRET_KEY when empty (not in production)
+    "FIELD_ENCRYPTION_KEY": "",
+    #: empty → SQLite file under the instance folder
+    "DATABASE_URL": "",
+    "DEV_LOGIN": False,
+    "TOKEN_TTL_SECONDS": 7 * 24 * 3600,
+    "WECHAT_API_BASE": "https://api.weixin.qq.com",
+    "WECHAT_APPID": "",
+    "WECHAT_SECRET": "",
+    "WECHAT_TIMEOUT": 5.0,
+    "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_ENABLED": True,
+    "LOGIN_RATE_LIMIT": "20 per minute",
+    #: a running request holding an Idempotency-Key longer than this is presumed dead
+    "IDEMPOTENCY_LOCK_SECONDS": 60,
+    "ROUTING_POLICY": "least_loaded",
+    "LOG_LEVEL": "INFO",
+}
+
+
+def _coerce(default: Any, raw: str) -> Any:
+    """Turn an environment string into the type of its default."""
+    if isinstance(default, bool):
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError(f"not a boolean: {raw!r}")
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw
+
+
+def load(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Read the defaults overlaid with SUISHOUPAI_* variables, once."""
+    environ = os.environ if environ is None else environ
+    settings = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        if PREFIX + key in environ:
+            try:
+                settings[key] = _coerce(default, environ[PREFIX + key])
+            except ValueError as exc:
+                raise SettingsError(f"{PREFIX}{key}: {exc}") from exc
+    return settings
+
+
+class SettingsError(RuntimeError):
+    """The configuration cannot be used; the service refuses to start."""
+
+
+def validate(config: dict[str, Any]) -> None:
+    """Refuse configurations that must never run."""
+    if config["ENV"] not in ("development", "testing", "production"):
+        raise SettingsError(f"{PREFIX}ENV must be development, testing or production")
+    if config["ENV"] == "production":
+        if config["SECRET_KEY"] == DEFAULT_SECRET or len(config["SECRET_KEY"]) < 32:
+            raise SettingsError(f"{PREFIX}SECRET_KEY must be set to 32+ random characters")
+        if config["DEV_LOGIN"]:
+            raise SettingsError(f"{PREFIX}DEV_LOGIN must be off in production")
+        if not config["FIELD_ENCRYPTION_KEY"]:
+            raise SettingsError(f"{PREFIX}FIELD_ENCRYPTION_KEY is required in production")
+        if not config["DATABASE_URL"]:
+            raise SettingsError(f"{PREFIX}DATABASE_URL is required in production")
+
+
+def database_url(config: dict[str, Any], instance_path: str) -> str:
+    """The SQLAlchemy URL: the configured one, or the embedded SQLite file."""
+    url = config["DATABASE_URL"]
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "suishoupai.db")
+    # accept the usual postgres:// spellings and pin the driver to psycopg 3
+    for plain in ("postgres://", "postgresql://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain):]
+    return url

@@ -1,0 +1,88 @@
+"""The request layer: request ids, one log line per request, one commit per request."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from functools import wraps
+
+from flask import Flask, g, request
+
+from suishoupai import idempotency
+from suishoupai.database import sqlite_begin_mode
+from suishoupai.extensions import db
+
+log = logging.getLogger("suishoupai.request")
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def writes(view=None, *, idempotent: bool = False):
+    """Run a view as one unit of work: commit once when it returns, roll back when it raises.
+
+    With ``idempotent=True`` an ``Idempotency-Key`` header makes a retry replay the first answer.
+    """
+
+    def decorate(func):
+        @wraps(func)
+        def wrapper(*args, **kwargs):
+            claim = None
+            if idempotent:
+                from suishoupai.auth.actor import current_actor
+
+                claim = idempotency.claim(current_actor().user_id)
+                if claim is not None and claim.replay is not None:
+                    return claim.replay
+            try:
+                response = func(*args, **kwargs)
+                if claim is not None:
+                    claim.complete(response)
+                db.session.commit()
+            except BaseException:
+                db.session.rollback()
+                if claim is not None:
+                    claim.release()
+                raise
+            return response
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
+
+
+def _begin(response=None):
+    """Note the start of a request; reads take no write lock on SQLite."""
+    g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+    g.started = time.perf_counter()
+    g.begin_token = sqlite_begin_mode.set("DEFERRED" if request.method in READ_METHODS else "IMMEDIATE")
+
+
+def _finish(response):
+    """Write the request's log line and hand its id back to the client."""
+    actor = g.get("actor")
+    log.info(json.dumps({
+        "request_id": g.get("request_id"),
+        "method": request.method,
+        "path": request.path,
+        "endpoint": request.endpoint,
+        "status": response.status_code,
+        "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),
+        "user": actor.user_id if actor else None,
+    }, ensure_ascii=False))
+    response.headers["X-Request-Id"] = g.get("request_id", "")
+    return response
+
+
+def _teardown(_exc):
+    """Never leave a transaction open past the request."""
+    token = g.pop("begin_token", None)
+    if token is not None:
+        sqlite_begin_mode.reset(token)
+
+
+def init_app(app: Flask) -> None:
+    """Hook the request layer into the app."""
+    app.before_request(_begin)
+    app.after_request(_finish)
+    app.teardown_request(_teardown)
