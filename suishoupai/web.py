@@ -12,10 +12,13 @@ from flask import Flask, g, request
 
 from suishoupai import idempotency
 from suishoupai.database import sqlite_begin_mode
+from suishoupai.errors import UnsupportedMediaType
 from suishoupai.extensions import db
 
 log = logging.getLogger("suishoupai.request")
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+#: bodies the API reads: JSON, and multipart for wx.uploadFile
+BODY_TYPES = ("application/json", "multipart/form-data")
 
 
 def writes(view=None, *, idempotent: bool = False):
@@ -56,6 +59,11 @@ def _begin(response=None):
     g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
     g.started = time.perf_counter()
     g.begin_token = sqlite_begin_mode.set("DEFERRED" if request.method in READ_METHODS else "IMMEDIATE")
+    if request.method not in READ_METHODS and request.content_length and (
+            request.mimetype not in BODY_TYPES and not request.mimetype.endswith("+json")):
+        raise UnsupportedMediaType("请求体须为 JSON（上传文件用 multipart/form-data）",
+                                   code="unsupported_media_type",
+                                   details={"content_type": request.mimetype})
 
 
 def _finish(response):

@@ -31,7 +31,8 @@ COMMUNITIES = [
 CENTRE_CELL = (5, 2)  # column, row of the grid holding the demo centre point
 DEPARTMENTS = [("DEMO-CG", "区城管局"), ("DEMO-SJ", "区市场监管局"),
                ("DEMO-ZJ", "区住建局"), ("DEMO-XF", "消防救援大队")]
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯"
+            "邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈")
 
 
 def _lattice(rng: random.Random) -> dict[tuple[int, int], tuple[float, float]]:

@@ -6,8 +6,8 @@ from flask_smorest import Blueprint
 from suishoupai.auth.actor import current_actor, require_role
 from suishoupai.auth.models import ADMIN_ROLES, STAFF_ROLES, Role
 from suishoupai.org import schemas, service
-from suishoupai.pagination import PageArgs, keyset_page, page_of
 from suishoupai.org.models import OrgUnit
+from suishoupai.pagination import PageArgs, keyset_page, page_of
 from suishoupai.web import writes
 
 blp = Blueprint("org", __name__, url_prefix="/api/v1", description="网格与组织架构")
@@ -42,10 +42,19 @@ def list_grids(args, limit, cursor):
     return page
 
 
+@blp.route("/admin/grids/<int:grid_id>")
+@blp.arguments(schemas.CoordArgs, location="query")
+@blp.response(200, schemas.Grid)
+def get_grid(args, grid_id):
+    """One grid with its boundary and members."""
+    grid = service.grid_in_scope(require_role(*STAFF_ROLES), grid_id)
+    return service.grid_view(grid, args["coord_type"])
+
+
 @blp.route("/admin/org/import", methods=["POST"])
 @blp.arguments(schemas.ImportArgs, location="query")
 @blp.arguments(schemas.FeatureCollection)
-@writes
+@writes(idempotent=True)
 @blp.response(200, schemas.ImportSummary)
 def import_org(args, doc):
     """Import units and boundaries from GeoJSON (all or nothing)."""

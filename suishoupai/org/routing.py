@@ -11,6 +11,10 @@ from shapely.geometry.base import BaseGeometry
 
 ROUTING_POLICIES = ("least_loaded", "round_robin")
 _MAX_ENTRIES_PER_SHAPE = 16
+_FALLBACK_CELL_DEG = 0.001  # only used when every grid is degenerate (zero-size bounds)
+
+# Cell (x, y) -> (ranks of the grids whose bounding box touches it, those grids' geometries).
+_Buckets = dict[tuple[int, int], tuple[list[int], np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -40,11 +44,10 @@ class GridIndex:
         """Sort shapes innermost-first, bucket them into cells and build the STRtree once."""
         shapes = list(shapes)
         # Degree areas rank correctly here: they are only compared between polygons that cover
-        # the same point, where the lng/lat-to-metre scale is the same for all of them.
-        areas = shapely.area([shape.geometry for shape in shapes])
-        order = sorted(
-            range(len(shapes)), key=lambda i: (-shapes[i].depth, areas[i], shapes[i].id)
-        )
+        # the same point, where the lng/lat-to-metre scale is the same for all of them. Rounding
+        # to 1e-12 deg² (~0.01 m²) lets the id, not float noise, decide between equal-sized grids.
+        areas = np.round(shapely.area([shape.geometry for shape in shapes]), 12).tolist()
+        order = sorted(range(len(shapes)), key=lambda i: (-shapes[i].depth, areas[i], shapes[i].id))
         # Priority order everywhere below means the first hit in any candidate list is the winner.
         self._shapes = [shapes[i] for i in order]
         self._inside = [Location(s.id, s.community_id, s.id, True) for s in self._shapes]
@@ -81,29 +84,37 @@ class GridIndex:
         return Location(None, shape.community_id, shape.id, False)
 
 
-def _bucket(geoms: np.ndarray) -> tuple[float, dict[tuple[int, int], tuple[list[int], np.ndarray]]]:
+def _bucket(geoms: np.ndarray) -> tuple[float, _Buckets]:
     """Map each lng/lat cell to the (ascending ranks, geometries) whose bounding box touches it."""
     bounds = shapely.bounds(geoms)
-    bounds = bounds[~np.isnan(bounds).any(axis=1)] if len(bounds) else bounds
-    if not len(bounds):
+    valid = np.flatnonzero(~np.isnan(bounds).any(axis=1))  # empty geometries have NaN bounds
+    if not valid.size:
         return 1.0, {}
-    sides = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
-    cell = float(np.median(sides)) or 1e-6
-    # A few huge polygons on fine cells could need millions of entries; coarser cells bound the
-    # memory and only cost longer candidate lists.
-    while _cell_count(bounds, cell) > _MAX_ENTRIES_PER_SHAPE * len(bounds):
-        cell *= 2
+    cell = _cell_size(bounds[valid])
     lists: dict[tuple[int, int], list[int]] = {}
-    for rank, (min_x, min_y, max_x, max_y) in enumerate(shapely.bounds(geoms).tolist()):
-        if math.isnan(min_x):
-            continue
+    for rank in valid.tolist():
+        min_x, min_y, max_x, max_y = bounds[rank].tolist()
+        # The same floor(coordinate / cell) as in locate, so boundary points find their bucket.
         for cx in range(math.floor(min_x / cell), math.floor(max_x / cell) + 1):
             for cy in range(math.floor(min_y / cell), math.floor(max_y / cell) + 1):
                 lists.setdefault((cx, cy), []).append(rank)
     return cell, {key: (ranks, geoms[ranks]) for key, ranks in lists.items()}
 
 
-def _cell_count(bounds: np.ndarray, cell: float) -> int:
+def _cell_size(bounds: np.ndarray) -> float:
+    """Cell side in degrees: the median grid's size, coarsened if huge grids would need too many."""
+    sides = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+    # Cells about one typical grid wide measured fastest: smaller ones multiply the entries of
+    # every grid, larger ones lengthen every candidate list.
+    cell = float(np.median(sides)) or _FALLBACK_CELL_DEG
+    # A few huge polygons on fine cells could need millions of entries; coarser cells bound the
+    # memory and only cost longer candidate lists.
+    while _entry_count(bounds, cell) > _MAX_ENTRIES_PER_SHAPE * len(bounds):
+        cell *= 2
+    return cell
+
+
+def _entry_count(bounds: np.ndarray, cell: float) -> int:
     """Total bucket entries needed to register every bounding box on cells of this size."""
     nx = np.floor(bounds[:, 2] / cell) - np.floor(bounds[:, 0] / cell) + 1
     ny = np.floor(bounds[:, 3] / cell) - np.floor(bounds[:, 1] / cell) + 1

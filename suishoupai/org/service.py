@@ -246,7 +246,7 @@ def grid_view(unit: OrgUnit, coord_type: str) -> dict:
                          "name": m.real_name or m.nickname or "微信用户"} for m in members]}
 
 
-def _grid_in_scope(actor: Actor, grid_id: int) -> OrgUnit:
+def grid_in_scope(actor: Actor, grid_id: int) -> OrgUnit:
     """A grid the caller administers; 404 otherwise."""
     return one_visible(select(OrgUnit).where(OrgUnit.id == grid_id, OrgUnit.kind.in_(GRID_KINDS)),
                        actor, OrgUnit.path, error=NotFound("网格不存在", code="org.grid_not_found"))
@@ -254,7 +254,7 @@ def _grid_in_scope(actor: Actor, grid_id: int) -> OrgUnit:
 
 def set_member(actor: Actor, grid_id: int, user_id: int, duty: str) -> OrgUnit:
     """Put a user on a grid (on duty or backup); they become a grid member."""
-    grid = _grid_in_scope(actor, grid_id)
+    grid = grid_in_scope(actor, grid_id)
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("用户不存在", code="org.user_not_found")
@@ -275,7 +275,7 @@ def set_member(actor: Actor, grid_id: int, user_id: int, duty: str) -> OrgUnit:
 
 def remove_member(actor: Actor, grid_id: int, user_id: int) -> OrgUnit:
     """Take a user off a grid."""
-    grid = _grid_in_scope(actor, grid_id)
+    grid = grid_in_scope(actor, grid_id)
     member = db.session.scalars(select(GridMember).where(
         GridMember.grid_id == grid.id, GridMember.user_id == user_id)).first()
     if member is None:

@@ -1,0 +1,24 @@
+"""gunicorn settings for suishoupai (`gunicorn -c config/gunicorn.conf.py wsgi:app`).
+
+Threaded workers: a photo arriving slowly over a mobile network holds one thread, not a whole
+process, so other requests keep answering. Behind nginx, also buffer request bodies at the proxy
+(see README, production notes).
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, 9)))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 8))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
+graceful_timeout = 30
+keepalive = 5
+#: recycle workers now and then so slow leaks cannot grow without bound
+max_requests = 2000
+max_requests_jitter = 200
+#: the app writes one structured line per request; gunicorn's own access log would repeat it
+accesslog = None
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")

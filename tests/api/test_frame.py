@@ -1,0 +1,144 @@
+"""The API frame: error envelope for every status, health, OpenAPI, request log, settings."""
+
+import json
+import logging
+import threading
+
+import pytest
+
+from suishoupai import create_app, settings
+
+
+def assert_envelope(resp, status, code):
+    """The response is DESIGN §4's envelope with Chinese text."""
+    assert resp.status_code == status
+    assert resp.is_json
+    error = resp.json["error"]
+    assert error["code"] == code
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in error["message"])
+    assert isinstance(error["details"], dict)
+    return error
+
+
+def test_404_405_422_envelopes(client, auth):
+    """Unknown path, wrong method and bad arguments are answered in the envelope."""
+    assert_envelope(client.get("/api/v1/no-such-thing"), 404, "not_found")
+    assert_envelope(client.put("/api/v1/me"), 405, "method_not_allowed")
+    headers = auth.headers("x")
+    error = assert_envelope(client.get("/api/v1/grids/locate?lat=91&lng=x&coord_type=bd09",
+                                       headers=headers), 422, "validation_error")
+    assert set(error["details"]["fields"]) == {"lat", "lng", "coord_type"}
+
+
+def test_413_envelope(app_factory):
+    """A body over the configured limit → 413 in the envelope."""
+    app = app_factory(MAX_CONTENT_LENGTH=1024)
+    resp = app.test_client().post("/api/v1/auth/wechat-login", json={"code": "x" * 5000})
+    assert_envelope(resp, 413, "payload_too_large")
+
+
+def test_415_envelope(client):
+    """A body that is neither JSON nor multipart → 415."""
+    resp = client.post("/api/v1/auth/wechat-login", data="code=abc",
+                       content_type="text/plain")
+    assert_envelope(resp, 415, "unsupported_media_type")
+
+
+def test_invalid_json_is_400(client):
+    """Broken JSON → 400 with its own code."""
+    resp = client.post("/api/v1/auth/wechat-login", data="{oops", content_type="application/json")
+    assert_envelope(resp, 400, "bad_request.invalid_json")
+
+
+def test_500_hides_the_exception(app_factory):
+    """An unexpected exception → 500 envelope that says nothing of its text."""
+    app = app_factory()
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    resp = app.test_client().get("/boom")
+    error = assert_envelope(resp, 500, "internal_error")
+    assert "secret" not in json.dumps(error)
+
+
+def test_healthz_checks_database(client, app_factory, tmp_path):
+    """Health answers ok with a database, 503 without one."""
+    assert client.get("/healthz").json == {"status": "ok", "database": "ok"}
+    broken = app_factory(DATABASE_URL="sqlite:///" + str(tmp_path / "missing" / "no.db"))
+    assert_envelope(broken.test_client().get("/healthz"), 503, "database.unavailable")
+
+
+def test_openapi_document_and_docs_page(client):
+    """The spec lists the contract's paths and the error envelope; the docs page works offline."""
+    spec = client.get("/api/openapi.json").json
+    for path in ("/api/v1/auth/wechat-login", "/api/v1/me", "/api/v1/grids/locate",
+                 "/api/v1/admin/org", "/api/v1/admin/grids", "/api/v1/admin/org/import"):
+        assert path in spec["paths"]
+    assert "ErrorEnvelope" in json.dumps(spec["components"])
+    page = client.get("/api/docs")
+    assert page.status_code == 200 and b"/api/docs/static/" in page.data
+    asset = client.get("/api/docs/static/swagger-ui-bundle.js")
+    assert asset.status_code == 200 and b"SwaggerUIBundle" in asset.data
+    asset.close()
+
+
+def test_one_log_line_per_request(client, auth, caplog):
+    """Each request logs one structured line: request id, user, endpoint, status, ms."""
+    headers = auth.headers("logger") | {"X-Request-Id": "req-123"}
+    with caplog.at_level(logging.INFO, logger="suishoupai.request"):
+        resp = client.get("/api/v1/me", headers=headers)
+    assert resp.headers["X-Request-Id"] == "req-123"
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "suishoupai.request"]
+    assert len(lines) == 1
+    line = lines[0]
+    assert line["request_id"] == "req-123" and line["endpoint"] == "auth.get_me"
+    assert line["status"] == 200 and line["user"] == resp.json["id"] and line["ms"] >= 0
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"SUISHOUPAI_ENV": "production", "SUISHOUPAI_DATABASE_URL": "postgresql://x/y",
+      "SUISHOUPAI_FIELD_ENCRYPTION_KEY": "k"}, "SECRET_KEY"),
+    ({"SUISHOUPAI_ENV": "production", "SUISHOUPAI_SECRET_KEY": "s" * 40, "SUISHOUPAI_DEV_LOGIN": "1",
+      "SUISHOUPAI_DATABASE_URL": "postgresql://x/y", "SUISHOUPAI_FIELD_ENCRYPTION_KEY": "k"},
+     "DEV_LOGIN"),
+    ({"SUISHOUPAI_ENV": "staging"}, "ENV"),
+    ({"SUISHOUPAI_TOKEN_TTL_SECONDS": "soon"}, "TOKEN_TTL_SECONDS"),
+])
+def test_settings_refuse_unsafe_production(env, message):
+    """Production refuses the default secret and dev-login; bad values stop start-up."""
+    with pytest.raises(settings.SettingsError, match=message):
+        conf = settings.load(env)
+        settings.validate(conf)
+
+
+def test_production_app_refuses_to_start(monkeypatch):
+    """create_app itself validates."""
+    monkeypatch.setenv("SUISHOUPAI_ENV", "production")
+    with pytest.raises(settings.SettingsError):
+        create_app()
+
+
+def test_concurrent_writers_never_hit_database_locked(app, auth):
+    """Many threads writing at once queue on the lock instead of failing (SQLite: BEGIN IMMEDIATE)."""
+    headers = [auth.headers(f"writer-{i}") for i in range(12)]
+    client = app.test_client()
+    failures = []
+    start = threading.Barrier(len(headers))
+
+    def work(h, i):
+        start.wait()
+        for n in range(5):
+            resp = client.patch("/api/v1/me", json={"nickname": f"w{i}-{n}"}, headers=h)
+            if resp.status_code != 200:
+                failures.append(resp.json)
+
+    threads = [threading.Thread(target=work, args=(h, i)) for i, h in enumerate(headers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert client.get("/api/v1/me", headers=headers[3]).json["nickname"] == "w3-4"
