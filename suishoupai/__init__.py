@@ -60,10 +60,14 @@ def _init_logging(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     """Bind the extensions and the request layer."""
+    from flask_smorest.spec.plugins import integerconverter2paramschema
+
     from suishoupai import errors, web, wechat
     from suishoupai.database import tune_engine
     from suishoupai.extensions import api, db, limiter, migrate
+    from suishoupai.fields import IdConverter
 
+    app.url_map.converters["id"] = IdConverter
     db.init_app(app)
     with app.app_context():
         tune_engine(db.engine)
@@ -72,6 +76,7 @@ def _init_extensions(app: Flask) -> None:
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
         "security": [{"bearer": []}]})
+    api.register_converter(IdConverter, integerconverter2paramschema)
     errors.init_app(app)
     web.init_app(app)
     wechat.init_app(app)

@@ -1,11 +1,10 @@
 """Login and the caller's own profile."""
 
 from flask import current_app
-from flask_smorest import Blueprint
 
 from suishoupai.auth import schemas, service
 from suishoupai.auth.actor import current_actor
-from suishoupai.extensions import limiter
+from suishoupai.extensions import Blueprint, limiter
 from suishoupai.web import writes
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与个人信息")
@@ -18,6 +17,7 @@ def _login_limit() -> str:
 
 
 @blp.route("/auth/wechat-login", methods=["POST"])
+@blp.doc(security=[])
 @limiter.limit(_login_limit)
 @blp.arguments(schemas.WechatLogin)
 @writes
@@ -28,6 +28,7 @@ def wechat_login(data):
 
 
 @dev_blp.route("/auth/dev-login", methods=["POST"])
+@dev_blp.doc(security=[])
 @dev_blp.arguments(schemas.DevLogin)
 @writes
 @dev_blp.response(200, schemas.LoginResult)

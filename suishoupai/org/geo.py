@@ -95,9 +95,7 @@ def _lookup(table: dict[str, PointFunc], coord_type: str) -> PointFunc:
     try:
         return table[coord_type]
     except (KeyError, TypeError):
-        raise ValueError(
-            f"unknown coord_type {coord_type!r}; expected one of {COORD_TYPES}"
-        ) from None
+        raise ValueError(f"unknown coord_type {coord_type!r}; expected one of {COORD_TYPES}") from None
 
 
 def to_wgs84(lat: float, lng: float, coord_type: str) -> tuple[float, float]:

@@ -1,13 +1,13 @@
 """Locating a spot, and the admin views of the tree and its grids."""
 
 from flask import current_app
-from flask_smorest import Blueprint
 
 from suishoupai.auth.actor import current_actor, require_role
 from suishoupai.auth.models import ADMIN_ROLES, STAFF_ROLES, Role
+from suishoupai.extensions import Blueprint
 from suishoupai.org import schemas, service
 from suishoupai.org.models import OrgUnit
-from suishoupai.pagination import PageArgs, keyset_page, page_of
+from suishoupai.pagination import keyset_page, page_of
 from suishoupai.web import writes
 
 blp = Blueprint("org", __name__, url_prefix="/api/v1", description="网格与组织架构")
@@ -32,17 +32,17 @@ def org_tree():
 
 @blp.route("/admin/grids")
 @blp.arguments(schemas.GridArgs, location="query")
-@blp.arguments(PageArgs, location="query", as_kwargs=True)
 @blp.response(200, page_of(schemas.Grid))
-def list_grids(args, limit, cursor):
+def list_grids(args):
     """Grids with their GeoJSON boundary in the requested coordinate type."""
     actor = require_role(*STAFF_ROLES)
-    page = keyset_page(service.grids_stmt(actor, args.get("community")), [OrgUnit.id], limit, cursor)
+    page = keyset_page(service.grids_stmt(actor, args.get("community")), [OrgUnit.id],
+                       args["limit"], args["cursor"])
     page["items"] = [service.grid_view(g, args["coord_type"]) for g in page["items"]]
     return page
 
 
-@blp.route("/admin/grids/<int:grid_id>")
+@blp.route("/admin/grids/<id:grid_id>")
 @blp.arguments(schemas.CoordArgs, location="query")
 @blp.response(200, schemas.Grid)
 def get_grid(args, grid_id):
@@ -62,7 +62,7 @@ def import_org(args, doc):
     return service.import_units(doc, args["coord_type"], under=actor)
 
 
-@blp.route("/admin/grids/<int:grid_id>/members", methods=["POST"])
+@blp.route("/admin/grids/<id:grid_id>/members", methods=["POST"])
 @blp.arguments(schemas.MemberIn)
 @writes
 @blp.response(200, schemas.Grid)
@@ -73,7 +73,7 @@ def add_member(data, grid_id):
     return service.grid_view(grid, "gcj02")
 
 
-@blp.route("/admin/grids/<int:grid_id>/members/<int:user_id>", methods=["DELETE"])
+@blp.route("/admin/grids/<id:grid_id>/members/<id:user_id>", methods=["DELETE"])
 @writes
 @blp.response(200, schemas.Grid)
 def remove_member(grid_id, user_id):

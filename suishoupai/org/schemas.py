@@ -3,8 +3,10 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from suishoupai.fields import Id
 from suishoupai.org.geo import COORD_TYPES
 from suishoupai.org.models import Duty
+from suishoupai.pagination import PageArgs
 
 
 class CoordArgs(ma.Schema):
@@ -53,10 +55,10 @@ class TreeNode(UnitRef):
     children = ma.fields.List(ma.fields.Nested(lambda: TreeNode()))
 
 
-class GridArgs(CoordArgs):
+class GridArgs(CoordArgs, PageArgs):
     """Filter of the grid listing."""
 
-    community = ma.fields.Integer(validate=validate.Range(min=1))
+    community = Id()
 
 
 class GridMemberOut(ma.Schema):
@@ -122,7 +124,7 @@ class ImportSummary(ma.Schema):
 class MemberIn(ma.Schema):
     """Put a user on a grid."""
 
-    user_id = ma.fields.Integer(required=True, validate=validate.Range(min=1))
+    user_id = Id(required=True)
     duty = ma.fields.String(load_default=Duty.ON_DUTY.value,
                             validate=validate.OneOf([d.value for d in Duty]))
 

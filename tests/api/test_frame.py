@@ -142,3 +142,15 @@ def test_concurrent_writers_never_hit_database_locked(app, auth):
         t.join()
     assert failures == []
     assert client.get("/api/v1/me", headers=headers[3]).json["nickname"] == "w3-4"
+
+
+def test_nul_characters_are_refused(client, auth):
+    """NUL in JSON or a query string → 422 (PostgreSQL text cannot hold it), nothing stored."""
+    resp = client.post("/api/v1/auth/dev-login", json={"openid": "a\u0000b"})
+    assert_envelope(resp, 422, "validation_error")
+    headers = auth.headers("nul")
+    resp = client.get("/api/v1/grids/locate?lat=1&lng=1&coord_type=wgs84%00", headers=headers)
+    assert_envelope(resp, 422, "validation_error")
+    resp = client.patch("/api/v1/me", json={"nickname": "x\u0000"}, headers=headers)
+    assert_envelope(resp, 422, "validation_error")
+    assert client.get("/api/v1/me", headers=headers).json["nickname"] is None

@@ -1,0 +1,20 @@
+"""Shared API fields: ids that fit the database's integer column, in bodies, queries and paths."""
+
+import marshmallow as ma
+from marshmallow import validate
+from werkzeug.routing import IntegerConverter
+
+#: PostgreSQL `integer`; larger numbers are refused at the edge, never sent to the database
+MAX_ID = 2**31 - 1
+
+
+def Id(**kwargs) -> ma.fields.Integer:  # noqa: N802 - reads like a field class
+    """An integer id field, 1 … 2³¹−1."""
+    return ma.fields.Integer(strict=True, validate=validate.Range(1, MAX_ID), **kwargs)
+
+
+class IdConverter(IntegerConverter):
+    """`<id:name>` in routes: a positive id within range, else 404."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=MAX_ID)
