@@ -3,7 +3,8 @@
 from flask import current_app
 
 from suishoupai.auth import schemas, service
-from suishoupai.auth.actor import current_actor
+from suishoupai.auth.actor import current_actor, require_role
+from suishoupai.auth.models import ADMIN_ROLES
 from suishoupai.extensions import Blueprint, limiter
 from suishoupai.web import writes
 
@@ -51,3 +52,13 @@ def get_me():
 def patch_me(changes):
     """Change one's nickname, name, avatar or phone."""
     return service.update_profile(current_actor().user, changes)
+
+
+@blp.route("/admin/users/<id:user_id>/role", methods=["PUT"])
+@blp.arguments(schemas.RoleGrant)
+@writes
+@blp.response(200, schemas.Me)
+def grant_role(data, user_id):
+    """Set a user's role and scope (administrators, below their own rank and within their tree)."""
+    actor = require_role(*ADMIN_ROLES)
+    return service.assign_role(actor, user_id, data["role"], data["org_unit_id"], data["department_id"])

@@ -4,6 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from suishoupai.auth.models import Role
+from suishoupai.fields import Id
 
 PHONE = validate.Regexp(r"^1[3-9]\d{9}$", error="手机号格式不正确")
 #: fields that only an administrator may change, refused by name when a user tries
@@ -77,3 +78,11 @@ class MeUpdate(ma.Schema):
             if taken:
                 raise ma.ValidationError({k: ["此项只能由管理员修改"] for k in taken})
         return data
+
+
+class RoleGrant(ma.Schema):
+    """What an administrator sets on another user."""
+
+    role = ma.fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
+    org_unit_id = Id(allow_none=True, load_default=None)
+    department_id = Id(allow_none=True, load_default=None)

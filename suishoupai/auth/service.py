@@ -11,9 +11,11 @@ from suishoupai.auth import tokens
 from suishoupai.auth.models import Role, User
 from suishoupai.database import utcnow
 from suishoupai.errors import (
+    Conflict,
     DomainError,
     Forbidden,
     InvalidInput,
+    NotFound,
     TooManyRequests,
     UpstreamError,
     UpstreamUnavailable,
@@ -108,3 +110,48 @@ def update_profile(user: User, changes: dict) -> dict:
     db.session.flush()
     return profile(user)
 
+
+
+#: who outranks whom when granting roles; every other role ranks 0
+RANK = {Role.COMMUNITY_ADMIN: 1, Role.STREET_ADMIN: 2, Role.DISTRICT_ADMIN: 3}
+#: the kind of org unit an administrator's role is tied to
+ADMIN_UNIT_KIND = {Role.COMMUNITY_ADMIN: "community", Role.STREET_ADMIN: "street",
+                   Role.DISTRICT_ADMIN: "district"}
+
+
+def assign_role(actor, user_id: int, role: str, org_unit_id: int | None,
+                department_id: int | None) -> dict:
+    """An administrator grants a role below their own, within their part of the tree."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在", code="auth.user_not_found")
+    current_unit = db.session.get(OrgUnit, user.org_unit_id) if user.org_unit_id else None
+    if RANK.get(Role(user.role), 0) >= RANK[actor.role] or (
+            user.role in ADMIN_UNIT_KIND and not actor.covers(current_unit and current_unit.path)):
+        raise NotFound("用户不存在", code="auth.user_not_found")
+    role = Role(role)
+    if RANK.get(role, 0) >= RANK[actor.role]:
+        raise Forbidden("不能授予与自己同级或更高的角色", code="auth.role_too_high")
+    if role == Role.GRID_MEMBER:
+        raise Conflict("网格员请在网格成员管理中设置", code="auth.use_grid_members")
+    unit = db.session.get(OrgUnit, org_unit_id) if org_unit_id else None
+    if org_unit_id and (unit is None or not actor.covers(unit.path)):
+        raise NotFound("组织单位不存在", code="org.unit_not_found")
+    if role in ADMIN_UNIT_KIND and (unit is None or unit.kind != ADMIN_UNIT_KIND[role]):
+        raise InvalidInput(f"{role.value} 须指定一个{ADMIN_UNIT_KIND[role]}级单位",
+                           code="auth.unit_kind_mismatch",
+                           details={"fields": {"org_unit_id": ["单位层级不符"]}})
+    dept = db.session.get(Department, department_id) if department_id else None
+    if role == Role.DEPARTMENT:
+        district_paths = [p.split("/")[1] for p in actor.scope_paths]
+        if dept is None or str(dept.district_id) not in district_paths:
+            raise NotFound("部门不存在", code="org.department_not_found")
+    elif department_id:
+        raise InvalidInput("只有部门人员可以指定部门", code="auth.department_not_allowed",
+                           details={"fields": {"department_id": ["仅限 department 角色"]}})
+    changed = (user.role, user.org_unit_id, user.department_id) != (role, org_unit_id, department_id)
+    user.role, user.org_unit_id, user.department_id = role, org_unit_id, department_id
+    if changed:
+        user.token_version += 1  # the old token carries the old scope: it must go
+    db.session.flush()
+    return profile(user)

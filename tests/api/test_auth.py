@@ -163,3 +163,56 @@ def test_login_is_rate_limited(app_factory):
     assert statuses[:3] == [200, 200, 200]
     resp = client.post(LOGIN, json={"code": "r9"})
     assert resp.status_code == 429 and resp.json["error"]["code"] == "rate_limited"
+
+
+def _unit(app, code):
+    """Id of a demo org unit."""
+    from suishoupai.org.models import OrgUnit
+
+    with app.app_context():
+        return db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == code))
+
+
+def test_admins_grant_roles_within_scope_and_rank(client, auth, app, demo):
+    """A street admin makes a community admin in their street; not above their rank, not elsewhere."""
+    street = auth.headers("demo-street-admin")
+    target = auth.login("future-admin")["user"]["id"]
+    target_headers = auth.headers("future-admin")
+    own_community, other_community = _unit(app, "DEMO-S2-C1"), _unit(app, "DEMO-S1-C1")
+    url = f"/api/v1/admin/users/{target}/role"
+    resp = client.put(url, json={"role": "community_admin", "org_unit_id": other_community},
+                      headers=street)
+    assert resp.status_code == 404
+    resp = client.put(url, json={"role": "street_admin", "org_unit_id": _unit(app, "DEMO-S2")},
+                      headers=street)
+    assert resp.status_code == 403 and resp.json["error"]["code"] == "auth.role_too_high"
+    resp = client.put(url, json={"role": "community_admin", "org_unit_id": _unit(app, "DEMO-S2")},
+                      headers=street)
+    assert resp.status_code == 422 and resp.json["error"]["code"] == "auth.unit_kind_mismatch"
+    assert client.get("/api/v1/me", headers=target_headers).json["role"] == "resident"
+    resp = client.put(url, json={"role": "community_admin", "org_unit_id": own_community},
+                      headers=street)
+    assert resp.status_code == 200 and resp.json["org_unit"]["id"] == own_community
+    # the old token carried the old role: revoked
+    assert client.get("/api/v1/me", headers=target_headers).status_code == 401
+    # a resident may not grant anything; a community admin cannot touch a street admin
+    assert client.put(url, json={"role": "resident"},
+                      headers=auth.headers("demo-resident")).status_code == 403
+    street_admin_id = auth.login("demo-street-admin")["user"]["id"]
+    resp = client.put(f"/api/v1/admin/users/{street_admin_id}/role", json={"role": "resident"},
+                      headers=auth.headers("demo-community-admin"))
+    assert resp.status_code == 404
+
+
+def test_department_staff_need_a_department_of_the_district(client, auth, app, demo):
+    """The department role names a department of the admin's district."""
+    from suishoupai.org.models import Department
+
+    with app.app_context():
+        dept = db.session.scalar(select(Department.id).where(Department.code == "DEMO-SJ"))
+    target = auth.login("inspector")["user"]["id"]
+    url = f"/api/v1/admin/users/{target}/role"
+    district = auth.headers("demo-district-admin")
+    assert client.put(url, json={"role": "department"}, headers=district).status_code == 404
+    resp = client.put(url, json={"role": "department", "department_id": dept}, headers=district)
+    assert resp.status_code == 200 and resp.json["department"]["name"] == "区市场监管局"
