@@ -62,7 +62,7 @@ def _init_extensions(app: Flask) -> None:
     """Bind the extensions and the request layer."""
     from flask_smorest.spec.plugins import integerconverter2paramschema
 
-    from suishoupai import errors, web, wechat
+    from suishoupai import errors, media, web, wechat
     from suishoupai.database import tune_engine
     from suishoupai.extensions import api, db, limiter, migrate
     from suishoupai.fields import IdConverter
@@ -80,12 +80,14 @@ def _init_extensions(app: Flask) -> None:
     errors.init_app(app)
     web.init_app(app)
     wechat.init_app(app)
+    media.init_app(app)
 
 
 def _load_models() -> None:
     """Import every domain's models so metadata (and migrations) see all tables."""
     import suishoupai.auth.models
     import suishoupai.idempotency
+    import suishoupai.media.models
     import suishoupai.org.models  # noqa: F401
 
 
@@ -95,20 +97,25 @@ def _register_blueprints(app: Flask) -> None:
     from suishoupai.auth import routes as auth_routes
     from suishoupai.docs import docs_static
     from suishoupai.extensions import api
+    from suishoupai.media import routes as media_routes
     from suishoupai.org import routes as org_routes
 
     api.register_blueprint(auth_routes.blp)
     if app.config["DEV_LOGIN"]:
         api.register_blueprint(auth_routes.dev_blp)
     api.register_blueprint(org_routes.blp)
+    api.register_blueprint(media_routes.blp)
+    app.register_blueprint(media_routes.files)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs_static)
 
 
 def _register_commands(app: Flask) -> None:
-    """CLI groups: flask org …, flask demo …."""
+    """CLI groups: flask org …, flask demo …, flask media …."""
     from suishoupai.demo.cli import demo_cli
+    from suishoupai.media.cli import media_cli
     from suishoupai.org.cli import org_cli
 
     app.cli.add_command(org_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(media_cli)

@@ -8,6 +8,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import MultiDict
 
 from suishoupai.database import Base
 from suishoupai.errors import ApiWithEnvelope, InvalidInput
@@ -58,9 +59,13 @@ class StrictParser(FlaskParser):
         """Query string, NUL-checked."""
         return self._refuse_nul(super().load_querystring(req, schema), "query", req.args)
 
-    def load_form(self, req, schema):
-        """Form fields (multipart), NUL-checked."""
-        return self._refuse_nul(super().load_form(req, schema), "form", req.form)
+    def load_files(self, req, schema):
+        """A multipart body as one object: its files and its form fields (wx.uploadFile's formData)."""
+        self._refuse_nul(None, "form", req.form)
+        merged = MultiDict(req.files)
+        for name, value in req.form.items(multi=True):
+            merged.add(name, value)
+        return self._makeproxy(merged, schema)
 
 
 class Blueprint(flask_smorest.Blueprint):

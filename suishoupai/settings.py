@@ -30,6 +30,25 @@ DEFAULTS: dict[str, Any] = {
     #: a running request holding an Idempotency-Key longer than this is presumed dead
     "IDEMPOTENCY_LOCK_SECONDS": 60,
     "ROUTING_POLICY": "least_loaded",
+    #: local | s3
+    "MEDIA_BACKEND": "local",
+    #: local backend directory; empty → instance/media
+    "MEDIA_ROOT": "",
+    "MEDIA_MAX_PIXELS": 50_000_000,
+    #: lifetime of signed URLs of photos that are not public
+    "MEDIA_URL_TTL": 3600,
+    #: uploads attached to nothing for this long are collected by `flask media gc`
+    "MEDIA_ORPHAN_HOURS": 24,
+    #: stored objects without a row are kept this long (an upload may be committing)
+    "MEDIA_GC_GRACE_MINUTES": 60,
+    "S3_BUCKET": "",
+    "S3_PREFIX": "",
+    "S3_REGION": "",
+    "S3_ENDPOINT_URL": "",
+    "S3_ACCESS_KEY": "",
+    "S3_SECRET_KEY": "",
+    #: path for MinIO and most self-hosted stores; virtual for COS/OSS
+    "S3_ADDRESSING_STYLE": "",
     "LOG_LEVEL": "INFO",
 }
 
@@ -79,6 +98,10 @@ def validate(config: dict[str, Any]) -> None:
             raise SettingsError(f"{PREFIX}FIELD_ENCRYPTION_KEY is required in production")
         if not config["DATABASE_URL"]:
             raise SettingsError(f"{PREFIX}DATABASE_URL is required in production")
+    if config["MEDIA_BACKEND"] not in ("local", "s3"):
+        raise SettingsError(f"{PREFIX}MEDIA_BACKEND must be local or s3")
+    if config["MEDIA_BACKEND"] == "s3" and not config["S3_BUCKET"]:
+        raise SettingsError(f"{PREFIX}S3_BUCKET is required with MEDIA_BACKEND=s3")
 
 
 def database_url(config: dict[str, Any], instance_path: str) -> str:

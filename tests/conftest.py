@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
+import boto3
 import psycopg
 import pytest
 from flask_migrate import upgrade
+from moto.server import ThreadedMotoServer
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -16,6 +20,7 @@ from suishoupai.extensions import db
 from tests.wechat_server import FakeWeChat
 
 PG_ENV = "SUISHOUPAI_TEST_DATABASE_URL"
+BUCKET = "suishoupai-test"
 
 
 def pytest_report_header(config):
@@ -28,6 +33,23 @@ def wechat():
     """The local server playing WeChat."""
     with FakeWeChat() as fake:
         yield fake
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """Run moto's S3 as a real HTTP server on a free local port and create the bucket."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    client = boto3.session.Session().client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1",
+        aws_access_key_id="testing", aws_secret_access_key="testing")
+    client.create_bucket(Bucket=BUCKET)
+    client.close()
+    yield endpoint
+    server.stop()
+    server._server.server_close()  # stop() leaves the socket open; unclosed is a warning here
 
 
 @pytest.fixture(scope="session")
@@ -67,11 +89,10 @@ def make_app(database_url: str, instance: os.PathLike, wechat_url: str, **overri
         "WECHAT_API_BASE": wechat_url, "WECHAT_APPID": "wx-test-app",
         "WECHAT_SECRET": "wx-test-secret", "WECHAT_TIMEOUT": 1.0,
         "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING",
+        "MEDIA_ROOT": str(Path(instance) / "media"),
     }
     config.update(overrides)
-    app = create_app(config)
-    app.instance_path = str(instance)
-    return app
+    return create_app(config)
 
 
 def _empty_tables() -> None:

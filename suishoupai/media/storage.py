@@ -9,6 +9,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -48,6 +49,9 @@ class Storage(Protocol):
 
     def keys(self, prefix: str = "") -> Iterator[str]:
         """Yield every key starting with `prefix` (for orphan garbage collection)."""
+
+    def modified(self, key: str) -> datetime:
+        """When the object was last written (UTC); FileNotFoundError when missing."""
 
     def presigned_url(self, key: str, expires: int) -> str | None:
         """Return a time-limited direct download URL, or None when the app must serve it."""
@@ -132,6 +136,13 @@ class LocalStorage:
                 key = name if rel == "." else f"{rel}/{name}"
                 if not name.startswith(_TMP_PREFIX) and key.startswith(prefix):
                     yield key
+
+    def modified(self, key: str) -> datetime:
+        """The file's modification time."""
+        try:
+            return datetime.fromtimestamp(self._path(key).stat().st_mtime, UTC)
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            raise FileNotFoundError(key) from exc
 
     def presigned_url(self, key: str, expires: int) -> str | None:
         """Local files have no direct URL: the app serves them itself."""
@@ -220,6 +231,12 @@ class S3Storage:
             for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
                 for item in page.get("Contents", []):
                     yield item["Key"][len(self.prefix):]
+
+    def modified(self, key: str) -> datetime:
+        """The object's LastModified, from a HEAD."""
+        with _translated(key):
+            head = self._client.head_object(Bucket=self.bucket, Key=self._key(key))
+        return head["LastModified"].astimezone(UTC)
 
     def presigned_url(self, key: str, expires: int) -> str | None:
         """Sign a GET for the object locally (no request is made)."""

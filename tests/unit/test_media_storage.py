@@ -6,35 +6,16 @@ import os
 import socket
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
 from botocore.config import Config
-from moto.server import ThreadedMotoServer
 
 from suishoupai.media.storage import LocalStorage, S3Storage, Storage, StorageError, check_key
 
-BUCKET = "suishoupai-test"
+BUCKET = "suishoupai-test"  # created by the moto_endpoint fixture (conftest)
 CREDENTIALS = {"access_key": "testing", "secret_key": "testing", "region": "us-east-1"}
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    """Run moto's S3 on a free local port for this module and create the bucket."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    client = boto3.session.Session().client(
-        "s3", endpoint_url=endpoint, region_name="us-east-1",
-        aws_access_key_id="testing", aws_secret_access_key="testing")
-    client.create_bucket(Bucket=BUCKET)
-    client.close()
-    yield endpoint
-    server.stop()
-    server._server.server_close()  # stop() leaves the socket open; unclosed is a warning here
 
 
 @pytest.fixture
@@ -218,3 +199,14 @@ def test_s3_unreachable_endpoint_is_a_storage_error_quickly() -> None:
             call()
         assert caught.value.status == 503
     assert time.perf_counter() - start < 5
+
+
+def test_modified_is_recent_and_missing_is_file_not_found(storage: Storage) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    storage.put("display/mod.jpg", b"x", "image/jpeg")
+    written = storage.modified("display/mod.jpg")
+    assert written.tzinfo is not None
+    assert abs(datetime.now(UTC) - written) < timedelta(minutes=5)
+    with pytest.raises(FileNotFoundError):
+        storage.modified("display/none.jpg")

@@ -1,0 +1,21 @@
+"""`flask media gc`."""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from suishoupai.media import service
+
+media_cli = AppGroup("media", help="照片存储")
+
+
+@media_cli.command("gc")
+@click.option("--orphan-hours", type=int, default=None, help="unattached uploads older than this go")
+@click.option("--grace-minutes", type=int, default=None, help="rowless objects younger than this stay")
+def gc_command(orphan_hours, grace_minutes):
+    """Remove uploads never attached to a record, and stored objects without a row."""
+    config = current_app.config
+    result = service.collect_garbage(
+        config["MEDIA_ORPHAN_HOURS"] if orphan_hours is None else orphan_hours,
+        config["MEDIA_GC_GRACE_MINUTES"] if grace_minutes is None else grace_minutes)
+    click.echo(f"删除未使用的上传 {result['rows']} 条，无记录的存储对象 {result['objects']} 个")
