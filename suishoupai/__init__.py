@@ -44,8 +44,10 @@ def _configure(app: Flask, overrides: dict | None) -> None:
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False
-    # one reverse proxy in front sets X-Forwarded-For/Proto
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+    if conf["PROXY_HOPS"]:
+        # trust X-Forwarded-* only from as many proxies as are really in front
+        hops = conf["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _init_logging(app: Flask) -> None:
@@ -111,11 +113,13 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    """CLI groups: flask org …, flask demo …, flask media …."""
+    """CLI groups: flask org …, flask demo …, flask media …, flask idempotency …."""
     from suishoupai.demo.cli import demo_cli
+    from suishoupai.idempotency import idempotency_cli
     from suishoupai.media.cli import media_cli
     from suishoupai.org.cli import org_cli
 
     app.cli.add_command(org_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(media_cli)
+    app.cli.add_command(idempotency_cli)

@@ -64,6 +64,7 @@ def tune_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
+        """Pragmas for each new connection."""
         # let SQLAlchemy emit BEGIN itself, so writers take the lock up front
         # and two writers queue on busy_timeout instead of failing on upgrade
         dbapi_conn.isolation_level = None
@@ -76,4 +77,5 @@ def tune_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
+        """BEGIN IMMEDIATE for writes, plain BEGIN for read-only requests."""
         conn.exec_driver_sql(f"BEGIN {sqlite_begin_mode.get()}")

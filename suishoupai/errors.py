@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import logging
+import re
 from typing import Any
 
 import marshmallow as ma
 from flask import Flask, jsonify
 from flask_smorest import Api
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 
@@ -21,6 +21,7 @@ class DomainError(Exception):
 
     def __init__(self, message: str | None = None, *, code: str | None = None,
                  details: dict[str, Any] | None = None, status: int | None = None):
+        """Override the class defaults where the situation says more."""
         self.message = message or self.message
         self.code = code or self.code
         self.status = status or self.status
@@ -113,8 +114,6 @@ def envelope(code: str, message: str, details: dict[str, Any] | None = None) -> 
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
-log = logging.getLogger(__name__)
-
 #: HTTP errors raised by the framework itself, with their stable code and zh-CN text
 HTTP_ERRORS: dict[int, tuple[str, str]] = {
     400: ("bad_request", "请求格式有误"),
@@ -149,13 +148,37 @@ FIELD_MESSAGES = {
 }
 
 
+#: marshmallow's parameterised messages
+FIELD_PATTERNS = [
+    (re.compile(r"^Must be one of: (.*)\.$"), "须为以下之一：{0}"),
+    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"), "长度须在 {0} 到 {1} 之间"),
+    (re.compile(r"^Shorter than minimum length (\d+)\.$"), "长度不能少于 {0}"),
+    (re.compile(r"^Longer than maximum length (\d+)\.$"), "长度不能超过 {0}"),
+    (re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
+     "须在 {0} 到 {1} 之间"),
+    (re.compile(r"^Must be greater than or equal to (\S+)\.$"), "不能小于 {0}"),
+    (re.compile(r"^Must be less than or equal to (\S+)\.$"), "不能大于 {0}"),
+    (re.compile(r"^Must be equal to (.*)\.$"), "须为 {0}"),
+    (re.compile(r"^Not a valid URL\.$"), "不是有效的网址"),
+    (re.compile(r"^String does not match expected pattern\.$"), "格式不正确"),
+]
+
+
 def _translate(messages):
     """Translate marshmallow's stock field messages, keeping the structure."""
     if isinstance(messages, dict):
         return {str(k): _translate(v) for k, v in messages.items()}
     if isinstance(messages, list):
         return [_translate(m) for m in messages]
-    return FIELD_MESSAGES.get(messages, messages)
+    if not isinstance(messages, str):
+        return messages
+    if messages in FIELD_MESSAGES:
+        return FIELD_MESSAGES[messages]
+    for pattern, template in FIELD_PATTERNS:
+        match = pattern.match(messages)
+        if match:
+            return template.format(*match.groups())
+    return messages
 
 
 def _response(status: int, code: str, message: str, details=None, headers=None):
@@ -195,6 +218,9 @@ def handle_http_exception(err: HTTPException):
         original = getattr(err, "original_exception", None)
         if isinstance(original, OperationalError):
             return _response(503, "database.unavailable", "数据库暂时不可用，请稍后重试")
+        if isinstance(original, IntegrityError):
+            # a race the service did not foresee: the other writer won, nothing was written here
+            return _response(409, "conflict.concurrent_change", "数据已被他人修改，请刷新后重试")
     return _response(status, code, message, details, headers)
 
 

@@ -8,13 +8,14 @@ from werkzeug.routing import IntegerConverter
 MAX_ID = 2**31 - 1
 
 
-def Id(**kwargs) -> ma.fields.Integer:  # noqa: N802 - reads like a field class
-    """An integer id field, 1 … 2³¹−1."""
-    return ma.fields.Integer(strict=True, validate=validate.Range(1, MAX_ID), **kwargs)
+def Id(strict: bool = True, **kwargs) -> ma.fields.Integer:  # noqa: N802 - reads like a field class
+    """An integer id field, 1 … 2³¹−1; strict (no "12" strings) in JSON, not in query strings."""
+    return ma.fields.Integer(strict=strict, validate=validate.Range(1, MAX_ID), **kwargs)
 
 
 class IdConverter(IntegerConverter):
     """`<id:name>` in routes: a positive id within range, else 404."""
 
     def __init__(self, url_map):
+        """Bounds fixed to the id range."""
         super().__init__(url_map, min=1, max=MAX_ID)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import click
 from flask import Response, current_app, request
+from flask.cli import AppGroup
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -31,6 +34,9 @@ class IdempotencyKey(db.Model):
     fingerprint: Mapped[str] = mapped_column(String(64))
     #: running | done
     state: Mapped[str] = mapped_column(String(16), default="running")
+    #: who holds a running key: a request taking over a stale key gets a new lease, and the
+    #: presumed-dead first request can then neither store its answer nor free the key
+    lease: Mapped[str] = mapped_column(String(32), default=lambda: uuid.uuid4().hex)
     status_code: Mapped[int | None]
     body: Mapped[str | None] = mapped_column(Text)
     location: Mapped[str | None] = mapped_column(String(500))
@@ -46,10 +52,12 @@ def request_fingerprint() -> str:
         # multipart boundaries differ between retries: hash fields and file contents instead
         for name, value in sorted(request.form.items(multi=True)):
             digest.update(f"{name}={value}\n".encode())
-        for name, storage in sorted(request.files.items(multi=True)):
-            data = storage.stream.read()
+        parts = []
+        for name, storage in request.files.items(multi=True):
+            parts.append((name, hashlib.sha256(storage.stream.read()).hexdigest()))
             storage.stream.seek(0)
-            digest.update(name.encode() + b"\n" + hashlib.sha256(data).digest())
+        for name, content in sorted(parts):
+            digest.update(f"{name}:{content}\n".encode())
     else:
         digest.update(request.get_data(cache=True))
     return digest.hexdigest()
@@ -60,21 +68,28 @@ class Claim:
     """A key held by the running request, or the stored answer to replay."""
 
     record_id: int | None = None
+    lease: str | None = None
     replay: Response | None = None
+
+    def _held(self):
+        """SQL condition: the row is still this request's."""
+        return (IdempotencyKey.id == self.record_id) & (IdempotencyKey.lease == self.lease)
 
     def complete(self, response: Response) -> None:
         """Store the answer in the same transaction as the change it describes."""
-        db.session.execute(
-            update(IdempotencyKey)
-            .where(IdempotencyKey.id == self.record_id)
+        held = db.session.execute(
+            update(IdempotencyKey).where(self._held())
             .values(state="done", status_code=response.status_code,
                     body=response.get_data(as_text=True),
                     location=response.headers.get("Location"), updated_at=utcnow())
-        )
+        ).rowcount
+        if not held:
+            # a retry took the key over while this request ran too long: its change must not land
+            raise Conflict("相同请求已由重试接管，本次未生效", code="idempotency.lease_lost")
 
     def release(self) -> None:
-        """The request failed: free the key so a retry runs again."""
-        db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == self.record_id))
+        """The request failed: free the key (if still ours) so a retry runs again."""
+        db.session.execute(delete(IdempotencyKey).where(self._held()))
         db.session.commit()
 
 
@@ -100,7 +115,7 @@ def claim(user_id: int) -> Claim | None:
     try:
         # the marker is committed on its own so a concurrent retry sees it
         db.session.commit()
-        return Claim(record_id=record.id)
+        return Claim(record_id=record.id, lease=record.lease)
     except IntegrityError:
         db.session.rollback()
     existing = db.session.scalars(
@@ -111,13 +126,33 @@ def claim(user_id: int) -> Claim | None:
     if existing.state == "done":
         return Claim(replay=_replay(existing))
     stale = utcnow() - timedelta(seconds=current_app.config["IDEMPOTENCY_LOCK_SECONDS"])
+    lease = uuid.uuid4().hex
     taken = db.session.execute(
         update(IdempotencyKey)
         .where(IdempotencyKey.id == existing.id, IdempotencyKey.state == "running",
                IdempotencyKey.updated_at < stale)
-        .values(updated_at=utcnow())
+        .values(updated_at=utcnow(), lease=lease)
     ).rowcount
     db.session.commit()
     if taken:
-        return Claim(record_id=existing.id)
+        return Claim(record_id=existing.id, lease=lease)
     raise Conflict("相同请求正在处理中，请稍后再试", code="idempotency.in_progress")
+
+
+def purge(older_than_hours: int) -> int:
+    """Forget finished keys older than the retry window; returns how many."""
+    cutoff = utcnow() - timedelta(hours=older_than_hours)
+    return db.session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.updated_at < cutoff)).rowcount
+
+
+idempotency_cli = AppGroup("idempotency", help="Idempotency-Key 记录")
+
+
+@idempotency_cli.command("purge")
+@click.option("--hours", type=int, default=72, show_default=True, help="keep keys younger than this")
+def purge_command(hours):
+    """Delete Idempotency-Key records older than the retry window."""
+    removed = purge(hours)
+    db.session.commit()
+    click.echo(f"删除过期的幂等键 {removed} 条")

@@ -13,6 +13,7 @@ from sqlalchemy import Select, and_, or_
 
 from suishoupai.errors import InvalidInput
 from suishoupai.extensions import db
+from suishoupai.fields import MAX_ID
 
 
 class PageArgs(ma.Schema):
@@ -50,6 +51,8 @@ def _decode(cursor: str, columns: list) -> list:
                 value = datetime.fromisoformat(value)
             elif not isinstance(value, python_type) or isinstance(value, bool):
                 raise ValueError("type")
+            elif isinstance(value, int) and not 0 <= value <= MAX_ID:
+                raise ValueError("range")
             values.append(value)
         return values
     except (ValueError, TypeError, binascii.Error, NotImplementedError) as exc:

@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet
+
 PREFIX = "SUISHOUPAI_"
 DEFAULT_SECRET = "dev-only-secret-key-never-use-in-production"
 
@@ -50,6 +52,8 @@ DEFAULTS: dict[str, Any] = {
     #: path for MinIO and most self-hosted stores; virtual for COS/OSS
     "S3_ADDRESSING_STYLE": "",
     "LOG_LEVEL": "INFO",
+    #: reverse proxies in front whose X-Forwarded-* headers are trusted (0: none, e.g. `make run`)
+    "PROXY_HOPS": 0,
 }
 
 
@@ -89,6 +93,18 @@ def validate(config: dict[str, Any]) -> None:
     """Refuse configurations that must never run."""
     if config["ENV"] not in ("development", "testing", "production"):
         raise SettingsError(f"{PREFIX}ENV must be development, testing or production")
+    if config["ROUTING_POLICY"] not in ("least_loaded", "round_robin"):
+        raise SettingsError(f"{PREFIX}ROUTING_POLICY must be least_loaded or round_robin")
+    if config["LOG_LEVEL"] not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise SettingsError(f"{PREFIX}LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    if config["FIELD_ENCRYPTION_KEY"]:
+        try:
+            Fernet(config["FIELD_ENCRYPTION_KEY"])
+        except ValueError as exc:
+            raise SettingsError(f"{PREFIX}FIELD_ENCRYPTION_KEY is not a Fernet key: {exc}") from exc
+    for key in ("TOKEN_TTL_SECONDS", "MAX_CONTENT_LENGTH", "MEDIA_MAX_PIXELS", "MEDIA_URL_TTL"):
+        if config[key] <= 0:
+            raise SettingsError(f"{PREFIX}{key} must be positive")
     if config["ENV"] == "production":
         if config["SECRET_KEY"] == DEFAULT_SECRET or len(config["SECRET_KEY"]) < 32:
             raise SettingsError(f"{PREFIX}SECRET_KEY must be set to 32+ random characters")
@@ -98,6 +114,10 @@ def validate(config: dict[str, Any]) -> None:
             raise SettingsError(f"{PREFIX}FIELD_ENCRYPTION_KEY is required in production")
         if not config["DATABASE_URL"]:
             raise SettingsError(f"{PREFIX}DATABASE_URL is required in production")
+        if not config["WECHAT_APPID"] or not config["WECHAT_SECRET"]:
+            raise SettingsError(f"{PREFIX}WECHAT_APPID and {PREFIX}WECHAT_SECRET are required in production")
+        if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+            raise SettingsError(f"{PREFIX}RATELIMIT_STORAGE_URI must be shared (redis://…) in production")
     if config["MEDIA_BACKEND"] not in ("local", "s3"):
         raise SettingsError(f"{PREFIX}MEDIA_BACKEND must be local or s3")
     if config["MEDIA_BACKEND"] == "s3" and not config["S3_BUCKET"]:

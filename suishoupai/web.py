@@ -8,15 +8,23 @@ import time
 import uuid
 from functools import wraps
 
+import flask_smorest
 from flask import Flask, g, request
 
 from suishoupai import idempotency
+from suishoupai.auth.actor import current_actor
 from suishoupai.database import sqlite_begin_mode
 from suishoupai.errors import UnsupportedMediaType
 from suishoupai.extensions import db
 
 log = logging.getLogger("suishoupai.request")
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+IDEMPOTENCY_PARAMETER = {
+    "in": "header", "name": idempotency.HEADER, "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "重试时带上同一个键：返回第一次的结果，不会重复创建。键相同而内容不同 → 422；"
+                   "第一次仍在处理中 → 409。",
+}
 #: bodies the API reads: JSON, and multipart for wx.uploadFile
 BODY_TYPES = ("application/json", "multipart/form-data")
 
@@ -28,12 +36,13 @@ def writes(view=None, *, idempotent: bool = False):
     """
 
     def decorate(func):
+        """Wrap one view."""
+
         @wraps(func)
         def wrapper(*args, **kwargs):
+            """Claim the key, run the view, store the answer, commit; or roll back and free the key."""
             claim = None
             if idempotent:
-                from suishoupai.auth.actor import current_actor
-
                 claim = idempotency.claim(current_actor().user_id)
                 if claim is not None and claim.replay is not None:
                     return claim.replay
@@ -49,6 +58,8 @@ def writes(view=None, *, idempotent: bool = False):
                 raise
             return response
 
+        if idempotent:
+            return flask_smorest.Blueprint.doc(parameters=[IDEMPOTENCY_PARAMETER])(wrapper)
         return wrapper
 
     return decorate(view) if view is not None else decorate
@@ -83,7 +94,7 @@ def _finish(response):
 
 
 def _teardown(_exc):
-    """Never leave a transaction open past the request."""
+    """Restore the SQLite begin mode for whatever runs next on this thread."""
     token = g.pop("begin_token", None)
     if token is not None:
         sqlite_begin_mode.reset(token)

@@ -50,6 +50,22 @@ class FakeWeChat:
                     time.sleep(fake.delay or 2)
                 if url.path != "/sns/jscode2session":
                     return self._send(404, b"not found")
+                if code == "truncated":
+                    self.send_response(200)
+                    self.send_header("Content-Length", "500")
+                    self.end_headers()
+                    self.wfile.write(b'{"openid": "o-tr')
+                    return None
+                if code == "redirect":
+                    self.send_response(302)
+                    self.send_header("Location", self.path)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return None
+                if code == "errcode-text":
+                    return self._send(200, b'{"errcode": "x", "errmsg": "?"}')
+                if code == "openid-number":
+                    return self._send(200, b'{"openid": 123, "session_key": "k"}')
                 if code == "server-error":
                     return self._send(502, b"<html>Bad Gateway</html>", "text/html")
                 if code == "not-json":

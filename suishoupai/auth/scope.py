@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, false, or_
+from sqlalchemy import ColumnElement, Select, false, or_, select
 
 from suishoupai.auth.actor import Actor
+from suishoupai.auth.models import User
 from suishoupai.errors import NotFound
 from suishoupai.extensions import db
+from suishoupai.org.models import Department, GridMember, OrgUnit
 
 
 def visible(actor: Actor, path_column, owner_column=None) -> ColumnElement[bool]:
@@ -24,3 +26,21 @@ def one_visible(stmt: Select, actor: Actor, path_column, owner_column=None,
     if row is None:
         raise error or NotFound()
     return row
+
+
+def placement_paths(user: User) -> list[str]:
+    """Every org path a user is placed at: home or administered unit, grids, department's district."""
+    paths = list(db.session.scalars(
+        select(OrgUnit.path).join(GridMember, GridMember.grid_id == OrgUnit.id)
+        .where(GridMember.user_id == user.id)))
+    if user.org_unit_id:
+        paths.append(db.session.get(OrgUnit, user.org_unit_id).path)
+    if user.department_id:
+        dept = db.session.get(Department, user.department_id)
+        paths.append(db.session.get(OrgUnit, dept.district_id).path)
+    return paths
+
+
+def reaches(actor: Actor, user: User) -> bool:
+    """Whether an administrator may manage a user: placed wholly within their scope, or nowhere yet."""
+    return all(actor.covers(p) for p in placement_paths(user))

@@ -8,7 +8,9 @@ from sqlalchemy.exc import IntegrityError
 
 from suishoupai import crypto, wechat
 from suishoupai.auth import tokens
+from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import Role, User
+from suishoupai.auth.scope import reaches
 from suishoupai.database import utcnow
 from suishoupai.errors import (
     Conflict,
@@ -24,12 +26,12 @@ from suishoupai.extensions import db
 from suishoupai.org.models import Department, OrgUnit
 from suishoupai.wechat.client import WeChatBadAnswer, WeChatError, WeChatUnavailable
 
-#: WeChat login errcodes and what the user is told
-LOGIN_ERRORS: dict[int, DomainError] = {
-    40029: InvalidInput("登录凭证无效，请重新登录", code="auth.invalid_code", status=400),
-    40163: InvalidInput("登录凭证已被使用，请重新登录", code="auth.code_used", status=400),
-    45011: TooManyRequests("登录过于频繁，请稍后再试", code="auth.wechat_rate_limited"),
-    40226: Forbidden("该微信账号存在风险，暂时无法登录", code="auth.risky_user"),
+#: WeChat login errcodes → (error class, status, code, what the user is told)
+LOGIN_ERRORS: dict[int, tuple[type[DomainError], int, str, str]] = {
+    40029: (InvalidInput, 400, "auth.invalid_code", "登录凭证无效，请重新登录"),
+    40163: (InvalidInput, 400, "auth.code_used", "登录凭证已被使用，请重新登录"),
+    45011: (TooManyRequests, 429, "auth.wechat_rate_limited", "登录过于频繁，请稍后再试"),
+    40226: (Forbidden, 403, "auth.risky_user", "该微信账号存在风险，暂时无法登录"),
 }
 
 
@@ -65,8 +67,8 @@ def login_with_wechat(code: str) -> dict:
         if known is None:
             raise UpstreamError("微信登录服务异常，请稍后重试", code="auth.wechat_error",
                                 details={"errcode": exc.errcode}) from exc
-        raise type(known)(known.message, code=known.code, status=known.status,
-                          details={"errcode": exc.errcode}) from exc
+        cls, status, code, message = known
+        raise cls(message, code=code, status=status, details={"errcode": exc.errcode}) from exc
     except WeChatUnavailable as exc:
         raise UpstreamUnavailable("微信服务暂时无法连接，请稍后重试",
                                   code="auth.wechat_unavailable") from exc
@@ -111,7 +113,6 @@ def update_profile(user: User, changes: dict) -> dict:
     return profile(user)
 
 
-
 #: who outranks whom when granting roles; every other role ranks 0
 RANK = {Role.COMMUNITY_ADMIN: 1, Role.STREET_ADMIN: 2, Role.DISTRICT_ADMIN: 3}
 #: the kind of org unit an administrator's role is tied to
@@ -119,21 +120,18 @@ ADMIN_UNIT_KIND = {Role.COMMUNITY_ADMIN: "community", Role.STREET_ADMIN: "street
                    Role.DISTRICT_ADMIN: "district"}
 
 
-def assign_role(actor, user_id: int, role: str, org_unit_id: int | None,
+def assign_role(actor: Actor, user_id: int, role: str, org_unit_id: int | None,
                 department_id: int | None) -> dict:
     """An administrator grants a role below their own, within their part of the tree."""
     user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("用户不存在", code="auth.user_not_found")
-    current_unit = db.session.get(OrgUnit, user.org_unit_id) if user.org_unit_id else None
-    if RANK.get(Role(user.role), 0) >= RANK[actor.role] or (
-            user.role in ADMIN_UNIT_KIND and not actor.covers(current_unit and current_unit.path)):
+    if user is None or RANK.get(Role(user.role), 0) >= RANK[actor.role] or not reaches(actor, user):
         raise NotFound("用户不存在", code="auth.user_not_found")
     role = Role(role)
     if RANK.get(role, 0) >= RANK[actor.role]:
         raise Forbidden("不能授予与自己同级或更高的角色", code="auth.role_too_high")
-    if role == Role.GRID_MEMBER:
-        raise Conflict("网格员请在网格成员管理中设置", code="auth.use_grid_members")
+    if Role.GRID_MEMBER in (role, user.role):
+        # grid duty lives in the grid's member list; changing it there keeps routing right
+        raise Conflict("网格员的设置与撤销请在网格成员管理中操作", code="auth.use_grid_members")
     unit = db.session.get(OrgUnit, org_unit_id) if org_unit_id else None
     if org_unit_id and (unit is None or not actor.covers(unit.path)):
         raise NotFound("组织单位不存在", code="org.unit_not_found")

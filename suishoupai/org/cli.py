@@ -34,6 +34,8 @@ def import_command(file, coord_type):
             click.echo(f"  要素 {p.get('feature')} {p.get('code') or ''}: {p['message']}", err=True)
         raise click.ClickException(f"{exc.message}") from exc
     click.echo(f"新建 {summary['created']}，更新 {summary['updated']}：{summary['by_kind']}")
+    for code in summary["repaired"]:
+        click.echo(f"  已修复无效多边形（自相交等）：{code}")
     for o in summary["overlaps"]:
         click.echo(f"  重叠：{o['a']} × {o['b']} 约 {o['area_m2']} 平方米")
     for gap in summary["gaps"]:

@@ -33,12 +33,15 @@ class UnitSpec:
     parent_code: str | None
     geometry: dict | None = None
     shape: BaseGeometry | None = field(default=None, repr=False)
+    #: the drawn polygon was invalid (self-intersecting, …) and was repaired
+    repaired: bool = False
 
 
 class ImportProblems(Exception):
     """The file cannot be imported; nothing was written."""
 
     def __init__(self, problems: list[dict]):
+        """Keep the problems for the answer."""
         self.problems = problems
         super().__init__(f"{len(problems)} problem(s)")
 
@@ -64,30 +67,34 @@ def _positions_ok(coords, depth: int) -> bool:
         _positions_ok(c, depth - 1) for c in coords)
 
 
-def _geometry(raw, coord_type: str) -> tuple[dict | None, BaseGeometry | None, str | None]:
-    """Convert and check a Polygon/MultiPolygon; returns (geojson, shape, problem)."""
+def _geometry(raw, coord_type: str) -> tuple[dict | None, BaseGeometry | None, str | None, bool]:
+    """Convert and check a Polygon/MultiPolygon; returns (geojson, shape, problem, repaired)."""
     if raw is None:
-        return None, None, None
+        return None, None, None, False
     if not isinstance(raw, dict) or raw.get("type") not in ("Polygon", "MultiPolygon"):
-        return None, None, "几何类型必须是 Polygon 或 MultiPolygon"
+        return None, None, "几何类型必须是 Polygon 或 MultiPolygon", False
     depth = 2 if raw["type"] == "Polygon" else 3
     if not _positions_ok(raw.get("coordinates"), depth):
-        return None, None, "坐标格式错误或超出经纬度范围"
+        return None, None, "坐标格式错误或超出经纬度范围", False
+    try:
+        if make_valid(shape(raw)).area == 0:
+            return None, None, "多边形面积为零", False
+    except (ValueError, TypeError, AttributeError) as exc:
+        return None, None, f"几何无法解析：{exc}", False
     converted = geo.transform_geometry(raw, partial(geo.to_wgs84, coord_type=coord_type))
     try:
         polygon = shape(converted)
     except (ValueError, TypeError, AttributeError) as exc:
-        return None, None, f"几何无法解析：{exc}"
-    if polygon.is_empty:
-        return None, None, "几何为空"
-    if not polygon.is_valid:
+        return None, None, f"几何无法解析：{exc}", False
+    repaired = not polygon.is_valid
+    if repaired:
         reason = explain_validity(polygon)
-        repaired = make_valid(polygon)
-        if repaired.geom_type not in ("Polygon", "MultiPolygon"):
-            return None, None, f"几何无效：{reason}"
-        polygon = repaired
+        polygon = make_valid(polygon)
+        if polygon.geom_type not in ("Polygon", "MultiPolygon"):
+            return None, None, f"几何无效：{reason}", False
         converted = polygon.__geo_interface__
-    return {"type": converted["type"], "coordinates": converted["coordinates"]}, polygon, None
+    return ({"type": converted["type"], "coordinates": converted["coordinates"]}, polygon, None,
+            repaired)
 
 
 def read_collection(doc, coord_type: str, known_codes: dict[str, Kind]) -> list[UnitSpec]:
@@ -120,7 +127,7 @@ def read_collection(doc, coord_type: str, known_codes: dict[str, Kind]) -> list[
         props = feature.get("properties")
         props = props if isinstance(props, dict) else {}
         code, name = _text(props, "code", 64), _text(props, "name", 100)
-        kind_raw = props.get("kind")
+        kind_raw = props.get("kind") if isinstance(props.get("kind"), str) else None
         if code is None:
             problem(i, "缺少 code（1–64 个字符）")
             continue
@@ -134,7 +141,7 @@ def read_collection(doc, coord_type: str, known_codes: dict[str, Kind]) -> list[
             problem(i, "code 在文件中重复", code)
             continue
         seen[code] = kind
-        geometry, polygon, geo_problem = _geometry(feature.get("geometry"), coord_type)
+        geometry, polygon, geo_problem, repaired = _geometry(feature.get("geometry"), coord_type)
         if geo_problem:
             problem(i, geo_problem, code)
         elif polygon is None and kind in (Kind.GRID, Kind.MICROGRID):
@@ -144,7 +151,7 @@ def read_collection(doc, coord_type: str, known_codes: dict[str, Kind]) -> list[
             parent = None
         elif parent is None:
             problem(i, "缺少 parent（上级单位的 code）", code)
-        specs.append(UnitSpec(i, code, name or "", kind, parent, geometry, polygon))
+        specs.append(UnitSpec(i, code, name or "", kind, parent, geometry, polygon, repaired))
 
     for spec in specs:
         if spec.parent_code is None:

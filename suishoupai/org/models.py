@@ -46,7 +46,7 @@ class OrgUnit(db.Model):
     #: materialised path of ids, "/1/4/12/": scope checks are prefix matches
     path: Mapped[str] = mapped_column(String(255), index=True, default="")
     #: the community this unit belongs to (itself for a community), for routing fallbacks
-    community_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     #: GeoJSON Polygon/MultiPolygon in WGS-84
     geometry: Mapped[str | None] = mapped_column(Text)
     area_m2: Mapped[float | None] = mapped_column(Float)
@@ -54,11 +54,6 @@ class OrgUnit(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     parent: Mapped[OrgUnit | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
-
-    @property
-    def depth(self) -> int:
-        """How many levels below the district this unit sits."""
-        return self.path.count("/") - 2
 
 
 class Department(db.Model):

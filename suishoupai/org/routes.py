@@ -36,6 +36,8 @@ def org_tree():
 def list_grids(args):
     """Grids with their GeoJSON boundary in the requested coordinate type."""
     actor = require_role(*STAFF_ROLES)
+    if args.get("community") is not None:
+        service.community_in_reach(actor, args["community"])
     page = keyset_page(service.grids_stmt(actor, args.get("community")), [OrgUnit.id],
                        args["limit"], args["cursor"])
     page["items"] = [service.grid_view(g, args["coord_type"]) for g in page["items"]]

@@ -58,7 +58,7 @@ class TreeNode(UnitRef):
 class GridArgs(CoordArgs, PageArgs):
     """Filter of the grid listing."""
 
-    community = Id()
+    community = Id(strict=False)
 
 
 class GridMemberOut(ma.Schema):
@@ -117,6 +117,8 @@ class ImportSummary(ma.Schema):
     created = ma.fields.Integer()
     updated = ma.fields.Integer()
     by_kind = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+    repaired = ma.fields.List(ma.fields.String(), metadata={
+        "description": "codes whose polygon was invalid (e.g. self-intersecting) and was repaired"})
     overlaps = ma.fields.List(ma.fields.Nested(Overlap))
     gaps = ma.fields.List(ma.fields.Nested(Gap))
 

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from shapely import STRtree, from_geojson, union_all
 from shapely.geometry import Polygon
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from suishoupai import crypto
 from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import Role, User
-from suishoupai.auth.scope import one_visible, visible
+from suishoupai.auth.scope import one_visible, reaches, visible
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, InvalidInput, NotFound
 from suishoupai.extensions import db
@@ -50,20 +51,24 @@ def import_units(doc, coord_type: str, under: Actor | None = None,
     created = updated = 0
     counts: dict[str, int] = defaultdict(int)
     touched_parents: set[int] = set()
+    for spec in specs:
+        if under is not None:
+            _check_import_scope(under, spec, by_code)
+        unit = by_code.get(spec.code)
+        if unit is not None and unit.kind != spec.kind:
+            raise InvalidInput(f"{spec.code} 已存在且层级为 {unit.kind}，不能改为 {spec.kind}",
+                               code="org.import_invalid")
     for n, spec in enumerate(specs, 1):
         parent = by_code.get(spec.parent_code) if spec.parent_code else None
-        if under is not None:
-            _check_import_scope(under, spec, parent)
         unit = by_code.get(spec.code)
         if unit is None:
             unit = OrgUnit(code=spec.code, kind=spec.kind)
             db.session.add(unit)
             created += 1
         else:
-            if unit.kind != spec.kind:
-                raise InvalidInput(f"{spec.code} 已存在且层级为 {unit.kind}，不能改为 {spec.kind}",
-                                   code="org.import_invalid")
             updated += 1
+            if unit.parent_id:
+                touched_parents.add(unit.parent_id)  # a unit moved away leaves its old parent a gap
         _apply(unit, spec, parent)
         by_code[spec.code] = unit
         counts[spec.kind.value] += 1
@@ -73,11 +78,16 @@ def import_units(doc, coord_type: str, under: Actor | None = None,
             progress(n)
     bump_revision(f"import {len(specs)} units ({coord_type})")
     return {"created": created, "updated": updated, "by_kind": dict(counts),
-            **check_coverage(touched_parents)}
+            "repaired": [s.code for s in specs if s.repaired], **check_coverage(touched_parents)}
 
 
-def _check_import_scope(actor: Actor, spec: UnitSpec, parent: OrgUnit | None) -> None:
-    """An administrator imports only below the units they administer."""
+def _check_import_scope(actor: Actor, spec: UnitSpec, existing: dict[str, OrgUnit]) -> None:
+    """An administrator creates and changes units only below the units they administer."""
+    unit = existing.get(spec.code)
+    parent = existing.get(spec.parent_code) if spec.parent_code else None
+    if unit is not None and not actor.covers(unit.path):
+        # an existing code elsewhere is "not found", without telling what or where it is
+        raise NotFound(f"单位 {spec.code} 不在您的管辖范围内", code="org.unit_not_found")
     if parent is None and spec.parent_code is not None:
         return  # the parent comes from the same file and is checked itself
     if parent is None or not actor.covers(parent.path):
@@ -194,6 +204,14 @@ def _member_card(user_id: int | None) -> dict | None:
     return {"name": user.display_name, "phone": crypto.mask_phone(phone)}
 
 
+def community_in_reach(actor: Actor, community_id: int) -> None:
+    """404 unless the caller's scope touches the community (covers it, or covers grids in it)."""
+    community = db.session.get(OrgUnit, community_id)
+    if community is None or community.kind != Kind.COMMUNITY or not (
+            actor.covers(community.path) or any(p.startswith(community.path) for p in actor.scope_paths)):
+        raise NotFound("社区不存在", code="org.community_not_found")
+
+
 def locate(lat: float, lng: float, coord_type: str, policy: str = "least_loaded") -> dict:
     """Who will handle a spot: grid, community, street and on-duty member."""
     wlat, wlng = geo.to_wgs84(lat, lng, coord_type)
@@ -236,14 +254,13 @@ def grid_view(unit: OrgUnit, coord_type: str) -> dict:
     if geometry and coord_type != "wgs84":
         geometry = geo.transform_geometry(geometry, lambda la, ln: geo.from_wgs84(la, ln, coord_type))
     members = db.session.execute(
-        select(GridMember.user_id, GridMember.duty, User.real_name, User.nickname)
-        .join(User, User.id == GridMember.user_id).where(GridMember.grid_id == unit.id)
-        .order_by(GridMember.id)
+        select(GridMember.duty, User).join(User, User.id == GridMember.user_id)
+        .where(GridMember.grid_id == unit.id).order_by(GridMember.id)
     ).all()
     return {**_ref(unit), "parent_id": unit.parent_id, "community_id": unit.community_id,
             "area_m2": unit.area_m2, "coord_type": coord_type, "geometry": geometry,
-            "members": [{"user_id": m.user_id, "duty": m.duty,
-                         "name": m.real_name or m.nickname or "微信用户"} for m in members]}
+            "members": [{"user_id": user.id, "duty": duty, "name": user.display_name}
+                        for duty, user in members]}
 
 
 def grid_in_scope(actor: Actor, grid_id: int) -> OrgUnit:
@@ -256,7 +273,7 @@ def set_member(actor: Actor, grid_id: int, user_id: int, duty: str) -> OrgUnit:
     """Put a user on a grid (on duty or backup); they become a grid member."""
     grid = grid_in_scope(actor, grid_id)
     user = db.session.get(User, user_id)
-    if user is None:
+    if user is None or not reaches(actor, user):
         raise NotFound("用户不存在", code="org.user_not_found")
     if user.role not in (Role.RESIDENT, Role.VOLUNTEER, Role.GRID_MEMBER):
         raise Conflict(f"该用户已是 {user.role}，不能设为网格员", code="org.member_role_conflict")
@@ -266,8 +283,12 @@ def set_member(actor: Actor, grid_id: int, user_id: int, duty: str) -> OrgUnit:
     member = db.session.scalars(select(GridMember).where(
         GridMember.grid_id == grid.id, GridMember.user_id == user_id)).first()
     if member is None:
-        member = GridMember(grid_id=grid.id, user_id=user_id)
-        db.session.add(member)
+        try:
+            with db.session.begin_nested():
+                member = GridMember(grid_id=grid.id, user_id=user_id, duty=duty)
+                db.session.add(member)
+        except IntegrityError as exc:
+            raise Conflict("该用户刚被他人加入此网格，请刷新", code="org.member_exists") from exc
     member.duty = duty
     db.session.flush()
     return grid

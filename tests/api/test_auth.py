@@ -48,6 +48,10 @@ def test_second_login_is_the_same_user(client):
     ("weird", 502, "auth.wechat_error"),
     ("server-error", 502, "auth.wechat_error"),
     ("not-json", 502, "auth.wechat_error"),
+    ("truncated", 502, "auth.wechat_error"),
+    ("redirect", 502, "auth.wechat_error"),
+    ("errcode-text", 502, "auth.wechat_error"),
+    ("openid-number", 502, "auth.wechat_error"),
     ("slow", 503, "auth.wechat_unavailable"),
 ])
 def test_wechat_errors_are_clear(client, code, status, error):
@@ -216,3 +220,25 @@ def test_department_staff_need_a_department_of_the_district(client, auth, app, d
     assert client.put(url, json={"role": "department"}, headers=district).status_code == 404
     resp = client.put(url, json={"role": "department", "department_id": dept}, headers=district)
     assert resp.status_code == 200 and resp.json["department"]["name"] == "区市场监管局"
+
+
+def test_admins_cannot_reach_users_placed_elsewhere(client, auth, app, demo):
+    """A community admin cannot change another street's staff, nor a grid member's role here."""
+    from suishoupai.org.models import GridMember
+
+    with app.app_context():
+        s1_member = db.session.scalar(select(User.id).where(User.openid.like("demo-gm-demo-s1-%")))
+        own_member = db.session.scalar(select(User.id).where(User.openid == "demo-grid-member"))
+        dept = db.session.scalar(select(User.id).where(User.openid == "demo-department"))
+    admin = auth.headers("demo-community-admin")
+    for user_id in (s1_member, dept):
+        resp = client.put(f"/api/v1/admin/users/{user_id}/role", json={"role": "volunteer"},
+                          headers=admin)
+        assert resp.status_code == 404 and resp.json["error"]["code"] == "auth.user_not_found"
+    resp = client.put(f"/api/v1/admin/users/{own_member}/role", json={"role": "resident"},
+                      headers=admin)
+    assert resp.status_code == 409 and resp.json["error"]["code"] == "auth.use_grid_members"
+    with app.app_context():
+        assert db.session.get(User, s1_member).role == "grid_member"
+        assert db.session.get(User, dept).role == "department"
+        assert db.session.scalar(select(GridMember.id).where(GridMember.user_id == own_member))

@@ -27,7 +27,11 @@ def test_404_405_422_envelopes(client, auth):
     headers = auth.headers("x")
     error = assert_envelope(client.get("/api/v1/grids/locate?lat=91&lng=x&coord_type=bd09",
                                        headers=headers), 422, "validation_error")
-    assert set(error["details"]["fields"]) == {"lat", "lng", "coord_type"}
+    assert error["details"]["fields"] == {"lat": ["须在 -90 到 90 之间"], "lng": ["应为数字"],
+                                          "coord_type": ["须为以下之一：wgs84, gcj02"]}
+    error = assert_envelope(client.get("/api/v1/grids/locate?lat=1&lng=1&coord_type=wgs84&typo=1",
+                                       headers=headers), 422, "validation_error")
+    assert error["details"]["fields"] == {"typo": ["不允许提交此字段"]}
 
 
 def test_413_envelope(app_factory):
@@ -48,6 +52,20 @@ def test_invalid_json_is_400(client):
     """Broken JSON → 400 with its own code."""
     resp = client.post("/api/v1/auth/wechat-login", data="{oops", content_type="application/json")
     assert_envelope(resp, 400, "bad_request.invalid_json")
+
+
+def test_unforeseen_integrity_race_is_409(app_factory):
+    """A unique-constraint race the service did not catch answers 409, not 500."""
+    from sqlalchemy.exc import IntegrityError
+
+    app = app_factory()
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/race")
+    def race():
+        raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+    assert_envelope(app.test_client().get("/race"), 409, "conflict.concurrent_change")
 
 
 def test_500_hides_the_exception(app_factory):
@@ -98,26 +116,43 @@ def test_one_log_line_per_request(client, auth, caplog):
     assert line["status"] == 200 and line["user"] == resp.json["id"] and line["ms"] >= 0
 
 
-@pytest.mark.parametrize(("env", "message"), [
-    ({"SUISHOUPAI_ENV": "production", "SUISHOUPAI_DATABASE_URL": "postgresql://x/y",
-      "SUISHOUPAI_FIELD_ENCRYPTION_KEY": "k"}, "SECRET_KEY"),
-    ({"SUISHOUPAI_ENV": "production", "SUISHOUPAI_SECRET_KEY": "s" * 40, "SUISHOUPAI_DEV_LOGIN": "1",
-      "SUISHOUPAI_DATABASE_URL": "postgresql://x/y", "SUISHOUPAI_FIELD_ENCRYPTION_KEY": "k"},
-     "DEV_LOGIN"),
-    ({"SUISHOUPAI_ENV": "staging"}, "ENV"),
+FERNET = "3mQhVQyQ6tOqN7x0c4eWp0v9W7cK2sHq1v2y8bQm4_E="
+PRODUCTION = {
+    "SUISHOUPAI_ENV": "production", "SUISHOUPAI_SECRET_KEY": "s" * 40,
+    "SUISHOUPAI_DATABASE_URL": "postgresql://x/y", "SUISHOUPAI_FIELD_ENCRYPTION_KEY": FERNET,
+    "SUISHOUPAI_WECHAT_APPID": "wx1", "SUISHOUPAI_WECHAT_SECRET": "s",
+    "SUISHOUPAI_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+}
+
+
+def test_a_complete_production_configuration_passes():
+    """The reference production settings validate (so the refusals below are about one thing)."""
+    settings.validate(settings.load(PRODUCTION))
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"SUISHOUPAI_SECRET_KEY": settings.DEFAULT_SECRET}, "SECRET_KEY must be set"),
+    ({"SUISHOUPAI_DEV_LOGIN": "1"}, "DEV_LOGIN must be off"),
+    ({"SUISHOUPAI_FIELD_ENCRYPTION_KEY": ""}, "FIELD_ENCRYPTION_KEY is required"),
+    ({"SUISHOUPAI_FIELD_ENCRYPTION_KEY": "k"}, "not a Fernet key"),
+    ({"SUISHOUPAI_WECHAT_SECRET": ""}, "WECHAT_SECRET are required"),
+    ({"SUISHOUPAI_RATELIMIT_STORAGE_URI": "memory://"}, "must be shared"),
+    ({"SUISHOUPAI_ENV": "staging"}, "ENV must be"),
     ({"SUISHOUPAI_TOKEN_TTL_SECONDS": "soon"}, "TOKEN_TTL_SECONDS"),
+    ({"SUISHOUPAI_ROUTING_POLICY": "random"}, "ROUTING_POLICY"),
+    ({"SUISHOUPAI_LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+    ({"SUISHOUPAI_MEDIA_BACKEND": "s3"}, "S3_BUCKET is required"),
 ])
-def test_settings_refuse_unsafe_production(env, message):
-    """Production refuses the default secret and dev-login; bad values stop start-up."""
+def test_settings_refuse_unsafe_production(change, message):
+    """Each unsafe or malformed value stops start-up with a message naming it."""
     with pytest.raises(settings.SettingsError, match=message):
-        conf = settings.load(env)
-        settings.validate(conf)
+        settings.validate(settings.load(PRODUCTION | change))
 
 
 def test_production_app_refuses_to_start(monkeypatch):
     """create_app itself validates."""
     monkeypatch.setenv("SUISHOUPAI_ENV", "production")
-    with pytest.raises(settings.SettingsError):
+    with pytest.raises(settings.SettingsError, match="SECRET_KEY must be set"):
         create_app()
 
 

@@ -9,7 +9,7 @@ import pytest
 import requests
 from PIL import Image
 from sqlalchemy import func, select, update
-from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from suishoupai.database import utcnow
@@ -290,3 +290,13 @@ def test_s3_backend_round_trip(app_factory, moto_endpoint):
     with app.app_context():
         keys = sorted(storage().keys())
     assert len(keys) == 2 and keys[0].startswith("display/")
+
+
+def test_fingerprint_of_two_file_parts(client, auth):
+    """Two parts named `file` with an Idempotency-Key: a clear answer, never a 500."""
+    form = MultiDict([("file", FileStorage(io.BytesIO(photo()), filename="a.jpg")),
+                      ("file", FileStorage(io.BytesIO(photo(color=(0, 0, 0))), filename="b.jpg"))])
+    boundary, body = encode_multipart(form)
+    resp = client.post(UPLOAD, data=body, content_type=f"multipart/form-data; boundary={boundary}",
+                       headers=auth.headers("u1") | {"Idempotency-Key": "two"})
+    assert resp.status_code == 201

@@ -301,3 +301,145 @@ def test_failed_request_frees_its_key(client, auth, app, imported):
                        headers=headers).status_code == 422
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(IdempotencyKey)) == 0
+
+
+def test_members_from_another_scope_cannot_be_borrowed(client, auth, app, demo):
+    """A community admin cannot put another street's grid member on their grid; nothing changes."""
+    from suishoupai.org.models import GridMember
+
+    with app.app_context():
+        s1_member = db.session.scalar(select(User.id).where(User.openid.like("demo-gm-demo-s1-%")))
+        before = db.session.scalar(select(func.count()).select_from(GridMember))
+    own_grid = unit_id(app, "DEMO-S2-C2-G02")
+    resp = client.post(f"/api/v1/admin/grids/{own_grid}/members", json={"user_id": s1_member},
+                       headers=auth.headers("demo-community-admin"))
+    assert resp.status_code == 404 and resp.json["error"]["code"] == "org.user_not_found"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(GridMember)) == before
+
+
+def test_import_cannot_take_over_units_elsewhere(client, auth, app, demo):
+    """Re-using another street's grid code → 404 and the grid is untouched."""
+    target = unit_id(app, "DEMO-S1-C1-G01")
+    with app.app_context():
+        before = db.session.get(OrgUnit, target).geometry
+    doc = {"type": "FeatureCollection", "features": [
+        feature("DEMO-S1-C1-G01", "grid", "DEMO-S2-C1", square(120.10, 30.20, 120.11, 30.21))]}
+    resp = client.post("/api/v1/admin/org/import?coord_type=gcj02", json=doc,
+                       headers=auth.headers("demo-street-admin"))
+    assert resp.status_code == 404 and resp.json["error"]["code"] == "org.unit_not_found"
+    with app.app_context():
+        unit = db.session.get(OrgUnit, target)
+        assert unit.geometry == before and unit.name == "竹竿巷社区第1网格"
+
+
+def test_community_filter_and_its_scope(client, auth, app, demo):
+    """?community= filters to that community; another street's community → 404."""
+    headers = auth.headers("demo-street-admin")
+    own = unit_id(app, "DEMO-S2-C2")
+    page = client.get(f"/api/v1/admin/grids?community={own}&limit=100", headers=headers).json
+    assert len(page["items"]) == 10 and {g["community_id"] for g in page["items"]} == {own}
+    other = unit_id(app, "DEMO-S1-C1")
+    resp = client.get(f"/api/v1/admin/grids?community={other}", headers=headers)
+    assert resp.status_code == 404 and resp.json["error"]["code"] == "org.community_not_found"
+    # a grid member reaches the community of their own grid
+    gm = auth.headers("demo-grid-member")
+    page = client.get(f"/api/v1/admin/grids?community={own}", headers=gm).json
+    assert [g["code"] for g in page["items"]] == ["DEMO-S2-C2-G01"]
+
+
+def test_cursor_walks_every_grid_once_and_refuses_forgeries(client, auth, demo):
+    """Pages of 7 cover all 50 grids exactly once; a forged cursor is a 422, never a 500."""
+    import base64
+
+    headers = auth.headers("demo-district-admin")
+    seen, cursor = [], None
+    while True:
+        query = {"limit": 7} | ({"cursor": cursor} if cursor else {})
+        page = client.get("/api/v1/admin/grids", query_string=query, headers=headers).json
+        seen += [g["id"] for g in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == 50 and seen == sorted(seen, reverse=True)
+    for forged in ([2**63], ["x"], [1, 2], {"a": 1}, [True]):
+        token = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode()
+        resp = client.get(f"/api/v1/admin/grids?cursor={token}", headers=headers)
+        assert resp.status_code == 422 and resp.json["error"]["code"] == "pagination.bad_cursor"
+
+
+def test_odd_property_types_and_degenerate_shapes_are_problems(client, auth, app, imported):
+    """A list as kind, or a zero-area polygon → 422 naming the feature, nothing imported."""
+    make_staff(app, "da", "district_admin", "T-D")
+    before = unit_count(app)
+    for bad in (
+        {"type": "Feature", "properties": {"code": "Q1", "name": "q", "kind": [1], "parent": "T-C"},
+         "geometry": square(1, 1, 2, 2)},
+        feature("Q2", "grid", "T-C", {"type": "Polygon", "coordinates": [
+            [[120.1, 30.1], [120.2, 30.1], [120.1, 30.1], [120.2, 30.1]]]}),
+    ):
+        doc = {"type": "FeatureCollection", "features": [bad]}
+        resp = client.post("/api/v1/admin/org/import?coord_type=gcj02", json=doc,
+                           headers=auth.headers("da"))
+        assert resp.status_code == 422 and resp.json["error"]["details"]["problems"][0]["feature"] == 0
+    assert unit_count(app) == before
+
+
+def test_self_intersecting_polygon_is_repaired_and_reported(client, auth, app, imported):
+    """A bow-tie drawn by mistake is repaired, imported, and named in the summary."""
+    make_staff(app, "da", "district_admin", "T-D")
+    bowtie = {"type": "Polygon", "coordinates": [[[W, N + 0.01], [MID, N + 0.02], [MID, N + 0.01],
+                                                  [W, N + 0.02], [W, N + 0.01]]]}
+    doc = {"type": "FeatureCollection", "features": [feature("T-BOW", "grid", "T-C", bowtie)]}
+    resp = client.post("/api/v1/admin/org/import?coord_type=gcj02", json=doc,
+                       headers=auth.headers("da"))
+    assert resp.status_code == 200 and resp.json["repaired"] == ["T-BOW"]
+
+
+def test_same_key_for_two_users_is_two_keys(client, auth, app, imported):
+    """Keys are scoped per user: another user's identical key runs its own request."""
+    make_staff(app, "da", "district_admin", "T-D")
+    make_staff(app, "da2", "district_admin", "T-D")
+    url = "/api/v1/admin/org/import?coord_type=gcj02"
+    first = client.post(url, json={"type": "FeatureCollection", "features": [
+        feature("K1", "grid", "T-C", square(MID, N, E, N + 0.01))]},
+        headers=auth.headers("da") | {"Idempotency-Key": "same"})
+    second = client.post(url, json={"type": "FeatureCollection", "features": [
+        feature("K2", "grid", "T-C", square(W, N, MID, N + 0.01))]},
+        headers=auth.headers("da2") | {"Idempotency-Key": "same"})
+    assert first.status_code == second.status_code == 200
+    assert "Idempotent-Replayed" not in second.headers
+    assert unit_id(app, "K1") and unit_id(app, "K2")
+
+
+def test_stale_key_taken_over_and_the_slow_first_request_does_not_land(app, auth, client, imported):
+    """After the lock time a retry takes the key; the first request, finishing late, gets 409."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from suishoupai import idempotency
+    from suishoupai.database import utcnow
+    from suishoupai.errors import Conflict
+
+    make_staff(app, "da", "district_admin", "T-D")
+    user_id = auth.login("da")["user"]["id"]
+    doc = {"type": "FeatureCollection", "features": [feature("L1", "grid", "T-C", square(1, 1, 2, 2))]}
+    url = "/api/v1/admin/org/import?coord_type=gcj02"
+    with app.test_request_context(url, method="POST", json=doc, headers={"Idempotency-Key": "slow"}):
+        first = idempotency.claim(user_id)
+        db.session.execute(update(idempotency.IdempotencyKey).values(
+            updated_at=utcnow() - timedelta(minutes=5)))
+        db.session.commit()
+        retry = idempotency.claim(user_id)
+        assert retry.record_id == first.record_id and retry.lease != first.lease
+        from flask import Response
+
+        with pytest.raises(Conflict):
+            first.complete(Response("{}", status=200))
+        db.session.rollback()
+        first.release()  # the late first request cannot free the retry's key either
+        retry.complete(Response('{"ok": 1}', status=200))
+        db.session.commit()
+        row = db.session.get(idempotency.IdempotencyKey, retry.record_id)
+        assert row.state == "done" and row.body == '{"ok": 1}'
