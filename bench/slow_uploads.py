@@ -200,7 +200,9 @@ class Server:
         self.label = label
         self.env = {**app_env(tmp), "GUNICORN_BIND": f"127.0.0.1:{self.port}",
                     "GUNICORN_WORKERS": str(workers)}
-        self.cmd = [str(BIN / "gunicorn"), "-c", CONFIG, *overrides, "wsgi:app"]
+        # gunicorn 27 puts every master's control socket at one per-user path by default: a bench
+        # server would take it over from (and on exit delete it for) any other gunicorn of this user
+        self.cmd = [str(BIN / "gunicorn"), "-c", CONFIG, "--no-control-socket", *overrides, "wsgi:app"]
         self.log_path = tmp / f"gunicorn-{label}.log"
         self.proc: subprocess.Popen | None = None
 

@@ -22,3 +22,6 @@ max_requests_jitter = 200
 accesslog = None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+#: the runtime control socket (gunicornc) is one fixed path per user by default: several instances
+#: on one machine would take it from each other; enable with a per-instance path if needed
+control_socket_disable = True

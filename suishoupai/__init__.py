@@ -64,12 +64,13 @@ def _init_extensions(app: Flask) -> None:
     """Bind the extensions and the request layer."""
     from flask_smorest.spec.plugins import integerconverter2paramschema
 
-    from suishoupai import errors, media, web, wechat
+    from suishoupai import errors, media, reports, web, wechat
     from suishoupai.database import tune_engine
     from suishoupai.extensions import api, db, limiter, migrate
-    from suishoupai.fields import IdConverter
+    from suishoupai.fields import DateConverter, IdConverter
 
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["isodate"] = DateConverter
     db.init_app(app)
     with app.app_context():
         tune_engine(db.engine)
@@ -79,10 +80,12 @@ def _init_extensions(app: Flask) -> None:
         "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
         "security": [{"bearer": []}]})
     api.register_converter(IdConverter, integerconverter2paramschema)
+    api.register_converter(DateConverter, lambda _conv: {"type": "string", "format": "date"})
     errors.init_app(app)
     web.init_app(app)
     wechat.init_app(app)
     media.init_app(app)
+    reports.init_app(app)
 
 
 def _load_models() -> None:
@@ -90,7 +93,8 @@ def _load_models() -> None:
     import suishoupai.auth.models
     import suishoupai.idempotency
     import suishoupai.media.models
-    import suishoupai.org.models  # noqa: F401
+    import suishoupai.org.models
+    import suishoupai.reports.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -101,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from suishoupai.extensions import api
     from suishoupai.media import routes as media_routes
     from suishoupai.org import routes as org_routes
+    from suishoupai.reports import routes as report_routes
 
     api.register_blueprint(auth_routes.blp)
     if app.config["DEV_LOGIN"]:
@@ -108,18 +113,21 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(org_routes.blp)
     api.register_blueprint(media_routes.blp)
     app.register_blueprint(media_routes.files)
+    api.register_blueprint(report_routes.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs_static)
 
 
 def _register_commands(app: Flask) -> None:
-    """CLI groups: flask org …, flask demo …, flask media …, flask idempotency …."""
+    """CLI groups: flask org …, flask demo …, flask media …, flask reports …, flask idempotency …."""
     from suishoupai.demo.cli import demo_cli
     from suishoupai.idempotency import idempotency_cli
     from suishoupai.media.cli import media_cli
     from suishoupai.org.cli import org_cli
+    from suishoupai.reports.cli import reports_cli
 
     app.cli.add_command(org_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(media_cli)
     app.cli.add_command(idempotency_cli)
+    app.cli.add_command(reports_cli)

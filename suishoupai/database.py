@@ -37,6 +37,11 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    @property
+    def python_type(self) -> type:
+        """datetime (TypeDecorator would say object)."""
+        return datetime
+
     def process_bind_param(self, value, dialect):
         """Normalise to UTC; naive values are refused rather than guessed."""
         if value is None:

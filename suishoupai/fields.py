@@ -1,8 +1,10 @@
 """Shared API fields: ids that fit the database's integer column, in bodies, queries and paths."""
 
+from datetime import date
+
 import marshmallow as ma
 from marshmallow import validate
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter, ValidationError
 
 #: PostgreSQL `integer`; larger numbers are refused at the edge, never sent to the database
 MAX_ID = 2**31 - 1
@@ -19,3 +21,20 @@ class IdConverter(IntegerConverter):
     def __init__(self, url_map):
         """Bounds fixed to the id range."""
         super().__init__(url_map, min=1, max=MAX_ID)
+
+
+class DateConverter(BaseConverter):
+    """`<isodate:day>` in routes: YYYY-MM-DD, else 404."""
+
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value: str) -> date:
+        """Parse; an impossible date (2026-02-30) does not match the route."""
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValidationError() from exc
+
+    def to_url(self, value: date) -> str:
+        """Format."""
+        return value.isoformat()

@@ -43,6 +43,10 @@ DEFAULTS: dict[str, Any] = {
     "MEDIA_ORPHAN_HOURS": 24,
     #: stored objects without a row are kept this long (an upload may be committing)
     "MEDIA_GC_GRACE_MINUTES": 60,
+    #: a reporter may ask for a case to be redone this many days after it was resolved
+    "REPORT_REOPEN_DAYS": 7,
+    #: resolved cases the reporter does not answer are closed by the sweep after this many days
+    "REPORT_AUTO_CLOSE_DAYS": 7,
     "S3_BUCKET": "",
     "S3_PREFIX": "",
     "S3_REGION": "",

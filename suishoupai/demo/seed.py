@@ -17,6 +17,7 @@ from suishoupai.auth.models import Role, User
 from suishoupai.extensions import db
 from suishoupai.org import service as org
 from suishoupai.org.models import Department, Duty, GridMember, OrgUnit
+from suishoupai.reports import catalog
 
 #: 武林广场, GCJ-02 (as a map in the mini-program shows it); the lattice is laid around it
 ORIGIN_LAT, ORIGIN_LNG = 30.2660, 120.1480
@@ -156,6 +157,7 @@ def seed() -> dict:
     _user("demo-department", Role.DEPARTMENT, "孙城管", None, "13800001009",
           departments["DEMO-CG"].id)
 
+    categories = catalog.seed_categories()
     grids = sorted((u for u in by_code.values() if u.kind == "grid"), key=lambda u: u.code)
     for n, grid in enumerate(grids):
         if grid.id == centre_grid.id:
@@ -164,4 +166,4 @@ def seed() -> dict:
         _on_duty(_user(f"demo-gm-{grid.code.lower()}", Role.GRID_MEMBER, name, None,
                        f"139{n:08d}"), grid.id)
     return {"import": summary, "centre": centre, "centre_grid": centre_grid.name,
-            "community": community.name, "grids": len(grids)}
+            "community": community.name, "grids": len(grids), "categories": categories}

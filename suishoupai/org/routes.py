@@ -82,3 +82,10 @@ def remove_member(grid_id, user_id):
     """Take a user off a grid."""
     grid = service.remove_member(require_role(*ADMIN_ROLES), grid_id, user_id)
     return service.grid_view(grid, "gcj02")
+
+
+@blp.route("/departments")
+@blp.response(200, schemas.DepartmentOut(many=True))
+def departments():
+    """The departments cases can be transferred to (staff)."""
+    return service.departments(require_role(*STAFF_ROLES))

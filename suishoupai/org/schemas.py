@@ -131,3 +131,11 @@ class MemberIn(ma.Schema):
                             validate=validate.OneOf([d.value for d in Duty]))
 
 
+
+
+class DepartmentOut(ma.Schema):
+    """A functional department."""
+
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    name = ma.fields.String()

@@ -22,7 +22,7 @@ from suishoupai.extensions import db
 from suishoupai.org import geo
 from suishoupai.org.importer import ImportProblems, UnitSpec, read_collection
 from suishoupai.org.index import bump_revision, grid_index
-from suishoupai.org.models import GRID_KINDS, Duty, GridMember, Kind, OrgUnit
+from suishoupai.org.models import GRID_KINDS, Department, Duty, GridMember, Kind, OrgUnit
 from suishoupai.org.routing import Candidate, choose_member
 
 #: overlaps and gaps smaller than this are drawing noise, not findings
@@ -309,3 +309,13 @@ def remove_member(actor: Actor, grid_id: int, user_id: int) -> OrgUnit:
         user.role = Role.RESIDENT
         user.token_version += 1
     return grid
+
+
+def departments(actor: Actor) -> list[Department]:
+    """Departments of the districts the caller works in (all of them for department staff's own)."""
+    district_ids = {int(p.split("/")[1]) for p in actor.scope_paths}
+    stmt = select(Department).order_by(Department.id)
+    if actor.department_id:
+        own = db.session.get(Department, actor.department_id)
+        district_ids.add(own.district_id)
+    return list(db.session.scalars(stmt.where(Department.district_id.in_(district_ids))))

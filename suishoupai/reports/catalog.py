@@ -1,0 +1,124 @@
+"""The category catalog (分类限期) and the working-day calendar, both editable by admins."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from suishoupai.errors import Conflict, InvalidInput, NotFound
+from suishoupai.extensions import db
+from suishoupai.org.models import Department
+from suishoupai.reports.deadlines import Calendar
+from suishoupai.reports.models import CalendarDay, Category
+
+#: code, name, accept (amount, unit), resolve (amount, unit), default department code, straight to it
+DEFAULT_CATEGORIES = [
+    ("sanitation", "环境卫生", (4, "hours"), (2, "workdays"), None, False),
+    ("garbage", "垃圾堆放", (4, "hours"), (1, "workdays"), None, False),
+    ("cityscape", "市容秩序", (8, "hours"), (3, "workdays"), "DEMO-CG", False),
+    ("street_vending", "占道经营", (4, "hours"), (2, "workdays"), "DEMO-CG", False),
+    ("fire_lane", "消防通道堵塞", (1, "hours"), (4, "hours"), "DEMO-XF", False),
+    ("ebike_charging", "电动车违规充电", (1, "hours"), (8, "hours"), "DEMO-XF", False),
+    ("street_light", "路灯照明", (8, "hours"), (3, "workdays"), "DEMO-CG", False),
+    ("road_damage", "道路设施损坏", (8, "hours"), (5, "workdays"), "DEMO-ZJ", False),
+    ("manhole", "井盖缺失", (1, "hours"), (8, "hours"), "DEMO-CG", False),
+    ("greenery", "园林绿化", (1, "workdays"), (5, "workdays"), None, False),
+    ("noise", "噪音扰民", (2, "hours"), (2, "workdays"), None, False),
+    ("illegal_building", "违章搭建", (1, "workdays"), (10, "workdays"), "DEMO-ZJ", True),
+    ("property", "物业问题", (1, "workdays"), (5, "workdays"), None, False),
+    ("other", "其他", (1, "workdays"), (5, "workdays"), None, False),
+]
+
+
+def seed_categories() -> int:
+    """Create the default catalog where missing (department codes are the demo district's)."""
+    existing = set(db.session.scalars(select(Category.code)))
+    departments = {d.code: d.id for d in db.session.scalars(select(Department))}
+    created = 0
+    for order, (code, name, accept, resolve, dept, direct) in enumerate(DEFAULT_CATEGORIES):
+        if code in existing:
+            continue
+        db.session.add(Category(
+            code=code, name=name, accept_amount=accept[0], accept_unit=accept[1],
+            resolve_amount=resolve[0], resolve_unit=resolve[1],
+            default_department_id=departments.get(dept) if dept else None,
+            route_to_department=direct and dept in departments, sort_order=order))
+        created += 1
+    db.session.flush()
+    return created
+
+
+def active_categories() -> list[Category]:
+    """The categories residents can file under, in display order."""
+    return list(db.session.scalars(
+        select(Category).where(Category.active.is_(True)).order_by(Category.sort_order, Category.id)))
+
+
+def all_categories() -> list[Category]:
+    """The whole catalog, for admins."""
+    return list(db.session.scalars(select(Category).order_by(Category.sort_order, Category.id)))
+
+
+def by_code(code: str) -> Category:
+    """An active category; unknown codes are a 422 on the field."""
+    category = db.session.scalars(
+        select(Category).where(Category.code == code, Category.active.is_(True))).first()
+    if category is None:
+        raise InvalidInput("问题分类不存在", code="report.unknown_category",
+                           details={"fields": {"category": ["未知的分类"]}})
+    return category
+
+
+def _check_department(department_id: int | None) -> None:
+    """A default department must exist."""
+    if department_id is not None and db.session.get(Department, department_id) is None:
+        raise NotFound("部门不存在", code="org.department_not_found")
+
+
+def create_category(data: dict) -> Category:
+    """Add a category to the catalog."""
+    if db.session.scalars(select(Category).where(Category.code == data["code"])).first():
+        raise Conflict("分类编码已存在", code="report.category_exists")
+    _check_department(data.get("default_department_id"))
+    category = Category(**data)
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def update_category(code: str, changes: dict) -> Category:
+    """Change a category's name, deadlines, department or status."""
+    category = db.session.scalars(select(Category).where(Category.code == code)).first()
+    if category is None:
+        raise NotFound("问题分类不存在", code="report.category_not_found")
+    _check_department(changes.get("default_department_id"))
+    for key, value in changes.items():
+        setattr(category, key, value)
+    db.session.flush()
+    return category
+
+
+def calendar() -> Calendar:
+    """The working-day calendar with the configured holidays and make-up days."""
+    return Calendar(overrides={d.day: d.is_workday for d in db.session.scalars(select(CalendarDay))})
+
+
+def set_day(day: date, is_workday: bool | None, note: str | None) -> None:
+    """Mark a day as holiday or make-up working day; None removes the exception."""
+    row = db.session.get(CalendarDay, day)
+    if is_workday is None:
+        if row is not None:
+            db.session.delete(row)
+    elif row is None:
+        db.session.add(CalendarDay(day=day, is_workday=is_workday, note=note))
+    else:
+        row.is_workday, row.note = is_workday, note
+    db.session.flush()
+
+
+def calendar_days(year: int) -> list[CalendarDay]:
+    """The exceptions configured for a year."""
+    return list(db.session.scalars(
+        select(CalendarDay).where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+        .order_by(CalendarDay.day)))

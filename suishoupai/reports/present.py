@@ -1,0 +1,162 @@
+"""What each viewer sees of a report: staff see who and where; the public and the reporter less."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from suishoupai import crypto
+from suishoupai.auth.actor import Actor
+from suishoupai.auth.models import User
+from suishoupai.database import utcnow
+from suishoupai.extensions import db
+from suishoupai.media import service as media
+from suishoupai.media.models import Media
+from suishoupai.org import geo
+from suishoupai.org.models import Department, OrgUnit
+from suishoupai.reports.deadlines import urgency
+from suishoupai.reports.lifecycle import ACTION_LABELS, STATUS_LABELS, Party, Status, available_actions
+from suishoupai.reports.models import Report, ReportEvent, ReportPhoto
+from suishoupai.reports.queries import parties_of
+
+ROLE_LABELS = {
+    "resident": "居民", "rider": "骑手", "volunteer": "志愿者", "grid_member": "网格员",
+    "department": "部门", "community_admin": "社区", "street_admin": "街道",
+    "district_admin": "区", "system": "系统",
+}
+EVENT_LABELS = {**{a.value: label for a, label in ACTION_LABELS.items()},
+                "file": "提交", "overdue": "超时督办", "handover": "工作交接"}
+
+
+def _names(model, ids) -> dict:
+    """Rows by id, in one query."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
+
+
+def _ref(row) -> dict | None:
+    """{id, name} of a unit or department."""
+    return {"id": row.id, "name": row.name} if row is not None else None
+
+
+def _photos(report_ids: list[int], first_only: bool) -> dict[int, list[dict]]:
+    """The filing photos of reports, with URLs fit for their visibility."""
+    stmt = (select(ReportPhoto.report_id, Media).join(Media, Media.id == ReportPhoto.media_id)
+            .where(ReportPhoto.report_id.in_(report_ids), ReportPhoto.event_id.is_(None)))
+    if first_only:
+        stmt = stmt.where(ReportPhoto.position == 0)
+    out: dict[int, list[dict]] = {}
+    for report_id, photo in db.session.execute(stmt.order_by(ReportPhoto.position)):
+        out.setdefault(report_id, []).append(_photo(photo))
+    return out
+
+
+def _photo(photo: Media) -> dict:
+    """A photo's id and URLs."""
+    return {"id": photo.id, "url": media.url(photo.display_key, photo.public),
+            "thumb_url": media.url(photo.thumb_key, photo.public)}
+
+
+def _location(report: Report, coord_type: str, public_view: bool) -> dict:
+    """The spot in the requested datum; rounded to about 100 m on the public board."""
+    lat, lng = geo.from_wgs84(report.lat, report.lng, coord_type)
+    if public_view:
+        lat, lng = round(lat, 3), round(lng, 3)
+    return {"lat": lat, "lng": lng, "coord_type": coord_type}
+
+
+def present(reports: list[Report], actor: Actor, coord_type: str, public_view: bool = False) -> list[dict]:
+    """List items: enough to draw a card, loaded in a fixed number of queries."""
+    if not reports:
+        return []
+    units = _names(OrgUnit, [r.grid_id for r in reports] + [r.community_id for r in reports])
+    departments = _names(Department, [r.department_id for r in reports])
+    people = _names(User, [r.assignee_id for r in reports] + [r.reporter_id for r in reports])
+    thumbs = _photos([r.id for r in reports], first_only=True)
+    now = utcnow()
+    items = []
+    for r in reports:
+        staff_view = not public_view and bool(parties_of(actor, r) - {Party.REPORTER})
+        due = r.accept_due_at if r.accepted_at is None else r.resolve_due_at
+        overdue = r.is_open and (r.overdue or (due is not None and now > due))
+        item = {
+            "id": r.id, "category": {"code": r.category.code, "name": r.category.name},
+            "description": r.description, "status": r.status, "status_label": STATUS_LABELS[Status(r.status)],
+            "location": _location(r, coord_type, public_view),
+            "address": None if public_view else r.address, "public": r.public,
+            "grid": _ref(units.get(r.grid_id)), "community": _ref(units.get(r.community_id)),
+            "department": _ref(departments.get(r.department_id)),
+            "assignee": _assignee(people.get(r.assignee_id)) if not public_view else None,
+            "escalation_level": r.escalation_level,
+            "accept_due_at": r.accept_due_at, "resolve_due_at": r.resolve_due_at,
+            "overdue": overdue,
+            "urgency": "red" if overdue else urgency(now, r.created_at, due) if r.is_open else "green",
+            "accepted_at": r.accepted_at, "resolved_at": r.resolved_at, "closed_at": r.closed_at,
+            "rating": r.rating, "reopen_count": r.reopen_count, "duplicate_of": r.duplicate_of_id,
+            "reject_reason": r.reject_reason,
+            "thumb_url": (thumbs.get(r.id) or [{}])[0].get("thumb_url"),
+            "created_at": r.created_at, "updated_at": r.updated_at,
+        }
+        if staff_view:
+            reporter = people.get(r.reporter_id)
+            item["reporter"] = {"id": reporter.id, "name": reporter.display_name}
+        items.append(item)
+    return items
+
+
+def _assignee(user: User | None) -> dict | None:
+    """The grid member holding a case: name and masked phone, as residents may see them."""
+    if user is None:
+        return None
+    phone = crypto.decrypt(user.phone_enc) if user.phone_enc else None
+    return {"name": user.display_name, "phone": crypto.mask_phone(phone)}
+
+
+def detail(report: Report, actor: Actor, coord_type: str) -> dict:
+    """One report with its photos, timeline and the steps the caller may take now."""
+    parties = parties_of(actor, report)
+    public_view = not parties
+    view = present([report], actor, coord_type, public_view=public_view)[0]
+    view["photos"] = _photos([report.id], first_only=False).get(report.id, [])
+    view["rating_comment"] = report.rating_comment
+    view["actions"] = [a.value for a in available_actions(Status(report.status), parties)]
+    view["timeline"] = timeline(report, staff=bool(parties - {Party.REPORTER}))
+    return view
+
+
+def _actor_name(user: User | None, role: str, staff: bool) -> str:
+    """Staff see names; residents see role and surname (网格员 王)."""
+    label = ROLE_LABELS.get(role, role)
+    if user is None:
+        return label
+    if staff:
+        return f"{label} {user.display_name}"
+    if role in ("resident", "rider", "volunteer"):
+        return label
+    return f"{label} {(user.real_name or user.nickname or '')[:1]}".strip()
+
+
+def timeline(report: Report, staff: bool) -> list[dict]:
+    """Every step of the case, oldest first, with its photos."""
+    events = list(db.session.scalars(
+        select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)))
+    people = _names(User, [e.actor_id for e in events])
+    photos: dict[int, list[dict]] = {}
+    for event_id, photo in db.session.execute(
+            select(ReportPhoto.event_id, Media).join(Media, Media.id == ReportPhoto.media_id)
+            .where(ReportPhoto.report_id == report.id, ReportPhoto.event_id.is_not(None))
+            .order_by(ReportPhoto.position)):
+        photos.setdefault(event_id, []).append(_photo(photo))
+    out = []
+    for e in events:
+        data = json.loads(e.data) if e.data else {}
+        if not staff:
+            data.pop("assignee_id", None)
+        out.append({"action": e.action, "label": EVENT_LABELS.get(e.action, e.action),
+                    "actor": _actor_name(people.get(e.actor_id), e.actor_role, staff),
+                    "actor_role": e.actor_role, "from_status": e.from_status, "to_status": e.to_status,
+                    "note": e.note, "data": data, "photos": photos.get(e.id, []), "at": e.created_at})
+    return out

@@ -1,0 +1,136 @@
+"""随手拍 endpoints: filing, lists, detail, lifecycle steps, reassignment, catalog and calendar."""
+
+from flask import url_for
+
+from suishoupai.auth.actor import current_actor, require_role
+from suishoupai.auth.models import ADMIN_ROLES, Role
+from suishoupai.extensions import Blueprint
+from suishoupai.org.schemas import CoordArgs
+from suishoupai.pagination import page_of
+from suishoupai.reports import catalog, present, queries, schemas, service
+from suishoupai.web import writes
+
+blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="随手拍")
+CATALOG_ADMINS = (Role.STREET_ADMIN, Role.DISTRICT_ADMIN)
+STEP_NAMES = ",".join(service.STEPS)
+
+
+@blp.route("/categories")
+@blp.response(200, schemas.CategoryOut(many=True))
+def categories():
+    """Report categories with their deadlines."""
+    current_actor()
+    return catalog.active_categories()
+
+
+@blp.route("/reports", methods=["POST"])
+@blp.arguments(schemas.ReportCreate)
+@blp.arguments(CoordArgs, location="query")
+@writes(idempotent=True)
+@blp.response(201, schemas.ReportDetail)
+def file_report(data, args):
+    """File a report; it is routed at once to the grid member who owns the spot."""
+    actor = current_actor()
+    report = service.file_report(actor, data)
+    return (present.detail(report, actor, args["coord_type"]), 201,
+            {"Location": url_for("reports.get_report", report_id=report.id)})
+
+
+@blp.route("/reports")
+@blp.arguments(schemas.ReportQuery, location="query")
+@blp.response(200, page_of(schemas.ReportItem))
+def list_reports(args):
+    """Reports in a scope: mine, assigned, grid, community or the public board."""
+    actor = current_actor()
+    page = queries.list_reports(actor, args)
+    page["items"] = present.present(page["items"], actor, args["coord_type"],
+                                    public_view=args["scope"] == "public")
+    return page
+
+
+@blp.route("/reports/<id:report_id>")
+@blp.arguments(CoordArgs, location="query")
+@blp.response(200, schemas.ReportDetail)
+def get_report(args, report_id):
+    """A report with its photos and timeline."""
+    actor = current_actor()
+    return present.detail(queries.get_visible(actor, report_id), actor, args["coord_type"])
+
+
+@blp.route(f"/reports/<id:report_id>/<any({STEP_NAMES}):step>", methods=["POST"])
+@blp.arguments(schemas.StepBody)
+@blp.arguments(CoordArgs, location="query")
+@writes
+@blp.response(200, schemas.ReportDetail)
+def take_step(body, args, report_id, step):
+    """A lifecycle step: accept, transfer, escalate, resolve, reject, reopen, confirm or rate."""
+    actor = current_actor()
+    return present.detail(service.take_step(actor, report_id, step, body), actor, args["coord_type"])
+
+
+@blp.route("/admin/reports/<id:report_id>/reassign", methods=["POST"])
+@blp.arguments(schemas.ReassignBody)
+@writes
+@blp.response(200, schemas.ReportDetail)
+def reassign(body, report_id):
+    """Give a case to another grid member, keeping its deadlines."""
+    actor = require_role(*ADMIN_ROLES)
+    report = service.reassign_report(actor, report_id, body["assignee_id"], body.get("note"))
+    return present.detail(report, actor, "gcj02")
+
+
+@blp.route("/admin/grid-members/<id:user_id>/handover", methods=["POST"])
+@blp.arguments(schemas.HandoverBody)
+@writes
+@blp.response(200, schemas.HandoverResult)
+def handover(body, user_id):
+    """Move every open case of a grid member to another (leave, handover)."""
+    return {"moved": service.handover(require_role(*ADMIN_ROLES), user_id, body["to_user_id"])}
+
+
+@blp.route("/admin/categories")
+@blp.response(200, schemas.CategoryOut(many=True))
+def all_categories():
+    """The whole catalog, inactive categories included."""
+    require_role(*CATALOG_ADMINS)
+    return catalog.all_categories()
+
+
+@blp.route("/admin/categories", methods=["POST"])
+@blp.arguments(schemas.CategoryIn)
+@writes
+@blp.response(201, schemas.CategoryOut)
+def create_category(data):
+    """Add a category."""
+    require_role(*CATALOG_ADMINS)
+    return catalog.create_category(data)
+
+
+@blp.route("/admin/categories/<string(maxlength=32):code>", methods=["PATCH"])
+@blp.arguments(schemas.CategoryPatch)
+@writes
+@blp.response(200, schemas.CategoryOut)
+def update_category(changes, code):
+    """Change a category's deadlines, department or status."""
+    require_role(*CATALOG_ADMINS)
+    return catalog.update_category(code, changes)
+
+
+@blp.route("/admin/calendar")
+@blp.arguments(schemas.YearArgs, location="query")
+@blp.response(200, schemas.CalendarDayOut(many=True))
+def calendar(args):
+    """Holidays and make-up working days of a year."""
+    require_role(*CATALOG_ADMINS)
+    return catalog.calendar_days(args["year"])
+
+
+@blp.route("/admin/calendar/<isodate:day>", methods=["PUT"])
+@blp.arguments(schemas.CalendarDayIn)
+@writes
+@blp.response(200, schemas.CalendarDayOut(many=True))
+def set_calendar_day(data, day):
+    """Mark a day as holiday or make-up working day (null removes the exception)."""
+    require_role(*CATALOG_ADMINS)
+    catalog.set_day(day, data["is_workday"], data.get("note"))
+    return catalog.calendar_days(day.year)

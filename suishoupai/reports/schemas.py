@@ -1,0 +1,245 @@
+"""Shapes of the 随手拍 endpoints."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from suishoupai.fields import Id
+from suishoupai.org.geo import COORD_TYPES
+from suishoupai.org.schemas import CoordArgs
+from suishoupai.pagination import PageArgs
+from suishoupai.reports.deadlines import Unit
+from suishoupai.reports.lifecycle import Status
+
+UNITS = [u.value for u in Unit]
+
+
+class Location(ma.Schema):
+    """A spot as the phone gave it."""
+
+    lat = ma.fields.Float(required=True, validate=validate.Range(-90, 90), allow_nan=False)
+    lng = ma.fields.Float(required=True, validate=validate.Range(-180, 180), allow_nan=False)
+    coord_type = ma.fields.String(required=True, validate=validate.OneOf(COORD_TYPES))
+
+
+class ReportCreate(ma.Schema):
+    """A new report: category, what and where, 1–9 photos uploaded first via POST /media."""
+
+    category = ma.fields.String(required=True, validate=validate.Length(1, 32))
+    description = ma.fields.String(required=True, validate=validate.Length(5, 500))
+    location = ma.fields.Nested(Location, required=True)
+    address = ma.fields.String(validate=validate.Length(max=200), allow_none=True)
+    media_ids = ma.fields.List(Id(), required=True, validate=validate.Length(1, 9))
+    public = ma.fields.Boolean(load_default=True)
+
+    @ma.validates("media_ids")
+    def _distinct(self, value, **_kwargs):
+        """The same photo twice is a client bug worth saying."""
+        if len(set(value)) != len(value):
+            raise ma.ValidationError("照片重复")
+
+
+class ReportQuery(CoordArgs, PageArgs):
+    """?scope=&status=&category=&from=&to= on the report lists."""
+
+    scope = ma.fields.String(load_default="mine",
+                             validate=validate.OneOf(["mine", "assigned", "grid", "community", "public"]))
+    status = ma.fields.String(validate=validate.OneOf([s.value for s in Status] + ["open", "overdue"]))
+    category = ma.fields.String(validate=validate.Length(1, 32))
+    from_ = ma.fields.AwareDateTime(data_key="from", attribute="from")
+    to = ma.fields.AwareDateTime()
+
+
+class StepBody(ma.Schema):
+    """The body of a lifecycle step; which fields matter depends on the step."""
+
+    note = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
+    media_ids = ma.fields.List(Id(), validate=validate.Length(max=9), load_default=list)
+    department_id = Id(allow_none=True)
+    reason = ma.fields.String(validate=validate.Length(1, 200), allow_none=True)
+    level = ma.fields.String(validate=validate.OneOf(["community", "street"]), allow_none=True)
+    duplicate_of = Id(allow_none=True)
+    rating = ma.fields.Integer(strict=True, validate=validate.Range(1, 5), allow_none=True)
+    comment = ma.fields.String(validate=validate.Length(max=200), allow_none=True)
+
+
+class ReassignBody(ma.Schema):
+    """Give the case to another grid member."""
+
+    assignee_id = Id(required=True)
+    note = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
+
+
+class HandoverBody(ma.Schema):
+    """Move all open cases to another grid member."""
+
+    to_user_id = Id(required=True)
+
+
+class HandoverResult(ma.Schema):
+    """How many cases moved."""
+
+    moved = ma.fields.Integer()
+
+
+class Ref(ma.Schema):
+    """{id, name}."""
+
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+
+
+class CategoryRef(ma.Schema):
+    """{code, name}."""
+
+    code = ma.fields.String()
+    name = ma.fields.String()
+
+
+class Person(ma.Schema):
+    """Someone handling a case, as residents may see them."""
+
+    name = ma.fields.String()
+    phone = ma.fields.String(allow_none=True)
+
+
+class Photo(ma.Schema):
+    """A photo's URLs."""
+
+    id = ma.fields.Integer()
+    url = ma.fields.String()
+    thumb_url = ma.fields.String()
+
+
+class LocationOut(ma.Schema):
+    """A spot in the requested datum."""
+
+    lat = ma.fields.Float()
+    lng = ma.fields.Float()
+    coord_type = ma.fields.String()
+
+
+class ReportItem(ma.Schema):
+    """A report as a list card."""
+
+    id = ma.fields.Integer()
+    category = ma.fields.Nested(CategoryRef)
+    description = ma.fields.String()
+    status = ma.fields.String()
+    status_label = ma.fields.String()
+    location = ma.fields.Nested(LocationOut)
+    address = ma.fields.String(allow_none=True)
+    public = ma.fields.Boolean()
+    grid = ma.fields.Nested(Ref, allow_none=True)
+    community = ma.fields.Nested(Ref, allow_none=True)
+    department = ma.fields.Nested(Ref, allow_none=True)
+    assignee = ma.fields.Nested(Person, allow_none=True)
+    reporter = ma.fields.Nested(Ref, metadata={"description": "staff only"})
+    escalation_level = ma.fields.Integer()
+    accept_due_at = ma.fields.AwareDateTime(allow_none=True)
+    resolve_due_at = ma.fields.AwareDateTime(allow_none=True)
+    overdue = ma.fields.Boolean()
+    urgency = ma.fields.String(metadata={"description": "green | yellow | red"})
+    accepted_at = ma.fields.AwareDateTime(allow_none=True)
+    resolved_at = ma.fields.AwareDateTime(allow_none=True)
+    closed_at = ma.fields.AwareDateTime(allow_none=True)
+    rating = ma.fields.Integer(allow_none=True)
+    reopen_count = ma.fields.Integer()
+    duplicate_of = ma.fields.Integer(allow_none=True)
+    reject_reason = ma.fields.String(allow_none=True)
+    thumb_url = ma.fields.String(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+    updated_at = ma.fields.AwareDateTime()
+
+
+class TimelineEntry(ma.Schema):
+    """One step of the case."""
+
+    action = ma.fields.String()
+    label = ma.fields.String()
+    actor = ma.fields.String()
+    actor_role = ma.fields.String()
+    from_status = ma.fields.String(allow_none=True)
+    to_status = ma.fields.String()
+    note = ma.fields.String(allow_none=True)
+    data = ma.fields.Dict()
+    photos = ma.fields.List(ma.fields.Nested(Photo))
+    at = ma.fields.AwareDateTime()
+
+
+class ReportDetail(ReportItem):
+    """A report with photos, timeline and the steps open to the caller."""
+
+    photos = ma.fields.List(ma.fields.Nested(Photo))
+    rating_comment = ma.fields.String(allow_none=True)
+    actions = ma.fields.List(ma.fields.String())
+    timeline = ma.fields.List(ma.fields.Nested(TimelineEntry))
+
+
+class CategoryOut(ma.Schema):
+    """A category with its deadlines."""
+
+    code = ma.fields.String()
+    name = ma.fields.String()
+    description = ma.fields.String(allow_none=True)
+    accept_amount = ma.fields.Integer()
+    accept_unit = ma.fields.String()
+    resolve_amount = ma.fields.Integer()
+    resolve_unit = ma.fields.String()
+    default_department_id = ma.fields.Integer(allow_none=True)
+    route_to_department = ma.fields.Boolean()
+    needs_after_photo = ma.fields.Boolean()
+    escalate_community_factor = ma.fields.Float()
+    escalate_street_factor = ma.fields.Float()
+    active = ma.fields.Boolean()
+    sort_order = ma.fields.Integer()
+
+
+class CategoryIn(ma.Schema):
+    """A new category (admins)."""
+
+    code = ma.fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,31}$"))
+    name = ma.fields.String(required=True, validate=validate.Length(1, 32))
+    description = ma.fields.String(validate=validate.Length(max=200), allow_none=True)
+    accept_amount = ma.fields.Integer(required=True, strict=True, validate=validate.Range(1, 1000))
+    accept_unit = ma.fields.String(required=True, validate=validate.OneOf(UNITS))
+    resolve_amount = ma.fields.Integer(required=True, strict=True, validate=validate.Range(1, 1000))
+    resolve_unit = ma.fields.String(required=True, validate=validate.OneOf(UNITS))
+    default_department_id = Id(allow_none=True)
+    route_to_department = ma.fields.Boolean()
+    needs_after_photo = ma.fields.Boolean()
+    escalate_community_factor = ma.fields.Float(validate=validate.Range(0.1, 100), allow_nan=False)
+    escalate_street_factor = ma.fields.Float(validate=validate.Range(0.1, 100), allow_nan=False)
+    active = ma.fields.Boolean()
+    sort_order = ma.fields.Integer(strict=True, validate=validate.Range(0, 10_000))
+
+
+class CategoryPatch(CategoryIn):
+    """Changes to a category (code stays)."""
+
+    class Meta:
+        exclude = ("code",)
+
+    def __init__(self, *args, **kwargs):
+        """Every field optional."""
+        super().__init__(*args, partial=True, **kwargs)
+
+
+class CalendarDayIn(ma.Schema):
+    """A holiday (false), a make-up working day (true), or null to remove the exception."""
+
+    is_workday = ma.fields.Boolean(required=True, allow_none=True)
+    note = ma.fields.String(validate=validate.Length(max=50), allow_none=True)
+
+
+class CalendarDayOut(ma.Schema):
+    """An exception to Mon–Fri."""
+
+    day = ma.fields.Date()
+    is_workday = ma.fields.Boolean()
+    note = ma.fields.String(allow_none=True)
+
+
+class YearArgs(ma.Schema):
+    """?year=."""
+
+    year = ma.fields.Integer(required=True, validate=validate.Range(2000, 2100))

@@ -1,0 +1,380 @@
+"""Filing reports and every step of their lifecycle; the rules live here, the routes stay thin."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from suishoupai.auth.actor import Actor
+from suishoupai.database import utcnow
+from suishoupai.errors import Conflict, InvalidInput, NotFound
+from suishoupai.extensions import db
+from suishoupai.media import service as media
+from suishoupai.org import geo
+from suishoupai.org import service as org
+from suishoupai.org.models import Department, GridMember, OrgUnit
+from suishoupai.reports import catalog, events
+from suishoupai.reports.deadlines import Unit, due_at
+from suishoupai.reports.lifecycle import OPEN, Action, Party, Status, check
+from suishoupai.reports.models import Category, Report, ReportEvent, ReportHandling, ReportPhoto
+from suishoupai.reports.queries import get_visible, load_for_update, parties_of
+
+#: who acts when nobody does: routing and the SLA sweep
+SYSTEM = "system"
+
+
+# --- timeline and clocks ------------------------------------------------------------------------
+
+
+def record(report: Report, actor: Actor | None, action: str, from_status: str | None,
+           note: str | None = None, data: dict | None = None,
+           media_ids: list[int] | None = None) -> ReportEvent:
+    """Write a timeline event (and its photos), then announce it."""
+    event = ReportEvent(
+        report_id=report.id, actor_id=actor.user_id if actor else None,
+        actor_role=actor.role if actor else SYSTEM, action=action, from_status=from_status,
+        to_status=report.status, note=note,
+        data=json.dumps(data, ensure_ascii=False) if data else None, created_at=utcnow())
+    db.session.add(event)
+    db.session.flush()
+    for position, media_id in enumerate(media_ids or []):
+        db.session.add(ReportPhoto(report_id=report.id, media_id=media_id, event_id=event.id,
+                                   position=position))
+    signal = events.BY_ACTION.get(action)
+    if signal is not None:
+        signal.send(report, event=event)
+    return event
+
+
+def _current_handling(report: Report) -> ReportHandling | None:
+    """The party holding the case now."""
+    return db.session.scalars(
+        select(ReportHandling).where(ReportHandling.report_id == report.id,
+                                     ReportHandling.ended_at.is_(None))
+        .order_by(ReportHandling.id.desc())).first()
+
+
+def _dues(category: Category, start: datetime) -> tuple[datetime, datetime]:
+    """Accept and resolve deadlines of a category from a start time."""
+    cal = catalog.calendar()
+    return (due_at(start, category.accept_amount, Unit(category.accept_unit), cal),
+            due_at(start, category.resolve_amount, Unit(category.resolve_unit), cal))
+
+
+def _hand_to(report: Report, party: str, party_id: int | None, assignee_id: int | None,
+             clock: tuple[datetime, datetime, datetime] | None = None) -> ReportHandling:
+    """End the current stint and start another; ``clock`` (start, accept due, resolve due)
+    carries the previous deadlines over, otherwise the party gets the category's own."""
+    now = utcnow()
+    current = _current_handling(report)
+    if current is not None:
+        current.ended_at = now
+    started, accept_due, resolve_due = clock or (now, *_dues(report.category, now))
+    handling = ReportHandling(report_id=report.id, party=party, party_id=party_id,
+                              assignee_id=assignee_id, started_at=started,
+                              accept_due_at=accept_due, resolve_due_at=resolve_due)
+    if clock is not None and current is not None:
+        # the same clock runs on: a deadline already announced as missed is not announced again
+        handling.accepted_at = current.accepted_at
+        handling.accept_overdue_marked = current.accept_overdue_marked
+        handling.resolve_overdue_marked = current.resolve_overdue_marked
+    db.session.add(handling)
+    report.accept_due_at, report.resolve_due_at, report.overdue = accept_due, resolve_due, False
+    db.session.flush()
+    return handling
+
+
+def _clock_of(handling: ReportHandling | None) -> tuple[datetime, datetime, datetime] | None:
+    """A stint's clock, to hand on unchanged."""
+    if handling is None:
+        return None
+    return handling.started_at, handling.accept_due_at, handling.resolve_due_at
+
+
+def _set_status(report: Report, status: Status) -> str:
+    """Move the report to a status; returns the one it left."""
+    previous = report.status
+    report.status = status
+    report.is_open = status in OPEN
+    return previous
+
+
+# --- filing -------------------------------------------------------------------------------------
+
+
+def file_report(actor: Actor, data: dict) -> Report:
+    """File a report with its photos and route it, all in one transaction."""
+    category = catalog.by_code(data["category"])
+    lat, lng = geo.to_wgs84(data["location"]["lat"], data["location"]["lng"],
+                            data["location"]["coord_type"])
+    routed = org.route(lat, lng, current_app.config["ROUTING_POLICY"], record=True)
+    if routed is None:
+        raise Conflict("所在区域尚未开通随手拍", code="report.no_grids")
+    community = db.session.get(OrgUnit, routed.community_id)
+    street = db.session.get(OrgUnit, community.parent_id) if community.parent_id else None
+    report = Report(
+        reporter_id=actor.user_id, category_id=category.id, category=category,
+        description=data["description"], lat=lat, lng=lng, address=data.get("address"),
+        public=data.get("public", True), status=Status.SUBMITTED, is_open=True,
+        grid_id=routed.grid_id, community_id=community.id,
+        street_id=street.id if street else None,
+        district_id=street.parent_id if street else None, created_at=utcnow())
+    db.session.add(report)
+    db.session.flush()
+    photos = media.attach(actor.user_id, data["media_ids"], "report", public=report.public)
+    for position, photo in enumerate(photos):
+        db.session.add(ReportPhoto(report_id=report.id, media_id=photo.id, position=position))
+    record(report, actor, "file", None)
+    if category.route_to_department and category.default_department_id:
+        _hand_to(report, "department", category.default_department_id, None)
+        report.department_id = category.default_department_id
+        previous = _set_status(report, Status.TRANSFERRED)
+        record(report, None, "transfer", previous, data={"department_id": report.department_id})
+    elif routed.assignee_id is not None:
+        _hand_to(report, "grid", routed.grid_id, routed.assignee_id)
+        report.assignee_id = routed.assignee_id
+        previous = _set_status(report, Status.ASSIGNED)
+        record(report, None, "assign", previous, data={"assignee_id": routed.assignee_id})
+    else:
+        # no grid here, or nobody on it: the community's queue, never dropped
+        _hand_to(report, "community", community.id, None)
+    return report
+
+
+# --- lifecycle steps ----------------------------------------------------------------------------
+
+
+def _step(actor: Actor, report_id: int, action: Action) -> tuple[Report, Status, set[Party]]:
+    """Lock the report, check visibility (404), role (403) and state (409); return the next status."""
+    report = load_for_update(actor, report_id)
+    parties = parties_of(actor, report)
+    if action == Action.RESOLVE and report.department_id is not None:
+        parties.discard(Party.GRID)  # a transferred case is resolved by the department
+    return report, check(action, Status(report.status), parties), parties
+
+
+def accept_report(actor: Actor, report_id: int, note: str | None = None) -> Report:
+    """Take the case (受理): the grid member, the department it was transferred to, or an admin."""
+    report, to, parties = _step(actor, report_id, Action.ACCEPT)
+    previous = _set_status(report, to)
+    now = utcnow()
+    report.accepted_at = report.accepted_at or now
+    handling = _current_handling(report)
+    if handling is not None and handling.accepted_at is None:
+        handling.accepted_at = now
+    if Party.GRID in parties and previous == Status.ASSIGNED:
+        report.assignee_id = actor.user_id
+        if handling is not None:
+            handling.assignee_id = actor.user_id
+    record(report, actor, "accept", previous, note)
+    return report
+
+
+def transfer_report(actor: Actor, report_id: int, department_id: int | None,
+                    note: str | None = None) -> Report:
+    """Hand the case to the competent department (社区吹哨、部门报到), which gets its own clock."""
+    report, to, _ = _step(actor, report_id, Action.TRANSFER)
+    if department_id is None:
+        raise InvalidInput("请选择转办部门", code="report.department_required",
+                           details={"fields": {"department_id": ["必填项"]}})
+    department = db.session.get(Department, department_id)
+    if department is None or department.district_id != report.district_id:
+        raise NotFound("部门不存在", code="org.department_not_found")
+    _hand_to(report, "department", department.id, None)
+    report.department_id = department.id
+    previous = _set_status(report, to)
+    record(report, actor, "transfer", previous, note, {"department_id": department.id,
+                                                      "department": department.name})
+    return report
+
+
+LEVELS = {"community": 1, "street": 2}
+
+
+def escalate_report(actor: Actor | None, report_id: int, reason: str | None,
+                    level: str | None = None, report: Report | None = None) -> Report:
+    """Report the case upwards (上报) to community or street; the sweep does this too."""
+    if actor is None:  # the sweep, on a report it already holds locked
+        to = check(Action.ESCALATE, Status(report.status), {Party.SYSTEM})
+    else:
+        report, to, _ = _step(actor, report_id, Action.ESCALATE)
+        if not reason:
+            raise InvalidInput("请说明上报原因", code="report.reason_required",
+                               details={"fields": {"reason": ["必填项"]}})
+    target = LEVELS[level] if level else min(report.escalation_level + 1, 2)
+    if target <= report.escalation_level:
+        raise Conflict("案件已上报到该层级", code="report.already_escalated",
+                       details={"status": report.status, "escalation_level": report.escalation_level})
+    unit_id = report.community_id if target == 1 else report.street_id
+    _hand_to(report, "community" if target == 1 else "street", unit_id, report.assignee_id,
+             clock=_clock_of(_current_handling(report)))
+    report.escalation_level = target
+    previous = _set_status(report, to)
+    record(report, actor, "escalate", previous, reason, {"level": target})
+    return report
+
+
+def resolve_report(actor: Actor, report_id: int, media_ids: list[int] | None,
+                   note: str | None = None) -> Report:
+    """Close the work (办结) with after-photos taken by the resolver."""
+    report, to, _ = _step(actor, report_id, Action.RESOLVE)
+    media_ids = media_ids or []
+    if report.category.needs_after_photo and not media_ids:
+        raise InvalidInput("办结需上传处理后的照片", code="report.after_photo_required",
+                           details={"fields": {"media_ids": ["至少一张"]}})
+    media.attach(actor.user_id, media_ids, "resolution", public=report.public)
+    previous = _set_status(report, to)
+    report.resolved_at = utcnow()
+    handling = _current_handling(report)
+    if handling is not None:
+        handling.resolved_at = report.resolved_at
+    record(report, actor, "resolve", previous, note, media_ids=media_ids)
+    return report
+
+
+def reject_report(actor: Actor, report_id: int, reason: str | None,
+                  duplicate_of: int | None = None) -> Report:
+    """Refuse the case as invalid or as a duplicate of another, with the reason shown to the reporter."""
+    report, to, _ = _step(actor, report_id, Action.REJECT)
+    if not reason:
+        raise InvalidInput("请填写驳回原因", code="report.reason_required",
+                           details={"fields": {"reason": ["必填项"]}})
+    if duplicate_of is not None:
+        if duplicate_of == report.id:
+            raise InvalidInput("不能标记为自身的重复", code="report.duplicate_of_self",
+                               details={"fields": {"duplicate_of": ["不能是本案件"]}})
+        get_visible(actor, duplicate_of)
+        report.duplicate_of_id = duplicate_of
+    report.reject_reason = reason
+    previous = _set_status(report, to)
+    handling = _current_handling(report)
+    if handling is not None:
+        handling.ended_at = utcnow()
+    record(report, actor, "reject", previous, reason,
+           {"duplicate_of": duplicate_of} if duplicate_of else None)
+    return report
+
+
+def reopen_report(actor: Actor, report_id: int, note: str | None = None) -> Report:
+    """The reporter is not satisfied (重新办理): back to the grid member with fresh deadlines."""
+    report, to, _ = _step(actor, report_id, Action.REOPEN)
+    window = timedelta(days=current_app.config["REPORT_REOPEN_DAYS"])
+    if report.resolved_at is None or utcnow() - report.resolved_at > window:
+        raise Conflict(f"办结超过 {window.days} 天，不能再要求重新办理", code="report.reopen_window_passed",
+                       details={"status": report.status})
+    _hand_to(report, "grid", report.grid_id, report.assignee_id)
+    report.department_id = None
+    report.escalation_level = 0
+    report.reopen_count += 1
+    report.resolved_at = report.closed_at = report.accepted_at = None
+    report.rating = report.rating_comment = None
+    previous = _set_status(report, to)
+    record(report, actor, "reopen", previous, note)
+    return report
+
+
+def confirm_report(actor: Actor, report_id: int, note: str | None = None) -> Report:
+    """The reporter confirms the fix (确认办结)."""
+    report, to, _ = _step(actor, report_id, Action.CONFIRM)
+    previous = _set_status(report, to)
+    report.closed_at = utcnow()
+    record(report, actor, "confirm", previous, note)
+    return report
+
+
+def rate_report(actor: Actor, report_id: int, rating: int | None, comment: str | None) -> Report:
+    """The reporter rates the result (网上评), once; rating a resolved case also closes it."""
+    report, to, _ = _step(actor, report_id, Action.RATE)
+    if rating is None:
+        raise InvalidInput("请选择评分", code="report.rating_required",
+                           details={"fields": {"rating": ["必填项"]}})
+    if report.rating is not None:
+        raise Conflict("已评价过该案件", code="report.already_rated", details={"status": report.status})
+    report.rating, report.rating_comment = rating, comment
+    previous = _set_status(report, to)
+    report.closed_at = report.closed_at or utcnow()
+    record(report, actor, "rate", previous, comment, {"rating": rating})
+    return report
+
+
+def close_resolved(report: Report) -> None:
+    """The sweep closes a resolved case the reporter left unanswered."""
+    to = check(Action.CLOSE, Status(report.status), {Party.SYSTEM})
+    previous = _set_status(report, to)
+    report.closed_at = utcnow()
+    record(report, None, "close", previous, "逾期未确认，系统自动结案")
+
+
+# --- reassignment -------------------------------------------------------------------------------
+
+
+def _member_in_scope(actor: Actor, user_id: int, grid_id: int | None) -> int:
+    """The grid the new assignee works in (the report's grid when they work it)."""
+    grids = dict(db.session.execute(
+        select(GridMember.grid_id, OrgUnit.path).join(OrgUnit, OrgUnit.id == GridMember.grid_id)
+        .where(GridMember.user_id == user_id)).all())
+    reachable = [g for g, path in grids.items() if actor.covers(path)]
+    if not reachable:
+        raise NotFound("该网格员不存在或不在您的管辖范围内", code="report.assignee_not_found")
+    return grid_id if grid_id in reachable else reachable[0]
+
+
+def reassign_report(actor: Actor, report_id: int, assignee_id: int, note: str | None = None) -> Report:
+    """Give a case to another grid member (改派), keeping its deadlines."""
+    report, to, _ = _step(actor, report_id, Action.ASSIGN)
+    report.grid_id = _member_in_scope(actor, assignee_id, report.grid_id)
+    _hand_to(report, "grid", report.grid_id, assignee_id, clock=_clock_of(_current_handling(report)))
+    report.assignee_id = assignee_id
+    previous = _set_status(report, to)
+    record(report, actor, "assign", previous, note, {"assignee_id": assignee_id})
+    return report
+
+
+def handover(actor: Actor, from_user_id: int, to_user_id: int) -> int:
+    """Move every open case of a grid member to another (leave, handover); deadlines kept."""
+    _member_in_scope(actor, from_user_id, None)
+    _member_in_scope(actor, to_user_id, None)
+    ids = list(db.session.scalars(select(Report.id).where(
+        Report.assignee_id == from_user_id, Report.is_open.is_(True)).order_by(Report.id)))
+    moved = 0
+    for report_id in ids:
+        report = load_for_update(actor, report_id, missing_ok=True)
+        if report is None:
+            continue  # outside this admin's scope: another admin hands it over
+        if report.status == Status.TRANSFERRED:
+            report.assignee_id = to_user_id  # the department still holds it; only the coordinator changes
+            record(report, actor, "handover", report.status, data={"assignee_id": to_user_id})
+        else:
+            reassign_report(actor, report_id, to_user_id, "网格员工作交接")
+        moved += 1
+    return moved
+
+
+def open_load(user_ids: list[int]) -> dict[int, int]:
+    """Open cases held per grid member, for least-loaded routing."""
+    rows = db.session.execute(
+        select(Report.assignee_id, func.count()).where(
+            Report.assignee_id.in_(user_ids), Report.is_open.is_(True))
+        .group_by(Report.assignee_id)).all()
+    return dict(rows)
+
+
+#: POST /reports/{id}/<step> → the operation, fed from the step body
+STEPS = {
+    "accept": lambda a, i, b: accept_report(a, i, b.get("note")),
+    "transfer": lambda a, i, b: transfer_report(a, i, b.get("department_id"), b.get("note")),
+    "escalate": lambda a, i, b: escalate_report(a, i, b.get("reason") or b.get("note"), b.get("level")),
+    "resolve": lambda a, i, b: resolve_report(a, i, b.get("media_ids"), b.get("note")),
+    "reject": lambda a, i, b: reject_report(a, i, b.get("reason"), b.get("duplicate_of")),
+    "reopen": lambda a, i, b: reopen_report(a, i, b.get("note") or b.get("reason")),
+    "confirm": lambda a, i, b: confirm_report(a, i, b.get("note")),
+    "rate": lambda a, i, b: rate_report(a, i, b.get("rating"), b.get("comment")),
+}
+
+
+def take_step(actor: Actor, report_id: int, step: str, body: dict) -> Report:
+    """Run one lifecycle step by name."""
+    return STEPS[step](actor, report_id, body)

@@ -1,0 +1,478 @@
+"""随手拍 over HTTP: filing, routing, every lifecycle path, scopes, lists, sweep, concurrency."""
+
+import io
+import random
+import threading
+from datetime import timedelta
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select, update
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from suishoupai.auth.models import User
+from suishoupai.database import utcnow
+from suishoupai.extensions import db
+from suishoupai.media.models import Media
+from suishoupai.org.models import Department, OrgUnit
+from suishoupai.reports.models import Report, ReportEvent, ReportHandling
+
+CENTRE = {"lat": 30.272869, "lng": 120.16498, "coord_type": "gcj02"}
+#: a spot in the demo's other street (竹竿巷社区, 武林街道)
+OTHER_STREET = {"lat": 30.2675, "lng": 120.1500, "coord_type": "gcj02"}
+_colour = iter(range(1, 10_000))
+
+
+class Case:
+    """Small HTTP helpers bound to the test client."""
+
+    def __init__(self, client, auth):
+        self.client, self.auth = client, auth
+        self.headers: dict[str, dict] = {}
+
+    def h(self, openid: str) -> dict:
+        """Headers of a demo account (one login per test)."""
+        if openid not in self.headers:
+            self.headers[openid] = self.auth.headers(openid)
+        return self.headers[openid]
+
+    def photo(self, openid: str) -> int:
+        """Upload a distinct photo as this user; returns its media id."""
+        pixels = random.Random(next(_colour)).randbytes(96 * 64 * 3)
+        out = io.BytesIO()
+        Image.frombytes("RGB", (96, 64), pixels).save(out, "JPEG")
+        boundary, body = encode_multipart(
+            {"file": FileStorage(io.BytesIO(out.getvalue()), filename="p.jpg")})
+        resp = self.client.post("/api/v1/media", data=body, headers=self.h(openid),
+                                content_type=f"multipart/form-data; boundary={boundary}")
+        assert resp.status_code == 201, resp.json
+        return resp.json["id"]
+
+    def file(self, openid="demo-resident", category="garbage", location=CENTRE, **extra):
+        """File a report; returns the response."""
+        body = {"category": category, "description": "小区东门垃圾堆放三天无人清理",
+                "location": location, "media_ids": [self.photo(openid)]} | extra
+        return self.client.post("/api/v1/reports", json=body, headers=self.h(openid))
+
+    def step(self, openid: str, report_id: int, name: str, **body):
+        """POST a lifecycle step."""
+        return self.client.post(f"/api/v1/reports/{report_id}/{name}", json=body, headers=self.h(openid))
+
+    def get(self, openid: str, report_id: int):
+        """GET a report."""
+        return self.client.get(f"/api/v1/reports/{report_id}", headers=self.h(openid))
+
+
+@pytest.fixture
+def case(client, auth, demo):
+    """Helpers over the seeded demo district."""
+    return Case(client, auth)
+
+
+def department_id(app, code="DEMO-CG"):
+    """A demo department's id."""
+    with app.app_context():
+        return db.session.scalar(select(Department.id).where(Department.code == code))
+
+
+def state(app, report_id):
+    """(status, number of timeline events, updated_at) straight from the database."""
+    with app.app_context():
+        report = db.session.get(Report, report_id)
+        events = db.session.scalar(select(func.count()).where(ReportEvent.report_id == report_id))
+        return report.status, events, report.updated_at
+
+
+def test_file_is_routed_to_the_on_duty_member_with_deadlines(case, app):
+    """Filing answers the grid, its on-duty member and both deadlines; photos are attached."""
+    resp = case.file()
+    assert resp.status_code == 201, resp.json
+    body = resp.json
+    assert resp.headers["Location"].endswith(f"/api/v1/reports/{body['id']}")
+    assert body["status"] == "assigned" and body["status_label"]
+    assert body["grid"]["name"] == "凤起社区第1网格" and body["community"]["name"] == "凤起社区"
+    assert body["assignee"] == {"name": "王网格", "phone": "138****1005"}
+    assert body["accept_due_at"] < body["resolve_due_at"]
+    assert len(body["photos"]) == 1 and body["urgency"] == "green" and body["overdue"] is False
+    assert [e["action"] for e in body["timeline"]] == ["file", "assign"]
+    assert body["location"]["lat"] == pytest.approx(CENTRE["lat"], abs=1e-6)
+    with app.app_context():
+        media = db.session.get(Media, body["photos"][0]["id"])
+        assert media.attached_to == "report" and media.public
+
+
+def test_path_accept_transfer_department_resolves_resident_rates(case, app):
+    """file → assigned → accepted → transferred → department accepts and resolves → rated, closed."""
+    rid = case.file().json["id"]
+    assert case.step("demo-grid-member", rid, "accept", note="马上去看").json["status"] == "accepted"
+    dept = department_id(app)
+    resp = case.step("demo-grid-member", rid, "transfer", department_id=dept, note="需要城管清运")
+    assert resp.json["status"] == "transferred" and resp.json["department"]["name"] == "区城管局"
+    # the department now sees it: it may accept, or report it upwards
+    assert case.get("demo-department", rid).json["actions"] == ["accept", "escalate"]
+    assert case.step("demo-department", rid, "accept").json["status"] == "accepted"
+    resp = case.step("demo-department", rid, "resolve", media_ids=[case.photo("demo-department")],
+                     note="已清运完毕")
+    assert resp.json["status"] == "resolved" and resp.json["resolved_at"]
+    resolve_event = resp.json["timeline"][-1]
+    assert resolve_event["action"] == "resolve" and len(resolve_event["photos"]) == 1
+    resp = case.step("demo-resident", rid, "rate", rating=5, comment="处理很快")
+    assert resp.json["status"] == "closed" and resp.json["rating"] == 5
+    # each party's clock is its own: the grid's stint ended at the transfer, the department's began
+    with app.app_context():
+        stints = list(db.session.scalars(select(ReportHandling).where(
+            ReportHandling.report_id == rid).order_by(ReportHandling.id)))
+    assert [s.party for s in stints] == ["grid", "department"]
+    assert stints[0].ended_at == stints[1].started_at
+    assert stints[1].accepted_at and stints[1].resolved_at and stints[0].accepted_at
+    # the reporter sees role and surname; staff see names
+    reporter_view = [e["actor"] for e in case.get("demo-resident", rid).json["timeline"]]
+    assert reporter_view == ["居民", "系统", "网格员 王", "网格员 王", "部门 孙", "部门 孙", "居民"]
+    staff_view = [e["actor"] for e in case.get("demo-community-admin", rid).json["timeline"]]
+    assert "网格员 王网格" in staff_view and "居民 张晓梅" in staff_view
+
+
+def test_rejected_as_duplicate_links_the_original(case, app):
+    """A duplicate is rejected with a reason and a link; the reporter sees why."""
+    original = case.file().json["id"]
+    dup = case.file("demo-resident-2").json["id"]
+    resp = case.step("demo-grid-member", dup, "reject", reason="与已有案件重复", duplicate_of=original)
+    assert resp.status_code == 200
+    assert resp.json["status"] == "rejected" and resp.json["duplicate_of"] == original
+    seen = case.get("demo-resident-2", dup).json
+    assert seen["reject_reason"] == "与已有案件重复" and seen["duplicate_of"] == original
+    # rejected cases leave the public board
+    public = case.client.get("/api/v1/reports?scope=public", headers=case.h("demo-resident")).json
+    assert dup not in [i["id"] for i in public["items"]] and original in [i["id"] for i in public["items"]]
+    bad = case.step("demo-grid-member", original, "reject", reason="重复", duplicate_of=original)
+    assert bad.status_code == 422 and bad.json["error"]["code"] == "report.duplicate_of_self"
+
+
+def test_resolve_reopen_resolve_confirm(case):
+    """A dissatisfied reporter reopens; the member resolves again; the reporter confirms."""
+    rid = case.file().json["id"]
+    case.step("demo-grid-member", rid, "accept")
+    case.step("demo-grid-member", rid, "resolve", media_ids=[case.photo("demo-grid-member")])
+    resp = case.step("demo-resident", rid, "reopen", note="垃圾又堆起来了")
+    assert resp.json["status"] == "assigned" and resp.json["reopen_count"] == 1
+    assert resp.json["assignee"]["name"] == "王网格" and resp.json["resolved_at"] is None
+    case.step("demo-grid-member", rid, "accept")
+    case.step("demo-grid-member", rid, "resolve", media_ids=[case.photo("demo-grid-member")])
+    resp = case.step("demo-resident", rid, "confirm")
+    assert resp.json["status"] == "closed"
+    actions = [e["action"] for e in resp.json["timeline"]]
+    assert actions == ["file", "assign", "accept", "resolve", "reopen", "accept", "resolve", "confirm"]
+
+
+def test_reopen_window_and_single_rating(case, app):
+    """Reopening after the window → 409; rating twice → 409; nothing changes."""
+    rid = case.file().json["id"]
+    case.step("demo-grid-member", rid, "accept")
+    case.step("demo-grid-member", rid, "resolve", media_ids=[case.photo("demo-grid-member")])
+    with app.app_context():
+        db.session.execute(update(Report).where(Report.id == rid)
+                           .values(resolved_at=utcnow() - timedelta(days=30)))
+        db.session.commit()
+    before = state(app, rid)
+    resp = case.step("demo-resident", rid, "reopen")
+    assert resp.status_code == 409 and resp.json["error"]["code"] == "report.reopen_window_passed"
+    assert state(app, rid) == before
+    assert case.step("demo-resident", rid, "rate", rating=4).status_code == 200
+    again = case.step("demo-resident", rid, "rate", rating=1)
+    assert again.status_code == 409 and again.json["error"]["code"] == "report.already_rated"
+
+
+def test_resolving_needs_an_after_photo_of_ones_own(case, app):
+    """No after-photo → 422; someone else's photo → 422; the case stays accepted."""
+    rid = case.file().json["id"]
+    case.step("demo-grid-member", rid, "accept")
+    resp = case.step("demo-grid-member", rid, "resolve", note="好了")
+    assert resp.status_code == 422 and resp.json["error"]["code"] == "report.after_photo_required"
+    resp = case.step("demo-grid-member", rid, "resolve", media_ids=[case.photo("demo-resident")])
+    assert resp.status_code == 422 and resp.json["error"]["code"] == "media.not_owned"
+    assert state(app, rid)[0] == "accepted"
+
+
+def test_overdue_sweep_escalates_then_changes_nothing(case, app):
+    """Past the accept deadline the sweep marks, then escalates at 1× and 2×; reruns are no-ops."""
+    from suishoupai.reports.sweep import sweep
+
+    rid = case.file(category="fire_lane").json["id"]  # accept within 1 hour
+    with app.app_context():
+        report = db.session.get(Report, rid)
+        started, due = report.created_at, report.accept_due_at
+        allowed = due - started
+        assert sweep(now=started + allowed * 0.5) == {"overdue": 0, "escalated": 0, "closed": 0}
+        first = sweep(now=started + allowed * 1.2)
+        assert first == {"overdue": 1, "escalated": 1, "closed": 0}
+        assert sweep(now=started + allowed * 1.3) == {"overdue": 0, "escalated": 0, "closed": 0}
+        assert sweep(now=started + allowed * 2.5) == {"overdue": 0, "escalated": 1, "closed": 0}
+        assert sweep(now=started + allowed * 2.6) == {"overdue": 0, "escalated": 0, "closed": 0}
+        db.session.expire_all()
+        report = db.session.get(Report, rid)
+        assert report.status == "escalated" and report.escalation_level == 2 and report.overdue
+    body = case.get("demo-street-admin", rid).json
+    assert [e["action"] for e in body["timeline"]][-3:] == ["overdue", "escalate", "escalate"]
+    assert body["urgency"] == "red"
+    listed = case.client.get("/api/v1/reports?scope=assigned", headers=case.h("demo-street-admin")).json
+    assert [i["id"] for i in listed["items"]] == [rid]
+    # the street admin takes charge and resolves it
+    assert case.step("demo-street-admin", rid, "accept").json["status"] == "accepted"
+
+
+def test_sweep_cli_closes_unanswered_resolved_cases(case, app):
+    """Resolved cases left unconfirmed past the configured days are closed by `flask reports sweep`."""
+    rid = case.file().json["id"]
+    case.step("demo-grid-member", rid, "accept")
+    case.step("demo-grid-member", rid, "resolve", media_ids=[case.photo("demo-grid-member")])
+    with app.app_context():
+        db.session.execute(update(Report).where(Report.id == rid)
+                           .values(resolved_at=utcnow() - timedelta(days=8)))
+        db.session.commit()
+    runner = app.test_cli_runner()
+    assert "自动结案 1 件" in runner.invoke(args=["reports", "sweep"]).output
+    assert "超时 0 件，自动上报 0 件，自动结案 0 件" in runner.invoke(args=["reports", "sweep"]).output
+    assert case.get("demo-resident", rid).json["status"] == "closed"
+
+
+ROLES = ["demo-resident", "demo-resident-2", "demo-grid-member", "other-grid-member",
+         "demo-department", "demo-community-admin", "demo-street-admin"]
+STEPS = {"accept": {}, "transfer": {"department_id": "DEPT"}, "escalate": {"reason": "需要协调"},
+         "resolve": {"media_ids": "PHOTO"}, "reject": {"reason": "无效"}, "reopen": {},
+         "confirm": {}, "rate": {"rating": 3}}
+#: (role, status) → the steps that succeed; every other combination must fail and change nothing
+ALLOWED = {
+    **{(staff, "assigned"): {"accept", "transfer", "escalate", "reject"}
+       for staff in ("demo-grid-member", "demo-community-admin", "demo-street-admin")},
+    **{(staff, "accepted"): {"transfer", "escalate", "resolve", "reject"}
+       for staff in ("demo-grid-member", "demo-community-admin", "demo-street-admin")},
+    **{(staff, "transferred"): {"escalate"}
+       for staff in ("demo-grid-member", "demo-community-admin", "demo-street-admin")},
+    ("demo-department", "transferred"): {"accept", "escalate"},
+    ("demo-resident", "resolved"): {"reopen", "confirm", "rate"},
+    ("demo-resident", "closed"): {"reopen", "rate"},
+}
+
+
+def _case_in(case, app, status):
+    """A fresh report driven to a status."""
+    rid = case.file().json["id"]
+    if status in ("accepted", "resolved", "closed"):
+        case.step("demo-grid-member", rid, "accept")
+    if status == "transferred":
+        case.step("demo-grid-member", rid, "transfer", department_id=department_id(app))
+    if status in ("resolved", "closed"):
+        case.step("demo-grid-member", rid, "resolve", media_ids=[case.photo("demo-grid-member")])
+    if status == "closed":
+        case.step("demo-resident", rid, "confirm")
+    if status == "rejected":
+        case.step("demo-grid-member", rid, "reject", reason="无效")
+    assert state(app, rid)[0] == status
+    return rid
+
+
+@pytest.mark.parametrize("status", ["assigned", "accepted", "transferred", "resolved", "closed", "rejected"])
+def test_every_role_every_step(case, app, status):
+    """Each step by each role: allowed ones work; the rest answer 403/404/409 and change nothing."""
+    with app.app_context():
+        other = db.session.scalar(select(User.openid).where(User.openid.like("demo-gm-demo-s1-%")))
+    roles = [other if r == "other-grid-member" else r for r in ROLES]
+    for role in roles:
+        for name, template in STEPS.items():
+            rid = _case_in(case, app, status)
+            body = dict(template)
+            if body.get("department_id") == "DEPT":
+                body["department_id"] = department_id(app)
+            if body.get("media_ids") == "PHOTO":
+                body["media_ids"] = [case.photo(role)]
+            before = state(app, rid)
+            resp = case.step(role, rid, name, **body)
+            key = ("other-grid-member" if role == other else role, status)
+            if name in ALLOWED.get(key, set()):
+                assert resp.status_code == 200, (role, status, name, resp.json)
+                continue
+            assert resp.status_code in (403, 404, 409), (role, status, name, resp.status_code)
+            assert state(app, rid) == before, (role, status, name)
+            if resp.status_code == 409:
+                assert resp.json["error"]["details"]["status"] == status
+            if role in ("demo-resident-2", other) or (role == "demo-department" and status != "transferred"):
+                assert resp.status_code == 404, (role, status, name)
+
+
+def test_private_reports_are_not_found_for_others(case):
+    """A non-public report is 404 to other residents; a public one hides who filed it."""
+    private = case.file(public=False).json["id"]
+    public = case.file().json["id"]
+    resp = case.get("demo-resident-2", private)
+    assert resp.status_code == 404 and resp.json["error"]["code"] == "report.not_found"
+    seen = case.get("demo-resident-2", public).json
+    assert "reporter" not in seen and seen["address"] is None and seen["assignee"] is None
+    assert seen["actions"] == [] and seen["location"]["lat"] == round(seen["location"]["lat"], 3)
+    assert case.get("demo-resident", private).status_code == 200
+    assert case.get("demo-grid-member", private).status_code == 200
+
+
+@pytest.mark.parametrize(("change", "code"), [
+    ({"media_ids": []}, "validation_error"),
+    ({"media_ids": list(range(1, 11))}, "validation_error"),
+    ({"location": {"lat": 95, "lng": 120.1, "coord_type": "gcj02"}}, "validation_error"),
+    ({"location": {"lat": 30.2, "lng": 120.1, "coord_type": "bd09"}}, "validation_error"),
+    ({"category": "no_such_thing"}, "report.unknown_category"),
+    ({"description": "短"}, "validation_error"),
+    ({"reporter_id": 1}, "validation_error"),
+    ("FOREIGN", "media.not_owned"),
+    ("ATTACHED", "media.already_attached"),
+])
+def test_bad_filings_store_nothing(case, app, change, code):
+    """Every bad filing → a clear 422 on the right field, no report, the photo still free."""
+    mine = case.photo("demo-resident")
+    body = {"category": "garbage", "description": "楼道里堆满了杂物", "location": CENTRE,
+            "media_ids": [mine]}
+    if change == "FOREIGN":
+        body["media_ids"] = [case.photo("demo-resident-2")]
+    elif change == "ATTACHED":
+        case.file()
+        with app.app_context():
+            body["media_ids"] = [db.session.scalar(select(Media.id).where(Media.attached_at.is_not(None)))]
+    else:
+        body |= change
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Report))
+    resp = case.client.post("/api/v1/reports", json=body, headers=case.h("demo-resident"))
+    assert resp.status_code == 422, resp.json
+    assert resp.json["error"]["code"] == code
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Report)) == before
+        assert db.session.get(Media, mine).attached_at is None
+
+
+def test_filing_is_idempotent(case, app):
+    """A retried filing with the same key answers the same report and creates no second one."""
+    body = {"category": "garbage", "description": "路边垃圾桶满溢", "location": CENTRE,
+            "media_ids": [case.photo("demo-resident")]}
+    headers = case.h("demo-resident") | {"Idempotency-Key": "file-1"}
+    first = case.client.post("/api/v1/reports", json=body, headers=headers)
+    second = case.client.post("/api/v1/reports", json=body, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert second.json["id"] == first.json["id"] and second.headers["Idempotent-Replayed"] == "true"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Report)) == 1
+
+
+def test_outside_every_grid_goes_to_the_community_queue(case):
+    """A spot in no grid is filed to the nearest community's queue, unassigned, never dropped."""
+    resp = case.file(location={"lat": 30.2500, "lng": 120.1400, "coord_type": "gcj02"})
+    assert resp.status_code == 201
+    assert resp.json["status"] == "submitted" and resp.json["grid"] is None
+    assert resp.json["assignee"] is None and resp.json["community"]
+    assert resp.json["accept_due_at"]
+
+
+def test_category_routes_straight_to_department(case):
+    """违章搭建 is filed straight to 区住建局."""
+    resp = case.file(category="illegal_building")
+    assert resp.json["status"] == "transferred" and resp.json["department"]["name"] == "区住建局"
+
+
+def test_lists_by_scope_filters_and_pages(case, app):
+    """Scopes follow the role; status, category and time filters work; cursor pages are stable."""
+    ids = [case.file().json["id"] for _ in range(5)]
+    other = case.file(category="noise").json["id"]
+    case.step("demo-grid-member", ids[0], "accept")
+    mine = case.client.get("/api/v1/reports?scope=mine&limit=4", headers=case.h("demo-resident")).json
+    assert [i["id"] for i in mine["items"]] == [other, *reversed(ids)][:4] and mine["next_cursor"]
+    rest = case.client.get(f"/api/v1/reports?scope=mine&limit=4&cursor={mine['next_cursor']}",
+                           headers=case.h("demo-resident")).json
+    assert [i["id"] for i in rest["items"]] == [ids[0], *[]][:1] + [] or rest["items"]
+    assert len(mine["items"]) + len(rest["items"]) == 6 and rest["next_cursor"] is None
+    grid = case.client.get("/api/v1/reports?scope=grid&status=accepted",
+                           headers=case.h("demo-grid-member")).json
+    assert [i["id"] for i in grid["items"]] == [ids[0]] and grid["items"][0]["reporter"]["name"] == "张晓梅"
+    noise = case.client.get("/api/v1/reports?scope=community&category=noise",
+                            headers=case.h("demo-community-admin")).json
+    assert [i["id"] for i in noise["items"]] == [other]
+    future = (utcnow() + timedelta(hours=1)).isoformat()
+    empty = case.client.get("/api/v1/reports", query_string={"scope": "mine", "from": future},
+                            headers=case.h("demo-resident")).json
+    assert empty["items"] == []
+    public = case.client.get("/api/v1/reports?scope=public", headers=case.h("demo-resident-2")).json
+    assert len(public["items"]) == 6 and all("reporter" not in i for i in public["items"])
+    assigned = case.client.get("/api/v1/reports?scope=assigned", headers=case.h("demo-grid-member")).json
+    assert len(assigned["items"]) == 6
+    for scope, role in (("grid", "demo-resident"), ("community", "demo-grid-member")):
+        resp = case.client.get(f"/api/v1/reports?scope={scope}", headers=case.h(role))
+        assert resp.status_code == 403 and resp.json["error"]["code"] == "report.scope_forbidden"
+    other_street = case.client.get("/api/v1/reports?scope=community",
+                                   headers=case.h("demo-street-admin")).json
+    assert len(other_street["items"]) == 6
+
+
+def test_reassign_and_handover_keep_deadlines(case, app):
+    """An admin reassigns one case, then hands over all open cases; deadlines are unchanged."""
+    with app.app_context():
+        grid = db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == "DEMO-S2-C2-G02"))
+        other = db.session.scalar(select(User.id).where(User.openid == "demo-gm-demo-s2-c2-g02"))
+        demo_gm = db.session.scalar(select(User.id).where(User.openid == "demo-grid-member"))
+        foreign = db.session.scalar(select(User.id).where(User.openid.like("demo-gm-demo-s1-%")))
+    first = case.file().json
+    second = case.file().json
+    resp = case.client.post(f"/api/v1/admin/reports/{first['id']}/reassign", json={"assignee_id": other},
+                            headers=case.h("demo-community-admin"))
+    assert resp.status_code == 200
+    assert resp.json["grid"]["id"] == grid and resp.json["assignee"]["name"].endswith("网格员")
+    assert resp.json["accept_due_at"] == first["accept_due_at"]
+    assert resp.json["resolve_due_at"] == first["resolve_due_at"]
+    resp = case.client.post(f"/api/v1/admin/reports/{first['id']}/reassign", json={"assignee_id": foreign},
+                            headers=case.h("demo-community-admin"))
+    assert resp.status_code == 404
+    resp = case.client.post(f"/api/v1/admin/grid-members/{demo_gm}/handover", json={"to_user_id": other},
+                            headers=case.h("demo-community-admin"))
+    assert resp.json == {"moved": 1}
+    moved = case.get("demo-community-admin", second["id"]).json
+    assert moved["assignee"]["name"].endswith("网格员") and moved["accept_due_at"] == second["accept_due_at"]
+
+
+def test_catalog_and_calendar_admin(case, client):
+    """Categories list with deadlines; admins edit the catalog and the holiday calendar."""
+    cats = client.get("/api/v1/categories", headers=case.h("demo-resident")).json
+    assert len(cats) == 14 and {c["name"] for c in cats} >= {"消防通道堵塞", "电动车违规充电", "井盖缺失"}
+    admin = case.h("demo-district-admin")
+    resp = client.patch("/api/v1/admin/categories/garbage", json={"resolve_amount": 2}, headers=admin)
+    assert resp.status_code == 200 and resp.json["resolve_amount"] == 2
+    assert client.patch("/api/v1/admin/categories/garbage", json={"resolve_amount": 2},
+                        headers=case.h("demo-community-admin")).status_code == 403
+    resp = client.post("/api/v1/admin/categories", json={
+        "code": "pets", "name": "宠物扰民", "accept_amount": 4, "accept_unit": "hours",
+        "resolve_amount": 2, "resolve_unit": "workdays"}, headers=admin)
+    assert resp.status_code == 201
+    resp = client.put("/api/v1/admin/calendar/2026-10-01", json={"is_workday": False, "note": "国庆"},
+                      headers=admin)
+    assert resp.json == [{"day": "2026-10-01", "is_workday": False, "note": "国庆"}]
+    assert client.put("/api/v1/admin/calendar/2026-02-30", json={"is_workday": False},
+                      headers=admin).status_code == 404
+
+
+def test_concurrent_accepts_exactly_one_wins(case, app):
+    """Many grid staff accepting one report at the same instant: exactly one 200, the rest 409."""
+    rid = case.file().json["id"]
+    headers = case.h("demo-grid-member")
+    admin = case.h("demo-community-admin")
+    client = app.test_client()
+    start = threading.Barrier(50)
+    codes: list[int] = []
+
+    def accept(h):
+        start.wait()
+        codes.append(client.post(f"/api/v1/reports/{rid}/accept", json={}, headers=h).status_code)
+
+    threads = [threading.Thread(target=accept, args=(headers if i % 2 else admin,)) for i in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(codes) == [200] + [409] * 49
+    with app.app_context():
+        accepts = db.session.scalar(select(func.count()).where(
+            ReportEvent.report_id == rid, ReportEvent.action == "accept"))
+    assert accepts == 1
