@@ -48,6 +48,7 @@ test-postgres: install
 
 bench: install
 	$(BIN)/python bench/routing.py
+	$(BIN)/python bench/media.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis

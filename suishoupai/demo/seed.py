@@ -15,7 +15,7 @@ from sqlalchemy import select
 from suishoupai import crypto
 from suishoupai.auth.models import Role, User
 from suishoupai.extensions import db
-from suishoupai.org import service as org
+from suishoupai.org import boundaries
 from suishoupai.org.models import Department, Duty, GridMember, OrgUnit
 from suishoupai.reports import catalog
 
@@ -128,7 +128,7 @@ def _on_duty(user: User, grid_id: int) -> None:
 def seed() -> dict:
     """Build the demo district and accounts; returns what the command prints."""
     doc, centre, centre_code = district_geojson()
-    summary = org.import_units(doc, "gcj02")
+    summary = boundaries.import_units(doc, "gcj02")
     by_code = {u.code: u for u in db.session.scalars(
         select(OrgUnit).where(OrgUnit.code.startswith("DEMO-")))}
     district = by_code["DEMO-D"]

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from suishoupai.errors import InvalidInput
 from suishoupai.extensions import db
-from suishoupai.org import service
+from suishoupai.org import boundaries
 from suishoupai.org.geo import COORD_TYPES
 
 org_cli = AppGroup("org", help="组织架构与网格边界")
@@ -26,7 +26,7 @@ def import_command(file, coord_type):
     total = len(doc.get("features") or []) if isinstance(doc, dict) else 0
     try:
         with click.progressbar(length=total, label="导入中") as bar:
-            summary = service.import_units(doc, coord_type, progress=lambda n: bar.update(1))
+            summary = boundaries.import_units(doc, coord_type, progress=lambda n: bar.update(1))
         db.session.commit()
     except InvalidInput as exc:
         db.session.rollback()

@@ -5,7 +5,7 @@ from flask import current_app
 from suishoupai.auth.actor import current_actor, require_role
 from suishoupai.auth.models import ADMIN_ROLES, STAFF_ROLES, Role
 from suishoupai.extensions import Blueprint
-from suishoupai.org import schemas, service
+from suishoupai.org import boundaries, schemas, service
 from suishoupai.org.models import OrgUnit
 from suishoupai.pagination import keyset_page, page_of
 from suishoupai.web import writes
@@ -61,7 +61,7 @@ def get_grid(args, grid_id):
 def import_org(args, doc):
     """Import units and boundaries from GeoJSON (all or nothing)."""
     actor = require_role(Role.DISTRICT_ADMIN, Role.STREET_ADMIN)
-    return service.import_units(doc, args["coord_type"], under=actor)
+    return boundaries.import_units(doc, args["coord_type"], under=actor)
 
 
 @blp.route("/admin/grids/<id:grid_id>/members", methods=["POST"])

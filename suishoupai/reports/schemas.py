@@ -5,7 +5,7 @@ from marshmallow import validate
 
 from suishoupai.fields import Id
 from suishoupai.org.geo import COORD_TYPES
-from suishoupai.org.schemas import CoordArgs
+from suishoupai.org.schemas import CoordArgs, MemberCard
 from suishoupai.pagination import PageArgs
 from suishoupai.reports.deadlines import Unit
 from suishoupai.reports.lifecycle import Status
@@ -95,13 +95,6 @@ class CategoryRef(ma.Schema):
     name = ma.fields.String()
 
 
-class Person(ma.Schema):
-    """Someone handling a case, as residents may see them."""
-
-    name = ma.fields.String()
-    phone = ma.fields.String(allow_none=True)
-
-
 class Photo(ma.Schema):
     """A photo's URLs."""
 
@@ -132,7 +125,7 @@ class ReportItem(ma.Schema):
     grid = ma.fields.Nested(Ref, allow_none=True)
     community = ma.fields.Nested(Ref, allow_none=True)
     department = ma.fields.Nested(Ref, allow_none=True)
-    assignee = ma.fields.Nested(Person, allow_none=True)
+    assignee = ma.fields.Nested(MemberCard, allow_none=True)
     reporter = ma.fields.Nested(Ref, metadata={"description": "staff only"})
     escalation_level = ma.fields.Integer()
     accept_due_at = ma.fields.AwareDateTime(allow_none=True)
