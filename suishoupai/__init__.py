@@ -94,7 +94,8 @@ def _load_models() -> None:
     import suishoupai.idempotency
     import suishoupai.media.models
     import suishoupai.org.models
-    import suishoupai.reports.models  # noqa: F401
+    import suishoupai.reports.models
+    import suishoupai.wishes.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -106,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from suishoupai.media import routes as media_routes
     from suishoupai.org import routes as org_routes
     from suishoupai.reports import routes as report_routes
+    from suishoupai.wishes import routes as wish_routes
 
     api.register_blueprint(auth_routes.blp)
     if app.config["DEV_LOGIN"]:
@@ -114,20 +116,23 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(media_routes.blp)
     app.register_blueprint(media_routes.files)
     api.register_blueprint(report_routes.blp)
+    api.register_blueprint(wish_routes.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs_static)
 
 
 def _register_commands(app: Flask) -> None:
-    """CLI groups: flask org …, flask demo …, flask media …, flask reports …, flask idempotency …."""
+    """CLI groups, one per domain: flask org, demo, media, reports, wishes, idempotency."""
     from suishoupai.demo.cli import demo_cli
     from suishoupai.idempotency import idempotency_cli
     from suishoupai.media.cli import media_cli
     from suishoupai.org.cli import org_cli
     from suishoupai.reports.cli import reports_cli
+    from suishoupai.wishes.cli import wishes_cli
 
     app.cli.add_command(org_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(media_cli)
     app.cli.add_command(idempotency_cli)
     app.cli.add_command(reports_cli)
+    app.cli.add_command(wishes_cli)

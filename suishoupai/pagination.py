@@ -60,17 +60,19 @@ def _decode(cursor: str, columns: list) -> list:
                            details={"fields": {"cursor": ["无效的游标"]}}) from exc
 
 
-def keyset_page(stmt: Select, columns: list, limit: int, cursor: str | None) -> dict:
-    """Newest-first page of a select, ordered by the given columns (last one unique)."""
+def keyset_page(stmt: Select, columns: list, limit: int, cursor: str | None,
+                descending: bool = True) -> dict:
+    """A page of a select ordered by the given columns (the last one unique), newest first by default."""
     if cursor:
         values = _decode(cursor, columns)
         # (a, b) < (x, y) spelled out, so every database uses the index the same way
         terms = []
         for i, col in enumerate(columns):
             equal = [columns[j] == values[j] for j in range(i)]
-            terms.append(and_(*equal, col < values[i]))
+            terms.append(and_(*equal, col < values[i] if descending else col > values[i]))
         stmt = stmt.where(or_(*terms))
-    rows = db.session.scalars(stmt.order_by(*[c.desc() for c in columns]).limit(limit + 1)).all()
+    order = [c.desc() if descending else c.asc() for c in columns]
+    rows = db.session.scalars(stmt.order_by(*order).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None

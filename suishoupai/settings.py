@@ -47,6 +47,12 @@ DEFAULTS: dict[str, Any] = {
     "REPORT_REOPEN_DAYS": 7,
     #: resolved cases the reporter does not answer are closed by the sweep after this many days
     "REPORT_AUTO_CLOSE_DAYS": 7,
+    #: open claims one volunteer may hold at once
+    "WISH_CLAIM_LIMIT": 3,
+    #: a claim not fulfilled within this many days goes back to the board
+    "WISH_CLAIM_DAYS": 14,
+    #: fulfilments the wisher does not confirm are confirmed by the sweep after this many days
+    "WISH_AUTO_CONFIRM_DAYS": 7,
     "S3_BUCKET": "",
     "S3_PREFIX": "",
     "S3_REGION": "",

@@ -33,7 +33,7 @@ class OrgRef(ma.Schema):
 
 
 class DepartmentRef(ma.Schema):
-    """A short reference to a department."""
+    """{id, name} of a department or org unit."""
 
     id = ma.fields.Integer()
     name = ma.fields.String()

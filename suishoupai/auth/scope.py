@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Select, false, or_, select
 
 from suishoupai.auth.actor import Actor
-from suishoupai.auth.models import User
+from suishoupai.auth.models import Role, User
 from suishoupai.errors import NotFound
 from suishoupai.extensions import db
 from suishoupai.org.models import Department, GridMember, OrgUnit
@@ -44,3 +44,42 @@ def placement_paths(user: User) -> list[str]:
 def reaches(actor: Actor, user: User) -> bool:
     """Whether an administrator may manage a user: placed wholly within their scope, or nowhere yet."""
     return all(actor.covers(p) for p in placement_paths(user))
+
+
+def unit_ids(actor: Actor) -> list[int]:
+    """The org unit ids the caller's scope paths end in (their grids, or the unit they run)."""
+    return [int(p.rstrip("/").rsplit("/", 1)[1]) for p in actor.scope_paths]
+
+
+def placed_within(actor: Actor, grid, community, street, district) -> ColumnElement[bool]:
+    """SQL condition for rows carrying grid/community/street/district columns: in the caller's part.
+
+    Grid members reach their grids, administrators their unit; plain columns keep lists indexed.
+    """
+    if not actor.scope_paths:
+        return false()
+    if actor.role == Role.GRID_MEMBER:
+        return grid.in_(unit_ids(actor))
+    column = {Role.COMMUNITY_ADMIN: community, Role.STREET_ADMIN: street,
+              Role.DISTRICT_ADMIN: district}.get(actor.role)
+    return column == unit_ids(actor)[0] if column is not None else false()
+
+
+def placed_party(actor: Actor, grid_id, community_id, street_id, district_id) -> str | None:
+    """How the caller's org role reaches one row: "grid", "community", "street", "district" or None."""
+    if not actor.scope_paths:
+        return None
+    if actor.role == Role.GRID_MEMBER:
+        return "grid" if grid_id in unit_ids(actor) else None
+    own = unit_ids(actor)[0]
+    for role, value, name in ((Role.COMMUNITY_ADMIN, community_id, "community"),
+                              (Role.STREET_ADMIN, street_id, "street"),
+                              (Role.DISTRICT_ADMIN, district_id, "district")):
+        if actor.role == role and value == own:
+            return name
+    return None
+
+
+def community_ids(actor: Actor) -> list[int]:
+    """The communities the caller's scope paths run through (a grid member's communities)."""
+    return [int(p.strip("/").split("/")[2]) for p in actor.scope_paths if p.count("/") >= 4]

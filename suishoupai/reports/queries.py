@@ -6,33 +6,21 @@ from sqlalchemy import ColumnElement, Select, false, or_, select
 
 from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import Role
+from suishoupai.auth.scope import placed_party, placed_within
 from suishoupai.errors import Forbidden, NotFound
 from suishoupai.extensions import db
 from suishoupai.pagination import keyset_page
 from suishoupai.reports.lifecycle import OPEN, Party, Status
 from suishoupai.reports.models import Category, Report
 
-#: the admin role → the report column naming its unit
-ADMIN_COLUMN = {Role.COMMUNITY_ADMIN: Report.community_id, Role.STREET_ADMIN: Report.street_id,
-                Role.DISTRICT_ADMIN: Report.district_id}
-ADMIN_PARTY = {Role.COMMUNITY_ADMIN: Party.COMMUNITY, Role.STREET_ADMIN: Party.STREET,
-               Role.DISTRICT_ADMIN: Party.DISTRICT}
-
-
-def unit_ids(actor: Actor) -> list[int]:
-    """The org unit ids the caller's scope paths end in (their grids, or the unit they run)."""
-    return [int(p.rstrip("/").rsplit("/", 1)[1]) for p in actor.scope_paths]
+ADMIN_ROLES = (Role.COMMUNITY_ADMIN, Role.STREET_ADMIN, Role.DISTRICT_ADMIN)
 
 
 def _staff_clause(actor: Actor) -> ColumnElement[bool]:
     """Reports the caller works on by role: their grids, their department's, their unit's."""
-    if actor.role == Role.GRID_MEMBER:
-        return Report.grid_id.in_(unit_ids(actor)) if actor.scope_paths else false()
-    if actor.role == Role.DEPARTMENT and actor.department_id:
-        return Report.department_id == actor.department_id
-    if actor.role in ADMIN_COLUMN and actor.scope_paths:
-        return ADMIN_COLUMN[actor.role] == unit_ids(actor)[0]
-    return false()
+    if actor.role == Role.DEPARTMENT:
+        return Report.department_id == actor.department_id if actor.department_id else false()
+    return placed_within(actor, Report.grid_id, Report.community_id, Report.street_id, Report.district_id)
 
 
 def visible(actor: Actor) -> ColumnElement[bool]:
@@ -66,14 +54,11 @@ def parties_of(actor: Actor, report: Report) -> set[Party]:
     parties: set[Party] = set()
     if report.reporter_id == actor.user_id:
         parties.add(Party.REPORTER)
-    if actor.role == Role.GRID_MEMBER and report.grid_id in unit_ids(actor):
-        parties.add(Party.GRID)
     if actor.role == Role.DEPARTMENT and report.department_id == actor.department_id:
         parties.add(Party.DEPARTMENT)
-    if actor.role in ADMIN_COLUMN and actor.scope_paths:
-        column = ADMIN_COLUMN[actor.role]
-        if getattr(report, column.key) == unit_ids(actor)[0]:
-            parties.add(ADMIN_PARTY[actor.role])
+    placed = placed_party(actor, report.grid_id, report.community_id, report.street_id, report.district_id)
+    if placed:
+        parties.add(Party(placed))
     return parties
 
 
@@ -89,13 +74,13 @@ def _scoped(actor: Actor, scope: str) -> Select:
             return stmt.where(Report.assignee_id == actor.user_id, Report.is_open.is_(True))
         if actor.role == Role.DEPARTMENT:
             return stmt.where(Report.department_id == actor.department_id, Report.is_open.is_(True))
-        if actor.role in ADMIN_COLUMN:
+        if actor.role in ADMIN_ROLES:
             level = {Role.COMMUNITY_ADMIN: 1, Role.STREET_ADMIN: 2, Role.DISTRICT_ADMIN: 2}[actor.role]
             return stmt.where(_staff_clause(actor), Report.escalation_level >= level,
                               Report.is_open.is_(True))
     if scope == "grid" and actor.role == Role.GRID_MEMBER:
         return stmt.where(_staff_clause(actor))
-    if scope == "community" and actor.role in ADMIN_COLUMN:
+    if scope == "community" and actor.role in ADMIN_ROLES:
         return stmt.where(_staff_clause(actor))
     raise Forbidden("您的角色不能查看该范围的案件", code="report.scope_forbidden")
 

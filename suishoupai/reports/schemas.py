@@ -3,6 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from suishoupai.auth.schemas import DepartmentRef
 from suishoupai.fields import Id
 from suishoupai.org.geo import COORD_TYPES
 from suishoupai.org.schemas import CoordArgs, MemberCard
@@ -81,13 +82,6 @@ class HandoverResult(ma.Schema):
     moved = ma.fields.Integer()
 
 
-class Ref(ma.Schema):
-    """{id, name}."""
-
-    id = ma.fields.Integer()
-    name = ma.fields.String()
-
-
 class CategoryRef(ma.Schema):
     """{code, name}."""
 
@@ -122,11 +116,11 @@ class ReportItem(ma.Schema):
     location = ma.fields.Nested(LocationOut)
     address = ma.fields.String(allow_none=True)
     public = ma.fields.Boolean()
-    grid = ma.fields.Nested(Ref, allow_none=True)
-    community = ma.fields.Nested(Ref, allow_none=True)
-    department = ma.fields.Nested(Ref, allow_none=True)
+    grid = ma.fields.Nested(DepartmentRef, allow_none=True)
+    community = ma.fields.Nested(DepartmentRef, allow_none=True)
+    department = ma.fields.Nested(DepartmentRef, allow_none=True)
     assignee = ma.fields.Nested(MemberCard, allow_none=True)
-    reporter = ma.fields.Nested(Ref, metadata={"description": "staff only"})
+    reporter = ma.fields.Nested(DepartmentRef, metadata={"description": "staff only"})
     escalation_level = ma.fields.Integer()
     accept_due_at = ma.fields.AwareDateTime(allow_none=True)
     resolve_due_at = ma.fields.AwareDateTime(allow_none=True)

@@ -1,0 +1,1 @@
+"""微心愿: residents' small wishes, claimed and fulfilled by volunteers in public view."""

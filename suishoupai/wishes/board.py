@@ -1,0 +1,156 @@
+"""Lists and views of wishes; the beneficiary is shown only to those entitled to it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from suishoupai import crypto
+from suishoupai.auth.actor import Actor
+from suishoupai.auth.models import User
+from suishoupai.errors import Forbidden
+from suishoupai.extensions import db
+from suishoupai.media import service as media
+from suishoupai.media.models import Media
+from suishoupai.org.models import OrgUnit
+from suishoupai.pagination import keyset_page
+from suishoupai.wishes.models import Wish, WishEvent, WishPhoto
+from suishoupai.wishes.service import (
+    CLAIMED,
+    CLAIMERS,
+    CONFIRMED,
+    FULFILLED,
+    ON_BOARD,
+    PUBLISHED,
+    REVIEWERS,
+    SUBMITTED,
+    staff_clause,
+    staff_party,
+)
+
+STATUS_LABELS = {"submitted": "待审核", "published": "待认领", "rejected": "未通过", "claimed": "已认领",
+                 "fulfilled": "已完成", "confirmed": "已确认"}
+ACTION_LABELS = {"submit": "提交心愿", "publish": "审核通过", "reject": "审核未通过", "claim": "认领",
+                 "release": "放弃认领", "expire": "认领超时", "fulfil": "完成心愿", "confirm": "确认"}
+ROLE_LABELS = {"resident": "居民", "rider": "骑手", "volunteer": "志愿者", "grid_member": "网格员",
+               "community_admin": "社区", "street_admin": "街道", "district_admin": "区", "system": "系统"}
+
+
+def sees_beneficiary(actor: Actor, wish: Wish) -> bool:
+    """The wisher, whoever entered it, the place's staff, and the claimant while their claim stands."""
+    return (actor.user_id in (wish.wisher_id, wish.submitted_by_id)
+            or staff_party(actor, wish) is not None
+            or (wish.claimant_id == actor.user_id and wish.status in (CLAIMED, FULFILLED, CONFIRMED)))
+
+
+def list_wishes(actor: Actor, args: dict) -> dict:
+    """A page of wishes in a scope: the board (longest waiting first), mine, claimed, grid."""
+    scope = args["scope"]
+    stmt = select(Wish)
+    if scope == "board":
+        stmt = stmt.where(Wish.status == args.get("status", PUBLISHED))
+        if args.get("status", PUBLISHED) not in ON_BOARD:
+            raise Forbidden("心愿墙只展示已发布的心愿", code="wish.board_status")
+    elif scope == "mine":
+        stmt = stmt.where((Wish.wisher_id == actor.user_id) | (Wish.submitted_by_id == actor.user_id))
+    elif scope == "claimed":
+        stmt = stmt.where(Wish.claimant_id == actor.user_id)
+    elif actor.role in REVIEWERS:
+        stmt = stmt.where(staff_clause(actor))
+    else:
+        raise Forbidden("您的角色不能查看该范围的心愿", code="wish.scope_forbidden")
+    if scope != "board" and args.get("status"):
+        stmt = stmt.where(Wish.status == args["status"])
+    for key, column in (("community", Wish.community_id), ("category", Wish.category),
+                        ("campaign", Wish.campaign_id)):
+        if args.get(key) is not None:
+            stmt = stmt.where(column == args[key])
+    if scope == "board":
+        page = keyset_page(stmt, [Wish.board_at, Wish.id], args["limit"], args.get("cursor"),
+                           descending=False)
+    else:
+        page = keyset_page(stmt, [Wish.created_at, Wish.id], args["limit"], args.get("cursor"))
+    page["items"] = present(page["items"], actor)
+    return page
+
+
+def _photos(wish_ids: list[int], stages: tuple[str, ...]) -> dict[int, list[dict]]:
+    """Photos of wishes by stage, with URLs fit for their visibility."""
+    out: dict[int, list[dict]] = {}
+    rows = db.session.execute(
+        select(WishPhoto.wish_id, WishPhoto.stage, Media).join(Media, Media.id == WishPhoto.media_id)
+        .where(WishPhoto.wish_id.in_(wish_ids), WishPhoto.stage.in_(stages)).order_by(WishPhoto.position))
+    for wish_id, stage, photo in rows:
+        out.setdefault(wish_id, []).append({
+            "id": photo.id, "stage": stage, "url": media.url(photo.display_key, photo.public),
+            "thumb_url": media.url(photo.thumb_key, photo.public)})
+    return out
+
+
+def present(wishes: list[Wish], actor: Actor) -> list[dict]:
+    """Wish cards; beneficiary details and wish photos only for those entitled."""
+    if not wishes:
+        return []
+    people = {u.id: u for u in db.session.scalars(select(User).where(
+        User.id.in_({w.claimant_id for w in wishes if w.claimant_id})))}
+    units = {u.id: u for u in db.session.scalars(select(OrgUnit).where(
+        OrgUnit.id.in_({w.community_id for w in wishes})))}
+    private_ids = [w.id for w in wishes if sees_beneficiary(actor, w)]
+    photos = _photos([w.id for w in wishes], ("fulfilment",))
+    for wish_id, items in _photos(private_ids, ("wish",)).items():
+        photos[wish_id] = items + photos.get(wish_id, [])
+    out = []
+    for w in wishes:
+        private = w.id in private_ids
+        claimant = people.get(w.claimant_id)
+        out.append({
+            "id": w.id, "category": w.category, "title": w.title, "description": w.description,
+            "estimated_value": w.estimated_value, "wish_by": w.wish_by, "status": w.status,
+            "status_label": STATUS_LABELS[w.status], "on_behalf": w.on_behalf,
+            "community": {"id": w.community_id, "name": units[w.community_id].name},
+            "campaign_id": w.campaign_id, "board_at": w.board_at, "claimed_at": w.claimed_at,
+            "claim_due_at": w.claim_due_at if private else None,
+            "fulfilled_at": w.fulfilled_at, "fulfil_note": w.fulfil_note, "confirmed_at": w.confirmed_at,
+            "confirmed_by_sweep": w.confirmed_by_sweep, "thanks": w.thanks,
+            "reject_reason": w.reject_reason if private else None,
+            "claimant": {"name": claimant.display_name} if claimant else None,
+            "beneficiary": _beneficiary(w) if private else None,
+            "photos": photos.get(w.id, []), "created_at": w.created_at,
+        })
+    return out
+
+
+def _beneficiary(wish: Wish) -> dict:
+    """Name, contact and address of the person the wish is for."""
+    def plain(value):
+        return crypto.decrypt(value) if value else None
+
+    return {"name": plain(wish.beneficiary_name_enc), "contact": plain(wish.beneficiary_contact_enc),
+            "address": plain(wish.beneficiary_address_enc)}
+
+
+def detail(wish: Wish, actor: Actor) -> dict:
+    """One wish with its progress and the steps open to the caller."""
+    view = present([wish], actor)[0]
+    private = view["beneficiary"] is not None
+    events = db.session.scalars(select(WishEvent).where(WishEvent.wish_id == wish.id).order_by(WishEvent.id))
+    view["timeline"] = [{"action": e.action, "label": ACTION_LABELS.get(e.action, e.action),
+                         "actor_role": ROLE_LABELS.get(e.actor_role, e.actor_role),
+                         "note": e.note if private or e.action in ("fulfil", "confirm") else None,
+                         "at": e.created_at} for e in events]
+    view["actions"] = _actions(wish, actor)
+    return view
+
+
+def _actions(wish: Wish, actor: Actor) -> list[str]:
+    """Buttons for the caller."""
+    staff = actor.role in REVIEWERS and staff_party(actor, wish) is not None
+    actions = []
+    if wish.status == SUBMITTED and staff:
+        actions.append("review")
+    if wish.status == PUBLISHED and actor.role in CLAIMERS and wish.wisher_id != actor.user_id:
+        actions.append("claim")
+    if wish.status == CLAIMED and wish.claimant_id == actor.user_id:
+        actions += ["release", "fulfil"]
+    if wish.status == FULFILLED and (wish.wisher_id == actor.user_id or (wish.on_behalf and staff)):
+        actions.append("confirm")
+    return actions

@@ -1,0 +1,134 @@
+"""微心愿 endpoints: submit, board, review, claim, release, fulfil, confirm, campaigns, 双报到."""
+
+from flask import url_for
+
+from suishoupai.auth.actor import current_actor, require_role
+from suishoupai.auth.models import ADMIN_ROLES
+from suishoupai.extensions import Blueprint
+from suishoupai.pagination import page_of
+from suishoupai.web import writes
+from suishoupai.wishes import board, community, schemas, service
+
+blp = Blueprint("wishes", __name__, url_prefix="/api/v1", description="微心愿")
+
+
+@blp.route("/wishes", methods=["POST"])
+@blp.arguments(schemas.WishCreate)
+@writes(idempotent=True)
+@blp.response(201, schemas.WishDetail)
+def submit(data):
+    """Post a wish (residents), or enter one for a resident without a smartphone (grid members)."""
+    actor = current_actor()
+    wish = service.submit(actor, data)
+    return board.detail(wish, actor), 201, {"Location": url_for("wishes.get_wish", wish_id=wish.id)}
+
+
+@blp.route("/wishes")
+@blp.arguments(schemas.WishQuery, location="query")
+@blp.response(200, page_of(schemas.WishOut))
+def list_wishes(args):
+    """The wish board (longest waiting first), my wishes, my claims, or my grid's."""
+    return board.list_wishes(current_actor(), args)
+
+
+@blp.route("/wishes/<id:wish_id>")
+@blp.response(200, schemas.WishDetail)
+def get_wish(wish_id):
+    """A wish with its public progress."""
+    actor = current_actor()
+    return board.detail(service.get_visible(actor, wish_id), actor)
+
+
+@blp.route("/wishes/<id:wish_id>/review", methods=["POST"])
+@blp.arguments(schemas.ReviewBody)
+@writes
+@blp.response(200, schemas.WishDetail)
+def review(body, wish_id):
+    """Publish a wish on the board, or reject it with a reason."""
+    actor = current_actor()
+    return board.detail(service.review(actor, wish_id, body["decision"], body.get("reason")), actor)
+
+
+@blp.route("/wishes/<id:wish_id>/claim", methods=["POST"])
+@blp.arguments(schemas.EmptyBody)
+@writes
+@blp.response(200, schemas.WishDetail)
+def claim(_body, wish_id):
+    """Claim a published wish (认领); exactly one claim stands."""
+    actor = current_actor()
+    return board.detail(service.claim(actor, wish_id), actor)
+
+
+@blp.route("/wishes/<id:wish_id>/release", methods=["POST"])
+@blp.arguments(schemas.ReasonBody)
+@writes
+@blp.response(200, schemas.WishDetail)
+def release(body, wish_id):
+    """Give a claim back, with a reason; the wish returns to the board."""
+    actor = current_actor()
+    return board.detail(service.release(actor, wish_id, body.get("reason")), actor)
+
+
+@blp.route("/wishes/<id:wish_id>/fulfil", methods=["POST"])
+@blp.arguments(schemas.FulfilBody)
+@writes
+@blp.response(200, schemas.WishDetail)
+def fulfil(body, wish_id):
+    """Mark a claimed wish fulfilled, with photos."""
+    actor = current_actor()
+    return board.detail(service.fulfil(actor, wish_id, body.get("note"), body["media_ids"]), actor)
+
+
+@blp.route("/wishes/<id:wish_id>/confirm", methods=["POST"])
+@blp.arguments(schemas.ConfirmBody)
+@writes
+@blp.response(200, schemas.WishDetail)
+def confirm(body, wish_id):
+    """Confirm the wish came true, optionally with thanks."""
+    actor = current_actor()
+    return board.detail(service.confirm(actor, wish_id, body.get("thanks")), actor)
+
+
+@blp.route("/wishes/progress")
+@blp.arguments(schemas.ProgressArgs, location="query")
+@blp.response(200, schemas.ProgressOut)
+def progress(args):
+    """Public progress: wishes submitted, published, claimed, fulfilled, confirmed."""
+    current_actor()
+    return community.progress(args.get("community"), args.get("campaign"))
+
+
+@blp.route("/wishes/rankings")
+@blp.arguments(schemas.RankingArgs, location="query")
+@blp.response(200, schemas.RankingsOut)
+def rankings(args):
+    """Volunteers and work units ranked by wishes fulfilled."""
+    current_actor()
+    return community.rankings(args.get("community"), args.get("campaign"), args["limit"])
+
+
+@blp.route("/campaigns")
+@blp.arguments(schemas.CampaignArgs, location="query")
+@blp.response(200, schemas.CampaignOut(many=True))
+def campaigns(args):
+    """Collection campaigns (of a community and the units above it)."""
+    current_actor()
+    return community.campaigns_for(args.get("community"))
+
+
+@blp.route("/admin/campaigns", methods=["POST"])
+@blp.arguments(schemas.CampaignIn)
+@writes(idempotent=True)
+@blp.response(201, schemas.CampaignOut)
+def create_campaign(data):
+    """Open a collection campaign (每年年初集中征集)."""
+    return community.create_campaign(require_role(*ADMIN_ROLES), data)
+
+
+@blp.route("/volunteers", methods=["POST"])
+@blp.arguments(schemas.VolunteerIn)
+@writes
+@blp.response(200, schemas.VolunteerOut)
+def register_volunteer(data):
+    """双报到: register to one's home community as party member, volunteer or partner unit."""
+    return community.register_volunteer(current_actor(), data)

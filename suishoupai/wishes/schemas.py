@@ -1,0 +1,226 @@
+"""Shapes of the 微心愿 endpoints."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from suishoupai.auth.schemas import PHONE, DepartmentRef
+from suishoupai.fields import Id
+from suishoupai.pagination import PageArgs
+
+CATEGORIES = ["健康", "养老", "助残", "助学", "就业", "生活物资", "文体娱乐", "其他"]
+STATUSES = ["submitted", "published", "rejected", "claimed", "fulfilled", "confirmed"]
+
+
+class Beneficiary(ma.Schema):
+    """The person a grid member enters a wish for (private)."""
+
+    name = ma.fields.String(required=True, validate=validate.Length(1, 32))
+    contact = ma.fields.String(validate=PHONE, allow_none=True)
+    address = ma.fields.String(validate=validate.Length(max=100), allow_none=True)
+
+
+class WishCreate(ma.Schema):
+    """A new wish; `beneficiary` and `grid_id` only when a grid member enters it on someone's behalf."""
+
+    category = ma.fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    title = ma.fields.String(required=True, validate=validate.Length(2, 40))
+    description = ma.fields.String(required=True, validate=validate.Length(5, 500))
+    estimated_value = ma.fields.Integer(strict=True, validate=validate.Range(0, 100_000), allow_none=True)
+    wish_by = ma.fields.Date(allow_none=True)
+    campaign_id = Id(allow_none=True)
+    community_id = Id(allow_none=True)
+    grid_id = Id(allow_none=True)
+    address = ma.fields.String(validate=validate.Length(max=100), allow_none=True)
+    media_ids = ma.fields.List(Id(), validate=validate.Length(max=6), load_default=list)
+    beneficiary = ma.fields.Nested(Beneficiary, allow_none=True)
+
+
+class WishQuery(PageArgs):
+    """?scope=&community=&category=&status=&campaign=."""
+
+    scope = ma.fields.String(load_default="board",
+                             validate=validate.OneOf(["board", "mine", "claimed", "grid"]))
+    community = Id(strict=False)
+    category = ma.fields.String(validate=validate.OneOf(CATEGORIES))
+    status = ma.fields.String(validate=validate.OneOf(STATUSES))
+    campaign = Id(strict=False)
+
+
+class ReviewBody(ma.Schema):
+    """Publish or reject (with a reason shown to the wisher)."""
+
+    decision = ma.fields.String(required=True, validate=validate.OneOf(["publish", "reject"]))
+    reason = ma.fields.String(validate=validate.Length(1, 200), allow_none=True)
+
+
+class ReasonBody(ma.Schema):
+    """Why a claim is given back."""
+
+    reason = ma.fields.String(validate=validate.Length(1, 200), allow_none=True)
+
+
+class FulfilBody(ma.Schema):
+    """Evidence of fulfilment."""
+
+    note = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
+    media_ids = ma.fields.List(Id(), validate=validate.Length(1, 9), required=True)
+
+
+class ConfirmBody(ma.Schema):
+    """Optional thanks, shown on the board."""
+
+    thanks = ma.fields.String(validate=validate.Length(max=200), allow_none=True)
+
+
+class EmptyBody(ma.Schema):
+    """No fields."""
+
+
+class BeneficiaryOut(ma.Schema):
+    """Only for the wisher, the place's staff and the standing claimant."""
+
+    name = ma.fields.String()
+    contact = ma.fields.String(allow_none=True)
+    address = ma.fields.String(allow_none=True)
+
+
+class NameOut(ma.Schema):
+    """{name}."""
+
+    name = ma.fields.String()
+
+
+class WishPhotoOut(ma.Schema):
+    """A photo of the wish or of its fulfilment."""
+
+    id = ma.fields.Integer()
+    stage = ma.fields.String()
+    url = ma.fields.String()
+    thumb_url = ma.fields.String()
+
+
+class WishOut(ma.Schema):
+    """A wish card."""
+
+    id = ma.fields.Integer()
+    category = ma.fields.String()
+    title = ma.fields.String()
+    description = ma.fields.String()
+    estimated_value = ma.fields.Integer(allow_none=True)
+    wish_by = ma.fields.Date(allow_none=True)
+    status = ma.fields.String()
+    status_label = ma.fields.String()
+    on_behalf = ma.fields.Boolean()
+    community = ma.fields.Nested(DepartmentRef)
+    campaign_id = ma.fields.Integer(allow_none=True)
+    board_at = ma.fields.AwareDateTime(allow_none=True)
+    claimed_at = ma.fields.AwareDateTime(allow_none=True)
+    claim_due_at = ma.fields.AwareDateTime(allow_none=True)
+    fulfilled_at = ma.fields.AwareDateTime(allow_none=True)
+    fulfil_note = ma.fields.String(allow_none=True)
+    confirmed_at = ma.fields.AwareDateTime(allow_none=True)
+    confirmed_by_sweep = ma.fields.Boolean()
+    thanks = ma.fields.String(allow_none=True)
+    reject_reason = ma.fields.String(allow_none=True)
+    claimant = ma.fields.Nested(NameOut, allow_none=True)
+    beneficiary = ma.fields.Nested(BeneficiaryOut, allow_none=True)
+    photos = ma.fields.List(ma.fields.Nested(WishPhotoOut))
+    created_at = ma.fields.AwareDateTime()
+
+
+class WishStep(ma.Schema):
+    """A step of the wish's public progress."""
+
+    action = ma.fields.String()
+    label = ma.fields.String()
+    actor_role = ma.fields.String()
+    note = ma.fields.String(allow_none=True)
+    at = ma.fields.AwareDateTime()
+
+
+class WishDetail(WishOut):
+    """A wish with its progress and the caller's possible steps."""
+
+    timeline = ma.fields.List(ma.fields.Nested(WishStep))
+    actions = ma.fields.List(ma.fields.String())
+
+
+class ProgressArgs(ma.Schema):
+    """?community=&campaign=."""
+
+    community = Id(strict=False)
+    campaign = Id(strict=False)
+
+
+class RankingArgs(ProgressArgs):
+    """Rankings filter and size."""
+
+    limit = ma.fields.Integer(load_default=20, validate=validate.Range(1, 100))
+
+
+class ProgressOut(ma.Schema):
+    """How many wishes reached each stage."""
+
+    submitted = ma.fields.Integer()
+    published = ma.fields.Integer()
+    claimed = ma.fields.Integer()
+    fulfilled = ma.fields.Integer()
+    confirmed = ma.fields.Integer()
+    rejected = ma.fields.Integer()
+    waiting = ma.fields.Integer(metadata={"description": "published and not yet claimed"})
+
+
+class RankEntry(ma.Schema):
+    """A volunteer or unit and the wishes they fulfilled."""
+
+    name = ma.fields.String()
+    fulfilled = ma.fields.Integer()
+
+
+class RankingsOut(ma.Schema):
+    """Rankings by wishes fulfilled."""
+
+    volunteers = ma.fields.List(ma.fields.Nested(RankEntry))
+    units = ma.fields.List(ma.fields.Nested(RankEntry))
+
+
+class CampaignIn(ma.Schema):
+    """A collection campaign."""
+
+    unit_id = Id(required=True)
+    name = ma.fields.String(required=True, validate=validate.Length(2, 60))
+    starts_on = ma.fields.Date(required=True)
+    ends_on = ma.fields.Date(required=True)
+
+
+class CampaignOut(ma.Schema):
+    """A collection campaign."""
+
+    id = ma.fields.Integer()
+    unit_id = ma.fields.Integer()
+    name = ma.fields.String()
+    starts_on = ma.fields.Date()
+    ends_on = ma.fields.Date()
+
+
+class CampaignArgs(ma.Schema):
+    """?community=."""
+
+    community = Id(strict=False)
+
+
+class VolunteerIn(ma.Schema):
+    """双报到 registration."""
+
+    community_id = Id(required=True)
+    kind = ma.fields.String(required=True, validate=validate.OneOf(["party_member", "volunteer", "unit"]))
+    work_unit = ma.fields.String(validate=validate.Length(1, 60), allow_none=True)
+
+
+class VolunteerOut(ma.Schema):
+    """A 双报到 registration."""
+
+    home_community_id = ma.fields.Integer()
+    kind = ma.fields.String()
+    work_unit = ma.fields.String(allow_none=True)
+    registered_at = ma.fields.AwareDateTime()

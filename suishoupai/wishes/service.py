@@ -1,0 +1,274 @@
+"""Wishes from submission to confirmation; exactly one standing claim per wish."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from suishoupai import crypto
+from suishoupai.auth.actor import Actor
+from suishoupai.auth.models import Role, User
+from suishoupai.auth.scope import community_ids, placed_party, placed_within, unit_ids
+from suishoupai.database import utcnow
+from suishoupai.errors import Conflict, Forbidden, InvalidInput, NotFound
+from suishoupai.extensions import db
+from suishoupai.media import service as media
+from suishoupai.org.models import GRID_KINDS, OrgUnit
+from suishoupai.wishes import events
+from suishoupai.wishes.models import Campaign, Wish, WishEvent, WishPhoto
+
+SUBMITTED, PUBLISHED, REJECTED = "submitted", "published", "rejected"
+CLAIMED, FULFILLED, CONFIRMED = "claimed", "fulfilled", "confirmed"
+#: statuses anyone may see on the board and in the public progress
+ON_BOARD = (PUBLISHED, CLAIMED, FULFILLED, CONFIRMED)
+#: who may claim: party members, volunteers, partner units (volunteer role) and riders
+CLAIMERS = (Role.VOLUNTEER, Role.RIDER)
+REVIEWERS = (Role.GRID_MEMBER, Role.COMMUNITY_ADMIN, Role.STREET_ADMIN, Role.DISTRICT_ADMIN)
+
+
+def _record(wish: Wish, actor: Actor | None, action: str, from_status: str | None,
+            note: str | None = None) -> WishEvent:
+    """Write the step on the wish's timeline and announce it."""
+    event = WishEvent(wish_id=wish.id, actor_id=actor.user_id if actor else None,
+                      actor_role=actor.role if actor else "system", action=action,
+                      from_status=from_status, to_status=wish.status, note=note, created_at=utcnow())
+    db.session.add(event)
+    db.session.flush()
+    signal = events.BY_ACTION.get(action)
+    if signal is not None:
+        signal.send(wish, event=event)
+    return event
+
+
+def _place(wish: Wish, unit: OrgUnit) -> None:
+    """Set grid, community, street and district from a grid or community."""
+    community = unit if unit.kind == "community" else db.session.get(OrgUnit, unit.community_id)
+    street = db.session.get(OrgUnit, community.parent_id) if community.parent_id else None
+    wish.grid_id = unit.id if unit.kind in GRID_KINDS else None
+    wish.community_id = community.id
+    wish.street_id = street.id if street else None
+    wish.district_id = street.parent_id if street else None
+
+
+def _campaign(campaign_id: int | None, community_id: int) -> int | None:
+    """A campaign open today that covers the community."""
+    if campaign_id is None:
+        return None
+    campaign = db.session.get(Campaign, campaign_id)
+    community = db.session.get(OrgUnit, community_id)
+    unit = db.session.get(OrgUnit, campaign.unit_id) if campaign else None
+    today = utcnow().date()
+    if campaign is None or not community.path.startswith(unit.path):
+        raise NotFound("征集活动不存在", code="wish.campaign_not_found")
+    if not campaign.starts_on <= today <= campaign.ends_on:
+        raise Conflict("该征集活动不在征集期内", code="wish.campaign_closed")
+    return campaign.id
+
+
+def submit(actor: Actor, data: dict) -> Wish:
+    """A resident posts a wish, or a grid member enters one for someone without a smartphone."""
+    user = actor.user
+    beneficiary = data.get("beneficiary")
+    wish = Wish(submitted_by_id=actor.user_id, category=data["category"], title=data["title"],
+                description=data["description"], estimated_value=data.get("estimated_value"),
+                wish_by=data.get("wish_by"), status=SUBMITTED, created_at=utcnow())
+    if actor.role == Role.GRID_MEMBER:
+        if not beneficiary:
+            raise InvalidInput("代为提交时请填写受助人信息", code="wish.beneficiary_required",
+                               details={"fields": {"beneficiary": ["必填项"]}})
+        grids = unit_ids(actor)
+        grid_id = data.get("grid_id") or grids[0]
+        if grid_id not in grids:
+            raise NotFound("网格不存在", code="org.grid_not_found")
+        wish.on_behalf = True
+        _place(wish, db.session.get(OrgUnit, grid_id))
+        name, contact, address = beneficiary["name"], beneficiary.get("contact"), beneficiary.get("address")
+    elif actor.role in (Role.RESIDENT, Role.RIDER, Role.VOLUNTEER):
+        if beneficiary:
+            raise InvalidInput("居民只能为自己许愿", code="wish.beneficiary_not_allowed",
+                               details={"fields": {"beneficiary": ["仅网格员代为提交时填写"]}})
+        community = db.session.get(OrgUnit, data.get("community_id") or user.org_unit_id or 0)
+        if community is None or community.kind != "community":
+            raise InvalidInput("请选择所在社区", code="wish.community_required",
+                               details={"fields": {"community_id": ["请选择社区"]}})
+        wish.wisher_id = actor.user_id
+        _place(wish, community)
+        name = user.display_name
+        contact = crypto.decrypt(user.phone_enc) if user.phone_enc else None
+        address = data.get("address")
+    else:
+        raise Forbidden("该角色不能提交心愿", code="wish.submit_forbidden")
+    wish.beneficiary_name_enc = crypto.encrypt(name)
+    wish.beneficiary_contact_enc = crypto.encrypt(contact) if contact else None
+    wish.beneficiary_address_enc = crypto.encrypt(address) if address else None
+    wish.campaign_id = _campaign(data.get("campaign_id"), wish.community_id)
+    db.session.add(wish)
+    db.session.flush()
+    _attach(actor, wish, data.get("media_ids") or [], "wish")
+    _record(wish, actor, "submit", None)
+    return wish
+
+
+def _attach(actor: Actor, wish: Wish, media_ids: list[int], stage: str) -> None:
+    """Take the caller's uploads for the wish; they stay private (signed URLs)."""
+    for position, photo in enumerate(media.attach(actor.user_id, media_ids, f"wish-{stage}")):
+        db.session.add(WishPhoto(wish_id=wish.id, media_id=photo.id, stage=stage, position=position))
+
+
+def staff_party(actor: Actor, wish: Wish) -> str | None:
+    """Whether (and how) the caller is staff over this wish's place."""
+    if actor.role == Role.GRID_MEMBER and wish.grid_id is None:
+        # a resident's wish is filed to their community: its grid members all see it
+        return "grid" if wish.community_id in community_ids(actor) else None
+    return placed_party(actor, wish.grid_id, wish.community_id, wish.street_id, wish.district_id)
+
+
+def staff_clause(actor: Actor):
+    """SQL: wishes placed in the caller's part of the tree (grid members: also their communities')."""
+    clause = placed_within(actor, Wish.grid_id, Wish.community_id, Wish.street_id, Wish.district_id)
+    if actor.role == Role.GRID_MEMBER:
+        clause = clause | (Wish.grid_id.is_(None) & Wish.community_id.in_(community_ids(actor)))
+    return clause
+
+
+def visible_clause(actor: Actor):
+    """Wishes the caller may open: the board, their own, their claims, their place's."""
+    return ((Wish.status.in_(ON_BOARD)) | (Wish.wisher_id == actor.user_id)
+            | (Wish.submitted_by_id == actor.user_id) | (Wish.claimant_id == actor.user_id)
+            | staff_clause(actor))
+
+
+def get_visible(actor: Actor, wish_id: int, lock: bool = False) -> Wish:
+    """A wish the caller may see; anything else is "not found"."""
+    stmt = select(Wish).where(Wish.id == wish_id, visible_clause(actor))
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    wish = db.session.scalars(stmt).first()
+    if wish is None:
+        raise NotFound("心愿不存在", code="wish.not_found")
+    return wish
+
+
+def _expect(wish: Wish, *statuses: str) -> None:
+    """409 with the current status unless the wish is in one of these."""
+    if wish.status not in statuses:
+        raise Conflict("心愿当前状态不能执行此操作", code="wish.illegal_transition",
+                       details={"status": wish.status})
+
+
+def review(actor: Actor, wish_id: int, decision: str, reason: str | None) -> Wish:
+    """Grid staff or an admin publishes a wish, or rejects it with a reason shown to the wisher."""
+    wish = get_visible(actor, wish_id, lock=True)
+    if actor.role not in REVIEWERS or staff_party(actor, wish) is None:
+        raise Forbidden("只有所在网格或社区的工作人员可以审核", code="wish.review_forbidden")
+    _expect(wish, SUBMITTED)
+    if decision == "reject":
+        if not reason:
+            raise InvalidInput("请填写不通过的原因", code="wish.reason_required",
+                               details={"fields": {"reason": ["必填项"]}})
+        wish.status, wish.reject_reason = REJECTED, reason
+    else:
+        wish.status, wish.board_at = PUBLISHED, utcnow()
+    _record(wish, actor, "publish" if decision == "publish" else "reject", SUBMITTED, reason)
+    return wish
+
+
+def claim(actor: Actor, wish_id: int) -> Wish:
+    """Claim a published wish: one conditional UPDATE decides, so exactly one claim stands."""
+    if actor.role not in CLAIMERS:
+        raise Forbidden("请先完成志愿者（双报到）登记再认领心愿", code="wish.claim_forbidden")
+    wish = db.session.scalars(select(Wish).where(Wish.id == wish_id, visible_clause(actor))).first()
+    if wish is None:
+        raise NotFound("心愿不存在", code="wish.not_found")
+    if wish.wisher_id == actor.user_id:
+        raise Conflict("不能认领自己的心愿", code="wish.own_wish")
+    # serialise one claimant's claims so the open-claim limit holds under concurrency
+    db.session.execute(select(User.id).where(User.id == actor.user_id).with_for_update())
+    limit = current_app.config["WISH_CLAIM_LIMIT"]
+    held = db.session.scalar(select(func.count()).where(Wish.claimant_id == actor.user_id,
+                                                        Wish.status == CLAIMED))
+    if held >= limit:
+        raise Conflict(f"同时认领的心愿不能超过 {limit} 个，请先完成已认领的心愿",
+                       code="wish.claim_limit", details={"limit": limit})
+    now = utcnow()
+    won = db.session.execute(
+        update(Wish).where(Wish.id == wish_id, Wish.status == PUBLISHED)
+        .values(status=CLAIMED, claimant_id=actor.user_id, claimed_at=now, updated_at=now,
+                claim_due_at=now + timedelta(days=current_app.config["WISH_CLAIM_DAYS"]))
+    ).rowcount
+    if not won:
+        db.session.refresh(wish)
+        raise Conflict("该心愿已被认领" if wish.status == CLAIMED else "心愿当前状态不能认领",
+                       code="wish.already_claimed" if wish.status == CLAIMED else "wish.illegal_transition",
+                       details={"status": wish.status})
+    db.session.refresh(wish)
+    _record(wish, actor, "claim", PUBLISHED)
+    return wish
+
+
+def _return_to_board(wish: Wish) -> None:
+    """Clear the claim; the wish keeps its first board time, so it lists ahead of newer ones."""
+    wish.status, wish.claimant_id, wish.claimed_at, wish.claim_due_at = PUBLISHED, None, None, None
+
+
+def release(actor: Actor, wish_id: int, reason: str | None) -> Wish:
+    """The claimant gives a claim back, saying why."""
+    wish = get_visible(actor, wish_id, lock=True)
+    if wish.claimant_id != actor.user_id:
+        raise Forbidden("只有认领人可以放弃认领", code="wish.not_claimant")
+    _expect(wish, CLAIMED)
+    if not reason:
+        raise InvalidInput("请说明放弃认领的原因", code="wish.reason_required",
+                           details={"fields": {"reason": ["必填项"]}})
+    _return_to_board(wish)
+    _record(wish, actor, "release", CLAIMED, reason)
+    return wish
+
+
+def fulfil(actor: Actor, wish_id: int, note: str | None, media_ids: list[int]) -> Wish:
+    """The claimant marks the wish fulfilled with photos and a note."""
+    wish = get_visible(actor, wish_id, lock=True)
+    if wish.claimant_id != actor.user_id:
+        raise Forbidden("只有认领人可以提交完成情况", code="wish.not_claimant")
+    _expect(wish, CLAIMED)
+    if not media_ids:
+        raise InvalidInput("请上传完成心愿的照片", code="wish.evidence_required",
+                           details={"fields": {"media_ids": ["至少一张"]}})
+    _attach(actor, wish, media_ids, "fulfilment")
+    wish.status, wish.fulfilled_at, wish.fulfil_note = FULFILLED, utcnow(), note
+    _record(wish, actor, "fulfil", CLAIMED, note)
+    return wish
+
+
+def confirm(actor: Actor, wish_id: int, thanks: str | None) -> Wish:
+    """The wisher, or the grid staff for someone they entered it for, confirms (with thanks)."""
+    wish = get_visible(actor, wish_id, lock=True)
+    own = wish.wisher_id == actor.user_id
+    for_them = wish.on_behalf and actor.role in REVIEWERS and staff_party(actor, wish) is not None
+    if not (own or for_them):
+        raise Forbidden("只有许愿人或代办网格员可以确认", code="wish.confirm_forbidden")
+    _expect(wish, FULFILLED)
+    wish.status, wish.confirmed_at, wish.thanks = CONFIRMED, utcnow(), thanks
+    _record(wish, actor, "confirm", FULFILLED, thanks)
+    return wish
+
+
+def sweep(now: datetime | None = None) -> dict:
+    """Release claims left unfulfilled too long; confirm fulfilments left unanswered; idempotent."""
+    now = now or utcnow()
+    released = confirmed = 0
+    for wish in db.session.scalars(select(Wish).where(Wish.status == CLAIMED, Wish.claim_due_at < now)
+                                   .with_for_update(skip_locked=True)):
+        _return_to_board(wish)
+        _record(wish, None, "expire", CLAIMED, "认领后逾期未完成，心愿重新回到心愿墙")
+        released += 1
+    confirm_before = now - timedelta(days=current_app.config["WISH_AUTO_CONFIRM_DAYS"])
+    for wish in db.session.scalars(select(Wish).where(Wish.status == FULFILLED,
+                                                      Wish.fulfilled_at < confirm_before)
+                                   .with_for_update(skip_locked=True)):
+        wish.status, wish.confirmed_at, wish.confirmed_by_sweep = CONFIRMED, now, True
+        _record(wish, None, "confirm", FULFILLED, "许愿人逾期未确认，系统自动确认")
+        confirmed += 1
+    return {"released": released, "confirmed": confirmed}
