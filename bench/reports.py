@@ -89,7 +89,7 @@ LIST_P95_MS = 10.0
 PAGE_RATIO = 1.5
 FILING_RATE = 200.0
 # filing: photos are uploaded for at most this rate over the whole run
-MAX_FILING_RATE = 400
+MAX_FILING_RATE = 300
 UPLOAD_THREADS = 8
 BASELINE_SECONDS = 5
 ACCOUNTS = {"grid": "demo-grid-member", "community": "demo-community-admin", "mine": "demo-resident"}
@@ -871,6 +871,10 @@ def bench(kind: str, args: argparse.Namespace) -> Result:
         if not args.skip_filing:
             filed = filing(server, world, args.clients, args.filing_seconds)
         return Result(target, args.rows, times, facts, lists, page_no, direct, same_page, plans, filed)
+    except BaseException:
+        if server is not None and server.log_path.exists():
+            say(f"gunicorn log (last 4,000 characters):\n{server.log_path.read_text()[-4000:]}")
+        raise
     finally:
         if server is not None:
             server.stop()

@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     #: local backend directory; empty → instance/media
     "MEDIA_ROOT": "",
     "MEDIA_MAX_PIXELS": 50_000_000,
+    #: PNG, WebP and HEIC decode at full size (no draft mode): a lower cap bounds their memory
+    "MEDIA_MAX_PIXELS_FULL_DECODE": 25_000_000,
     #: lifetime of signed URLs of photos that are not public
     "MEDIA_URL_TTL": 3600,
     #: uploads attached to nothing for this long are collected by `flask media gc`

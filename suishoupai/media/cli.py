@@ -4,6 +4,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from suishoupai.extensions import db
 from suishoupai.media import service
 
 media_cli = AppGroup("media", help="照片存储")
@@ -15,7 +16,9 @@ media_cli = AppGroup("media", help="照片存储")
 def gc_command(orphan_hours, grace_minutes):
     """Remove uploads never attached to a record, and stored objects without a row."""
     config = current_app.config
-    result = service.collect_garbage(
-        config["MEDIA_ORPHAN_HOURS"] if orphan_hours is None else orphan_hours,
+    rows = service.delete_orphan_rows(config["MEDIA_ORPHAN_HOURS"] if orphan_hours is None else orphan_hours)
+    db.session.commit()
+    objects = service.delete_rowless_objects(
         config["MEDIA_GC_GRACE_MINUTES"] if grace_minutes is None else grace_minutes)
-    click.echo(f"删除未使用的上传 {result['rows']} 条，无记录的存储对象 {result['objects']} 个")
+    db.session.rollback()
+    click.echo(f"删除未使用的上传 {rows} 条，无记录的存储对象 {objects} 个")

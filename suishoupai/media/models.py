@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import DateTime, Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from suishoupai.database import UTCDateTime, utcnow
@@ -16,7 +16,8 @@ class Media(db.Model):
 
     __tablename__ = "media"
     __table_args__ = (
-        UniqueConstraint("owner_id", "sha256"),
+        #: an owner may hold the same content more than once (re-used photo on a new report)
+        Index("ix_media_owner_sha256", "owner_id", "sha256"),
         Index("ix_media_orphans", "attached_at", "created_at"),
     )
 

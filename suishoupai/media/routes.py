@@ -4,9 +4,8 @@ from flask import Blueprint as FlaskBlueprint
 from flask import Response, current_app, request, url_for
 
 from suishoupai.auth.actor import current_actor
-from suishoupai.errors import NotFound
 from suishoupai.extensions import Blueprint
-from suishoupai.media import schemas, service, signing, storage
+from suishoupai.media import schemas, service
 from suishoupai.web import writes
 
 blp = Blueprint("media", __name__, url_prefix="/api/v1", description="照片上传")
@@ -33,24 +32,15 @@ def get_media(media_id):
 @files.get("/media/<path:key>")
 def serve(key):
     """A stored variant: public content openly, anything else only with a valid signature."""
-    match = service.KEY_PATTERN.match(key)
-    if not match:
-        raise NotFound("照片不存在", code="media.not_found")
-    signed = signing.valid(current_app.config["SECRET_KEY"], key, request.args.get("e"),
-                           request.args.get("s"))
-    if not signed and not service.is_public(match.group(2)):
-        raise NotFound("照片不存在", code="media.not_found")
-    try:
-        data = storage().get(key)
-    except FileNotFoundError as exc:
-        raise NotFound("照片不存在", code="media.not_found") from exc
+    data, etag, signed = service.variant(key, request.args.get("e"), request.args.get("s"))
     resp = Response(data, mimetype="image/jpeg")
     resp.headers["X-Content-Type-Options"] = "nosniff"
-    # content-addressed: a key's bytes never change
-    resp.set_etag(f"{match.group(1)}-{match.group(2)[:32]}")
-    resp.cache_control.max_age = 31536000 if not signed else current_app.config["MEDIA_URL_TTL"]
-    resp.cache_control.public = not signed
-    resp.cache_control.private = signed or None
-    if not signed:
-        resp.cache_control.immutable = True
+    resp.set_etag(etag)
+    if signed:
+        resp.cache_control.private = True
+        resp.cache_control.max_age = current_app.config["MEDIA_URL_TTL"]
+    else:
+        # a day, not forever: a photo can leave the public board (a rejected report)
+        resp.cache_control.public = True
+        resp.cache_control.max_age = 86400
     return resp.make_conditional(request)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, update
 
 from suishoupai.auth.actor import Actor
 from suishoupai.database import utcnow
@@ -17,14 +17,27 @@ from suishoupai.errors import InvalidInput, NotFound
 from suishoupai.extensions import db
 from suishoupai.media import signing, storage
 from suishoupai.media.models import Media, display_key, thumb_key
-from suishoupai.media.pipeline import process_image
+from suishoupai.media.pipeline import process_image, sniff_format
 
 KEY_PATTERN = re.compile(r"^(display|thumb)/[0-9a-f]{2}/([0-9a-f]{64})\.jpg$")
 
 
+#: decoding is the memory-hungry step: at most this many at once per process
+_decoding = threading.BoundedSemaphore(2)
+
+
+def _pixel_limit(data: bytes) -> int:
+    """JPEGs decode scaled down (draft mode); PNG, WebP and HEIC decode at full size, so less."""
+    config = current_app.config
+    if sniff_format(data) == "JPEG":
+        return config["MEDIA_MAX_PIXELS"]
+    return min(config["MEDIA_MAX_PIXELS"], config["MEDIA_MAX_PIXELS_FULL_DECODE"])
+
+
 def upload(actor: Actor, data: bytes, purpose: str) -> Media:
-    """Re-encode an upload and keep it once; the same bytes from the same user give the same row."""
-    image = process_image(data, max_pixels=current_app.config["MEDIA_MAX_PIXELS"])
+    """Re-encode an upload and keep its bytes once; an unattached copy of the same photo is reused."""
+    with _decoding:
+        image = process_image(data, max_pixels=_pixel_limit(data))
     # objects are written (again) before the row: a crash in between leaves only what gc removes,
     # and rewriting refreshes their age so gc never takes an object a new row is about to use
     store = storage()
@@ -32,6 +45,7 @@ def upload(actor: Actor, data: bytes, purpose: str) -> Media:
     store.put(thumb_key(image.sha256), image.thumb.data, "image/jpeg")
     existing = _own_copy(actor.user_id, image.sha256)
     if existing is not None:
+        existing.created_at = utcnow()  # a retry restarts the orphan clock
         return existing
     media = Media(
         owner_id=actor.user_id, sha256=image.sha256, phash=image.phash,
@@ -39,19 +53,16 @@ def upload(actor: Actor, data: bytes, purpose: str) -> Media:
         size_bytes=len(data), purpose=purpose, taken_at=image.taken_at,
         gps_lat=image.gps_lat, gps_lng=image.gps_lng,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(media)
-    except IntegrityError:
-        # the same user sent the same photo twice at once: both get the one row
-        return _own_copy(actor.user_id, image.sha256)
+    db.session.add(media)
+    db.session.flush()
     return media
 
 
 def _own_copy(owner_id: int, sha256: str) -> Media | None:
-    """The user's row for this content, if any."""
+    """The user's unattached upload of this content, if any (an attached one is spoken for)."""
     return db.session.scalars(
-        select(Media).where(Media.owner_id == owner_id, Media.sha256 == sha256)).first()
+        select(Media).where(Media.owner_id == owner_id, Media.sha256 == sha256,
+                            Media.attached_at.is_(None)).order_by(Media.id)).first()
 
 
 def get_own(actor: Actor, media_id: int) -> Media:
@@ -102,18 +113,46 @@ def attach(owner_id: int, media_ids: Sequence[int], attached_to: str,
     return [rows[i] for i in media_ids]
 
 
+def set_public(media_ids: Sequence[int], public: bool) -> None:
+    """Show or hide photos on public boards (a rejected report's photos leave the board)."""
+    if media_ids:
+        db.session.execute(update(Media).where(Media.id.in_(media_ids)).values(public=public))
+
+
+def variant(key: str, expires: str | None, sig: str | None) -> tuple[bytes, str, bool]:
+    """The bytes of a stored variant and its ETag, if public or validly signed; else 404.
+
+    Returns (data, etag, signed): signed answers are private to the holder of the URL.
+    """
+    match = KEY_PATTERN.match(key)
+    if not match:
+        raise NotFound("照片不存在", code="media.not_found")
+    signed = signing.valid(current_app.config["SECRET_KEY"], key, expires, sig)
+    if not signed and not is_public(match.group(2)):
+        raise NotFound("照片不存在", code="media.not_found")
+    try:
+        data = storage().get(key)
+    except FileNotFoundError as exc:
+        raise NotFound("照片不存在", code="media.not_found") from exc
+    # content-addressed: a key's bytes never change, so the ETag is the key itself
+    return data, f"{match.group(1)}-{match.group(2)[:32]}", signed
+
+
 def is_public(sha256: str) -> bool:
     """Whether any row shows this content publicly."""
     return db.session.scalar(
         select(Media.id).where(Media.sha256 == sha256, Media.public.is_(True)).limit(1)) is not None
 
 
-def collect_garbage(orphan_hours: int, grace_minutes: int) -> dict:
-    """Delete uploads never attached in time, then stored objects that no row references."""
+def delete_orphan_rows(orphan_hours: int) -> int:
+    """Delete uploads attached to nothing for too long; their objects go with the next step."""
     cutoff = utcnow() - timedelta(hours=orphan_hours)
-    rows = db.session.execute(
+    return db.session.execute(
         delete(Media).where(Media.attached_at.is_(None), Media.created_at < cutoff)).rowcount
-    db.session.commit()
+
+
+def delete_rowless_objects(grace_minutes: int) -> int:
+    """Delete stored objects no row references, once older than the grace period (reads only)."""
     store = storage()
     grace = utcnow() - timedelta(minutes=grace_minutes)
     removed = 0
@@ -131,7 +170,7 @@ def collect_garbage(orphan_hours: int, grace_minutes: int) -> dict:
                     removed += 1
             except FileNotFoundError:
                 continue
-    return {"rows": rows, "objects": removed}
+    return removed
 
 
 def _batches(items: Iterable[str], size: int) -> Iterable[list[str]]:

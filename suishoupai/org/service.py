@@ -70,7 +70,7 @@ def _ref(unit: OrgUnit | None) -> dict | None:
     return {"id": unit.id, "kind": unit.kind, "name": unit.name, "code": unit.code} if unit else None
 
 
-def _member_card(user_id: int | None) -> dict | None:
+def member_card(user_id: int | None) -> dict | None:
     """What a resident may see of a grid member: name and masked phone."""
     user = db.session.get(User, user_id) if user_id else None
     if user is None:
@@ -97,7 +97,7 @@ def locate(lat: float, lng: float, coord_type: str, policy: str = "least_loaded"
     community = db.session.get(OrgUnit, routed.community_id)
     street = community.parent if community else None
     return {"inside": routed.inside, "grid": _ref(grid), "community": _ref(community),
-            "street": _ref(street), "member": _member_card(routed.assignee_id)}
+            "street": _ref(street), "member": member_card(routed.assignee_id)}
 
 
 def org_tree(actor: Actor) -> list[dict]:

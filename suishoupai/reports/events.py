@@ -27,4 +27,5 @@ BY_ACTION = {
     "transfer": report_transferred, "escalate": report_escalated, "resolve": report_resolved,
     "reject": report_rejected, "reopen": report_reopened, "confirm": report_closed,
     "close": report_closed, "rate": report_rated, "overdue": report_overdue,
+    "handover": report_assigned,
 }

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
-from suishoupai.errors import Conflict, Forbidden
+from suishoupai.errors import Conflict
 
 
 class Status(StrEnum):
@@ -95,16 +95,20 @@ class IllegalTransition(Conflict):
         )
 
 
-class NotAllowed(Forbidden):
-    """None of the actor's relations to the report entitles them to the action."""
+class NotAllowed(Conflict):
+    """None of the actor's relations to the report entitles them to the action (409, as issue 4 asks:
+    the caller can see the case, and its current state does not admit this step from them)."""
 
     code = "report.not_allowed"
     message = "您无权对该案件执行此操作"
 
-    def __init__(self, action: Action | str):
-        """Name the refused action."""
+    def __init__(self, action: Action | str, current: Status | str | None = None):
+        """Name the refused action and, where known, the current status."""
         self.action = Action(action)
-        super().__init__(details={"action": self.action.value})
+        details = {"action": self.action.value}
+        if current is not None:
+            details["status"] = Status(current).value
+        super().__init__(details=details)
 
 
 _S, _A, _P = Status, Action, Party
@@ -113,16 +117,23 @@ _ADMINS = frozenset({_P.COMMUNITY, _P.STREET, _P.DISTRICT})
 # (action, from-statuses, to-status, parties allowed for those from-statuses)
 _RULES: tuple[tuple[Action, tuple[Status, ...], Status, frozenset[Party]], ...] = (
     (_A.ASSIGN, (_S.SUBMITTED, _S.ASSIGNED, _S.ACCEPTED, _S.ESCALATED), _S.ASSIGNED, _ADMINS | {_P.SYSTEM}),
+    # the community's queue (no grid, or nobody on it) is taken or passed on by the admins
+    (_A.ACCEPT, (_S.SUBMITTED,), _S.ACCEPTED, _ADMINS),
     (_A.ACCEPT, (_S.ASSIGNED,), _S.ACCEPTED, _ADMINS | {_P.GRID}),
     (_A.ACCEPT, (_S.TRANSFERRED,), _S.ACCEPTED, frozenset({_P.DEPARTMENT})),
-    (_A.ACCEPT, (_S.ESCALATED,), _S.ACCEPTED, _ADMINS),
-    (_A.TRANSFER, (_S.ASSIGNED, _S.ACCEPTED, _S.ESCALATED), _S.TRANSFERRED, _ADMINS | {_P.GRID}),
+    # 督办 does not take the case away: whoever holds it may still take it up, under supervision
+    (_A.ACCEPT, (_S.ESCALATED,), _S.ACCEPTED, _ADMINS | {_P.GRID, _P.DEPARTMENT}),
+    (_A.TRANSFER, (_S.SUBMITTED,), _S.TRANSFERRED, _ADMINS),
+    (_A.TRANSFER, (_S.ASSIGNED, _S.ACCEPTED), _S.TRANSFERRED, _ADMINS | {_P.GRID}),
+    # once supervised, only the supervisors may pass the case on or drop it
+    (_A.TRANSFER, (_S.ESCALATED,), _S.TRANSFERRED, _ADMINS),
     (_A.ESCALATE, (_S.SUBMITTED, _S.ASSIGNED, _S.ACCEPTED, _S.TRANSFERRED), _S.ESCALATED,
      frozenset({_P.GRID, _P.DEPARTMENT, _P.COMMUNITY, _P.STREET, _P.SYSTEM})),
     # the district is the top level: it has nobody above it to escalate to
     (_A.ESCALATE, (_S.ESCALATED,), _S.ESCALATED, frozenset({_P.COMMUNITY, _P.STREET, _P.SYSTEM})),
     (_A.RESOLVE, (_S.ACCEPTED,), _S.RESOLVED, _ADMINS | {_P.GRID, _P.DEPARTMENT}),
-    (_A.REJECT, (_S.SUBMITTED, _S.ASSIGNED, _S.ACCEPTED, _S.ESCALATED), _S.REJECTED, _ADMINS | {_P.GRID}),
+    (_A.REJECT, (_S.SUBMITTED, _S.ASSIGNED, _S.ACCEPTED), _S.REJECTED, _ADMINS | {_P.GRID}),
+    (_A.REJECT, (_S.ESCALATED,), _S.REJECTED, _ADMINS),
     (_A.REOPEN, (_S.RESOLVED, _S.CLOSED), _S.ASSIGNED, frozenset({_P.REPORTER})),
     (_A.CONFIRM, (_S.RESOLVED,), _S.CLOSED, frozenset({_P.REPORTER})),
     (_A.CLOSE, (_S.RESOLVED,), _S.CLOSED, frozenset({_P.SYSTEM})),
@@ -160,15 +171,15 @@ def check(action: Action | str, current: Status | str, parties: Iterable[Party |
     """The next status if any of `parties` may take `action` now, else NotAllowed or IllegalTransition."""
     action, current = Action(action), Status(current)
     parties = {Party(p) for p in parties}
-    # who-never-may comes first so that a stranger learns nothing about the report's status
+    # who-never-may comes first; callers outside the report's scope got a 404 before this point
     if not parties & _EVER[action]:
-        raise NotAllowed(action)
+        raise NotAllowed(action, current)
     rule = _TABLE.get((action, current))
     if rule is None:
         raise IllegalTransition(action, current)
     target, allowed = rule
     if not parties & allowed:
-        raise NotAllowed(action)
+        raise NotAllowed(action, current)
     return target
 
 

@@ -6,7 +6,6 @@ import json
 
 from sqlalchemy import select
 
-from suishoupai import crypto
 from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import User
 from suishoupai.database import utcnow
@@ -15,6 +14,7 @@ from suishoupai.media import service as media
 from suishoupai.media.models import Media
 from suishoupai.org import geo
 from suishoupai.org.models import Department, OrgUnit
+from suishoupai.org.service import member_card
 from suishoupai.reports.deadlines import urgency
 from suishoupai.reports.lifecycle import ACTION_LABELS, STATUS_LABELS, Party, Status, available_actions
 from suishoupai.reports.models import Report, ReportEvent, ReportPhoto
@@ -74,13 +74,15 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
         return []
     units = _names(OrgUnit, [r.grid_id for r in reports] + [r.community_id for r in reports])
     departments = _names(Department, [r.department_id for r in reports])
-    people = _names(User, [r.assignee_id for r in reports] + [r.reporter_id for r in reports])
+    people = _names(User, [r.reporter_id for r in reports])
     thumbs = _photos([r.id for r in reports], first_only=True)
     now = utcnow()
     items = []
     for r in reports:
         staff_view = not public_view and bool(parties_of(actor, r) - {Party.REPORTER})
-        due = r.accept_due_at if r.accepted_at is None else r.resolve_due_at
+        awaiting_accept = r.status in (Status.SUBMITTED, Status.ASSIGNED, Status.TRANSFERRED) or (
+            r.status == Status.ESCALATED and r.accepted_at is None)
+        due = r.accept_due_at if awaiting_accept else r.resolve_due_at
         overdue = r.is_open and (r.overdue or (due is not None and now > due))
         item = {
             "id": r.id, "category": {"code": r.category.code, "name": r.category.name},
@@ -89,11 +91,12 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
             "address": None if public_view else r.address, "public": r.public,
             "grid": _ref(units.get(r.grid_id)), "community": _ref(units.get(r.community_id)),
             "department": _ref(departments.get(r.department_id)),
-            "assignee": _assignee(people.get(r.assignee_id)) if not public_view else None,
+            "assignee": member_card(r.assignee_id) if r.assignee_id and not public_view else None,
             "escalation_level": r.escalation_level,
             "accept_due_at": r.accept_due_at, "resolve_due_at": r.resolve_due_at,
             "overdue": overdue,
-            "urgency": "red" if overdue else urgency(now, r.created_at, due) if r.is_open else "green",
+            "urgency": "red" if overdue else urgency(now, r.clock_started_at or r.created_at, due)
+            if r.is_open else "green",
             "accepted_at": r.accepted_at, "resolved_at": r.resolved_at, "closed_at": r.closed_at,
             "rating": r.rating, "reopen_count": r.reopen_count, "duplicate_of": r.duplicate_of_id,
             "reject_reason": r.reject_reason,
@@ -105,14 +108,6 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
             item["reporter"] = {"id": reporter.id, "name": reporter.display_name}
         items.append(item)
     return items
-
-
-def _assignee(user: User | None) -> dict | None:
-    """The grid member holding a case: name and masked phone, as residents may see them."""
-    if user is None:
-        return None
-    phone = crypto.decrypt(user.phone_enc) if user.phone_enc else None
-    return {"name": user.display_name, "phone": crypto.mask_phone(phone)}
 
 
 def detail(report: Report, actor: Actor, coord_type: str) -> dict:

@@ -53,7 +53,8 @@ def parties_of(actor: Actor, report: Report) -> set[Party]:
     """How the caller stands to this report, for the lifecycle's who-may-do-what."""
     parties: set[Party] = set()
     if report.reporter_id == actor.user_id:
-        parties.add(Party.REPORTER)
+        # staff who file in their own grid are reporters of that case, never its handlers
+        return {Party.REPORTER}
     if actor.role == Role.DEPARTMENT and report.department_id == actor.department_id:
         parties.add(Party.DEPARTMENT)
     placed = placed_party(actor, report.grid_id, report.community_id, report.street_id, report.district_id)

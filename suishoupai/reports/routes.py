@@ -11,7 +11,8 @@ from suishoupai.reports import catalog, present, queries, schemas, service
 from suishoupai.web import writes
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="随手拍")
-CATALOG_ADMINS = (Role.STREET_ADMIN, Role.DISTRICT_ADMIN)
+#: the catalog and calendar are shared by every community: the district keeps them
+CATALOG_ADMINS = (Role.DISTRICT_ADMIN,)
 STEP_NAMES = ",".join(service.STEPS)
 
 
@@ -70,13 +71,14 @@ def take_step(body, args, report_id, step):
 
 @blp.route("/admin/reports/<id:report_id>/reassign", methods=["POST"])
 @blp.arguments(schemas.ReassignBody)
+@blp.arguments(CoordArgs, location="query")
 @writes
 @blp.response(200, schemas.ReportDetail)
-def reassign(body, report_id):
-    """Give a case to another grid member, keeping its deadlines."""
+def reassign(body, args, report_id):
+    """Give a case to another grid member of its community, keeping its deadlines."""
     actor = require_role(*ADMIN_ROLES)
     report = service.reassign_report(actor, report_id, body["assignee_id"], body.get("note"))
-    return present.detail(report, actor, "gcj02")
+    return present.detail(report, actor, args["coord_type"])
 
 
 @blp.route("/admin/grid-members/<id:user_id>/handover", methods=["POST"])

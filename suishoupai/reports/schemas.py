@@ -62,6 +62,12 @@ class StepBody(ma.Schema):
     rating = ma.fields.Integer(strict=True, validate=validate.Range(1, 5), allow_none=True)
     comment = ma.fields.String(validate=validate.Length(max=200), allow_none=True)
 
+    @ma.validates("media_ids")
+    def _distinct(self, value, **_kwargs):
+        """The same photo twice is a client bug worth saying."""
+        if len(set(value)) != len(value):
+            raise ma.ValidationError("照片重复")
+
 
 class ReassignBody(ma.Schema):
     """Give the case to another grid member."""
@@ -111,7 +117,7 @@ class ReportItem(ma.Schema):
     id = ma.fields.Integer()
     category = ma.fields.Nested(CategoryRef)
     description = ma.fields.String()
-    status = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": [st.value for st in Status]})
     status_label = ma.fields.String()
     location = ma.fields.Nested(LocationOut)
     address = ma.fields.String(allow_none=True)
@@ -125,7 +131,7 @@ class ReportItem(ma.Schema):
     accept_due_at = ma.fields.AwareDateTime(allow_none=True)
     resolve_due_at = ma.fields.AwareDateTime(allow_none=True)
     overdue = ma.fields.Boolean()
-    urgency = ma.fields.String(metadata={"description": "green | yellow | red"})
+    urgency = ma.fields.String(metadata={"enum": ["green", "yellow", "red"]})
     accepted_at = ma.fields.AwareDateTime(allow_none=True)
     resolved_at = ma.fields.AwareDateTime(allow_none=True)
     closed_at = ma.fields.AwareDateTime(allow_none=True)
@@ -198,6 +204,14 @@ class CategoryIn(ma.Schema):
     escalate_street_factor = ma.fields.Float(validate=validate.Range(0.1, 100), allow_nan=False)
     active = ma.fields.Boolean()
     sort_order = ma.fields.Integer(strict=True, validate=validate.Range(0, 10_000))
+
+    @ma.validates_schema
+    def _factors_in_order(self, data, **_kwargs):
+        """The street is reached later than the community."""
+        community = data.get("escalate_community_factor")
+        street = data.get("escalate_street_factor")
+        if community is not None and street is not None and street <= community:
+            raise ma.ValidationError("上报街道的倍数须大于上报社区的倍数", "escalate_street_factor")
 
 
 class CategoryPatch(CategoryIn):

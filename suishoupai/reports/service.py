@@ -20,7 +20,7 @@ from suishoupai.reports import catalog, events
 from suishoupai.reports.deadlines import Unit, due_at
 from suishoupai.reports.lifecycle import OPEN, Action, Party, Status, check
 from suishoupai.reports.models import Category, Report, ReportEvent, ReportHandling, ReportPhoto
-from suishoupai.reports.queries import get_visible, load_for_update, parties_of
+from suishoupai.reports.queries import load_for_update, parties_of
 
 #: who acts when nobody does: routing and the SLA sweep
 SYSTEM = "system"
@@ -49,7 +49,12 @@ def record(report: Report, actor: Actor | None, action: str, from_status: str | 
     return event
 
 
-def _current_handling(report: Report) -> ReportHandling | None:
+def _photo_ids(report: Report) -> list[int]:
+    """Every photo on the report, filed or added by a step."""
+    return list(db.session.scalars(select(ReportPhoto.media_id).where(ReportPhoto.report_id == report.id)))
+
+
+def current_handling(report: Report) -> ReportHandling | None:
     """The party holding the case now."""
     return db.session.scalars(
         select(ReportHandling).where(ReportHandling.report_id == report.id,
@@ -69,7 +74,7 @@ def _hand_to(report: Report, party: str, party_id: int | None, assignee_id: int 
     """End the current stint and start another; ``clock`` (start, accept due, resolve due)
     carries the previous deadlines over, otherwise the party gets the category's own."""
     now = utcnow()
-    current = _current_handling(report)
+    current = current_handling(report)
     if current is not None:
         current.ended_at = now
     started, accept_due, resolve_due = clock or (now, *_dues(report.category, now))
@@ -77,12 +82,14 @@ def _hand_to(report: Report, party: str, party_id: int | None, assignee_id: int 
                               assignee_id=assignee_id, started_at=started,
                               accept_due_at=accept_due, resolve_due_at=resolve_due)
     if clock is not None and current is not None:
-        # the same clock runs on: a deadline already announced as missed is not announced again
+        # the same clock runs on: a deadline already announced as missed stays missed, unannounced
         handling.accepted_at = current.accepted_at
         handling.accept_overdue_marked = current.accept_overdue_marked
         handling.resolve_overdue_marked = current.resolve_overdue_marked
+    else:
+        report.overdue = False
     db.session.add(handling)
-    report.accept_due_at, report.resolve_due_at, report.overdue = accept_due, resolve_due, False
+    report.accept_due_at, report.resolve_due_at, report.clock_started_at = accept_due, resolve_due, started
     db.session.flush()
     return handling
 
@@ -128,7 +135,8 @@ def file_report(actor: Actor, data: dict) -> Report:
     for position, photo in enumerate(photos):
         db.session.add(ReportPhoto(report_id=report.id, media_id=photo.id, position=position))
     record(report, actor, "file", None)
-    if category.route_to_department and category.default_department_id:
+    department = db.session.get(Department, category.default_department_id or 0)
+    if category.route_to_department and department and department.district_id == report.district_id:
         _hand_to(report, "department", category.default_department_id, None)
         report.department_id = category.default_department_id
         previous = _set_status(report, Status.TRANSFERRED)
@@ -162,7 +170,7 @@ def accept_report(actor: Actor, report_id: int, note: str | None = None) -> Repo
     previous = _set_status(report, to)
     now = utcnow()
     report.accepted_at = report.accepted_at or now
-    handling = _current_handling(report)
+    handling = current_handling(report)
     if handling is not None and handling.accepted_at is None:
         handling.accepted_at = now
     if Party.GRID in parties and previous == Status.ASSIGNED:
@@ -210,7 +218,7 @@ def escalate_report(actor: Actor | None, report_id: int, reason: str | None,
                        details={"status": report.status, "escalation_level": report.escalation_level})
     unit_id = report.community_id if target == 1 else report.street_id
     _hand_to(report, "community" if target == 1 else "street", unit_id, report.assignee_id,
-             clock=_clock_of(_current_handling(report)))
+             clock=_clock_of(current_handling(report)))
     report.escalation_level = target
     previous = _set_status(report, to)
     record(report, actor, "escalate", previous, reason, {"level": target})
@@ -228,7 +236,7 @@ def resolve_report(actor: Actor, report_id: int, media_ids: list[int] | None,
     media.attach(actor.user_id, media_ids, "resolution", public=report.public)
     previous = _set_status(report, to)
     report.resolved_at = utcnow()
-    handling = _current_handling(report)
+    handling = current_handling(report)
     if handling is not None:
         handling.resolved_at = report.resolved_at
     record(report, actor, "resolve", previous, note, media_ids=media_ids)
@@ -246,11 +254,17 @@ def reject_report(actor: Actor, report_id: int, reason: str | None,
         if duplicate_of == report.id:
             raise InvalidInput("不能标记为自身的重复", code="report.duplicate_of_self",
                                details={"fields": {"duplicate_of": ["不能是本案件"]}})
-        get_visible(actor, duplicate_of)
+        original = load_for_update(actor, duplicate_of)
+        if original.status == Status.REJECTED or original.district_id != report.district_id:
+            # the original must itself stand, so duplicates never chain or point across districts
+            raise InvalidInput("重复的原案件须是本辖区未驳回的案件", code="report.bad_duplicate_of",
+                               details={"fields": {"duplicate_of": ["原案件无效"]}})
         report.duplicate_of_id = duplicate_of
+    # a rejected case leaves the public board, and so do its photos
+    media.set_public(_photo_ids(report), False)
     report.reject_reason = reason
     previous = _set_status(report, to)
-    handling = _current_handling(report)
+    handling = current_handling(report)
     if handling is not None:
         handling.ended_at = utcnow()
     record(report, actor, "reject", previous, reason,
@@ -259,14 +273,25 @@ def reject_report(actor: Actor, report_id: int, reason: str | None,
 
 
 def reopen_report(actor: Actor, report_id: int, note: str | None = None) -> Report:
-    """The reporter is not satisfied (重新办理): back to the grid member with fresh deadlines."""
+    """The reporter is not satisfied (重新办理): back to whoever resolved it, with fresh deadlines.
+
+    The rating of the earlier round stays on its timeline event (rate), so satisfaction figures
+    keep it; the case itself can be rated again.
+    """
     report, to, _ = _step(actor, report_id, Action.REOPEN)
     window = timedelta(days=current_app.config["REPORT_REOPEN_DAYS"])
     if report.resolved_at is None or utcnow() - report.resolved_at > window:
         raise Conflict(f"办结超过 {window.days} 天，不能再要求重新办理", code="report.reopen_window_passed",
                        details={"status": report.status})
-    _hand_to(report, "grid", report.grid_id, report.assignee_id)
-    report.department_id = None
+    if report.department_id is not None:
+        # the department resolved it: the department takes it back (reopen lands on "transferred")
+        _hand_to(report, "department", report.department_id, None)
+        to = Status.TRANSFERRED
+    else:
+        _hand_to(report, "grid" if report.grid_id else "community",
+                 report.grid_id or report.community_id, report.assignee_id)
+        if report.assignee_id is None:
+            to = Status.SUBMITTED  # nobody to give it back to: the community's queue
     report.escalation_level = 0
     report.reopen_count += 1
     report.resolved_at = report.closed_at = report.accepted_at = None
@@ -311,23 +336,28 @@ def close_resolved(report: Report) -> None:
 # --- reassignment -------------------------------------------------------------------------------
 
 
-def _member_in_scope(actor: Actor, user_id: int, grid_id: int | None) -> int:
-    """The grid the new assignee works in (the report's grid when they work it)."""
-    grids = dict(db.session.execute(
-        select(GridMember.grid_id, OrgUnit.path).join(OrgUnit, OrgUnit.id == GridMember.grid_id)
-        .where(GridMember.user_id == user_id)).all())
-    reachable = [g for g, path in grids.items() if actor.covers(path)]
+def _member_in_scope(actor: Actor, user_id: int, grid_id: int | None,
+                     community_id: int | None = None) -> int:
+    """The grid the new assignee works in (the report's grid when they work it), within the
+    caller's scope and, for a case, within the case's community (reassigning never moves a case
+    between communities)."""
+    grids = db.session.execute(
+        select(GridMember.grid_id, OrgUnit.path, OrgUnit.community_id)
+        .join(OrgUnit, OrgUnit.id == GridMember.grid_id).where(GridMember.user_id == user_id)).all()
+    reachable = [g for g, path, community in grids if actor.covers(path)
+                 and (community_id is None or community == community_id)]
     if not reachable:
-        raise NotFound("该网格员不存在或不在您的管辖范围内", code="report.assignee_not_found")
+        raise NotFound("该网格员不存在或不在本社区", code="report.assignee_not_found")
     return grid_id if grid_id in reachable else reachable[0]
 
 
 def reassign_report(actor: Actor, report_id: int, assignee_id: int, note: str | None = None) -> Report:
     """Give a case to another grid member (改派), keeping its deadlines."""
     report, to, _ = _step(actor, report_id, Action.ASSIGN)
-    report.grid_id = _member_in_scope(actor, assignee_id, report.grid_id)
-    _hand_to(report, "grid", report.grid_id, assignee_id, clock=_clock_of(_current_handling(report)))
+    report.grid_id = _member_in_scope(actor, assignee_id, report.grid_id, report.community_id)
+    _hand_to(report, "grid", report.grid_id, assignee_id, clock=_clock_of(current_handling(report)))
     report.assignee_id = assignee_id
+    report.department_id = None  # the grid member holds it again
     previous = _set_status(report, to)
     record(report, actor, "assign", previous, note, {"assignee_id": assignee_id})
     return report

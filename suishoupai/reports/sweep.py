@@ -16,7 +16,7 @@ from suishoupai.extensions import db
 from suishoupai.reports import service
 from suishoupai.reports.deadlines import escalation_due
 from suishoupai.reports.lifecycle import Action, Party, Status, may
-from suishoupai.reports.models import Report, ReportHandling
+from suishoupai.reports.models import Report
 
 BATCH = 200
 
@@ -49,9 +49,7 @@ def _sweep_one(report: Report, now: datetime, close_before: datetime, summary: d
             service.close_resolved(report)
             summary["closed"] += 1
         return
-    handling = db.session.scalars(select(ReportHandling).where(
-        ReportHandling.report_id == report.id, ReportHandling.ended_at.is_(None))
-        .order_by(ReportHandling.id.desc())).first()
+    handling = service.current_handling(report)
     if handling is None:
         return
     accepting = handling.accepted_at is None

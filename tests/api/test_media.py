@@ -221,7 +221,7 @@ def test_public_media_served_without_signature(client, auth, app):
         key = media.display_key
     resp = client.get(f"/media/{key}")
     assert resp.status_code == 200
-    assert "immutable" in resp.headers["Cache-Control"] and "public" in resp.headers["Cache-Control"]
+    assert resp.headers["Cache-Control"] == "public, max-age=86400"
 
 
 def test_attach_refuses_foreign_and_used_media(client, auth, app):
@@ -262,7 +262,9 @@ def test_gc_removes_orphans_and_rowless_objects(client, auth, app):
         db.session.rollback()
         assert len(list(storage().keys())) == 6
         # rowless objects younger than the grace period stay: an upload may be committing
-        assert service.collect_garbage(orphan_hours=24, grace_minutes=60) == {"rows": 1, "objects": 0}
+        assert service.delete_orphan_rows(orphan_hours=24) == 1
+        db.session.commit()
+        assert service.delete_rowless_objects(grace_minutes=60) == 0
         assert len(list(storage().keys())) == 6
     result = app.test_cli_runner().invoke(args=["media", "gc", "--grace-minutes", "0"])
     assert result.exit_code == 0, result.output
@@ -300,3 +302,12 @@ def test_fingerprint_of_two_file_parts(client, auth):
     resp = client.post(UPLOAD, data=body, content_type=f"multipart/form-data; boundary={boundary}",
                        headers=auth.headers("u1") | {"Idempotency-Key": "two"})
     assert resp.status_code == 201
+
+
+def test_full_decode_formats_have_a_lower_pixel_cap(client, auth, app):
+    """A 30 MP PNG (decoded at full size) is refused where a 30 MP JPEG header would pass the cap."""
+    out = io.BytesIO()
+    Image.new("1", (6000, 5000)).save(out, "PNG")
+    resp = post(client, auth.headers("u1"), out.getvalue())
+    assert resp.status_code == 413 and resp.json["error"]["code"] == "media.too_many_pixels"
+    assert rows(app) == 0

@@ -249,6 +249,9 @@ ALLOWED = {
        for staff in ("demo-grid-member", "demo-community-admin", "demo-street-admin")},
     **{(staff, "transferred"): {"escalate"}
        for staff in ("demo-grid-member", "demo-community-admin", "demo-street-admin")},
+    ("demo-grid-member", "escalated"): {"accept"},
+    **{(admin, "escalated"): {"accept", "transfer", "escalate", "reject"}
+       for admin in ("demo-community-admin", "demo-street-admin")},
     ("demo-department", "transferred"): {"accept", "escalate"},
     ("demo-resident", "resolved"): {"reopen", "confirm", "rate"},
     ("demo-resident", "closed"): {"reopen", "rate"},
@@ -268,11 +271,14 @@ def _case_in(case, app, status):
         case.step("demo-resident", rid, "confirm")
     if status == "rejected":
         case.step("demo-grid-member", rid, "reject", reason="无效")
+    if status == "escalated":
+        case.step("demo-grid-member", rid, "escalate", reason="需要社区协调")
     assert state(app, rid)[0] == status
     return rid
 
 
-@pytest.mark.parametrize("status", ["assigned", "accepted", "transferred", "resolved", "closed", "rejected"])
+@pytest.mark.parametrize("status", ["assigned", "accepted", "transferred", "escalated", "resolved", "closed",
+                                    "rejected"])
 def test_every_role_every_step(case, app, status):
     """Each step by each role: allowed ones work; the rest answer 403/404/409 and change nothing."""
     with app.app_context():
@@ -476,3 +482,120 @@ def test_concurrent_accepts_exactly_one_wins(case, app):
         accepts = db.session.scalar(select(func.count()).where(
             ReportEvent.report_id == rid, ReportEvent.action == "accept"))
     assert accepts == 1
+
+
+def test_rejected_report_photos_leave_the_board(case, app):
+    """A public report's photo is served openly until the report is rejected."""
+    body = case.file().json
+    path = "/" + body["photos"][0]["url"].split("://", 1)[1].split("/", 1)[1]
+    assert case.client.get(path).status_code == 200
+    case.step("demo-grid-member", body["id"], "reject", reason="含他人隐私")
+    assert case.client.get(path).status_code == 404
+
+
+def test_reassign_stays_in_the_community_and_takes_the_case_back(case, app):
+    """Reassigning across communities is refused; reassigning a transferred case frees it from the
+    department, and the grid member can then accept and resolve it."""
+    with app.app_context():
+        other_community = db.session.scalar(select(User.id).where(User.openid == "demo-gm-demo-s2-c1-g01"))
+        same_community = db.session.scalar(select(User.id).where(User.openid == "demo-gm-demo-s2-c2-g02"))
+    rid = case.file().json["id"]
+    admin = case.h("demo-street-admin")
+    url = f"/api/v1/admin/reports/{rid}/reassign"
+    assert case.client.post(url, json={"assignee_id": other_community}, headers=admin).status_code == 404
+    case.step("demo-grid-member", rid, "transfer", department_id=department_id(app))
+    case.step("demo-grid-member", rid, "escalate", reason="部门未响应")
+    resp = case.client.post(url, json={"assignee_id": same_community}, headers=admin)
+    assert resp.status_code == 200 and resp.json["department"] is None
+    other = "demo-gm-demo-s2-c2-g02"
+    assert case.step(other, rid, "accept").status_code == 200
+    assert case.step(other, rid, "resolve", media_ids=[case.photo(other)]).json["status"] == "resolved"
+
+
+def test_overdue_survives_reassignment(case, app):
+    """A case the sweep marked overdue stays overdue when an admin reassigns it (same clock)."""
+    from suishoupai.reports.sweep import sweep
+
+    rid = case.file(category="fire_lane").json["id"]
+    with app.app_context():
+        report = db.session.get(Report, rid)
+        sweep(now=report.accept_due_at + timedelta(minutes=1))
+        other = db.session.scalar(select(User.id).where(User.openid == "demo-gm-demo-s2-c2-g02"))
+    resp = case.client.post(f"/api/v1/admin/reports/{rid}/reassign", json={"assignee_id": other},
+                            headers=case.h("demo-community-admin"))
+    assert resp.json["overdue"] is True
+    listed = case.client.get("/api/v1/reports?scope=community&status=overdue",
+                             headers=case.h("demo-community-admin")).json
+    assert [i["id"] for i in listed["items"]] == [rid]
+
+
+def test_reopen_returns_a_department_case_to_the_department(case, app):
+    """违章搭建 resolved by 住建局 and reopened goes back to 住建局, not to nobody."""
+    rid = case.file(category="illegal_building").json["id"]
+    with app.app_context():
+        inspector = User(openid="zj-inspector", role="department", real_name="钱督查",
+                         department_id=department_id(app, "DEMO-ZJ"))
+        db.session.add(inspector)
+        db.session.commit()
+    case.step("zj-inspector", rid, "accept")
+    case.step("zj-inspector", rid, "resolve", media_ids=[case.photo("zj-inspector")])
+    resp = case.step("demo-resident", rid, "reopen", note="违建还在")
+    assert resp.json["status"] == "transferred" and resp.json["department"]["name"] == "区住建局"
+    assert case.get("zj-inspector", rid).json["actions"] == ["accept", "escalate"]
+
+
+def test_step_photos_distinct_and_reused_photo_files_again(case, app):
+    """The same photo twice in a step → 422; a photo used before can be uploaded and used again."""
+    rid = case.file().json["id"]
+    case.step("demo-grid-member", rid, "accept")
+    photo = case.photo("demo-grid-member")
+    resp = case.step("demo-grid-member", rid, "resolve", media_ids=[photo, photo])
+    assert resp.status_code == 422 and "media_ids" in resp.json["error"]["details"]["fields"]
+    first = case.file().json
+    with app.app_context():
+        media = db.session.get(Media, first["photos"][0]["id"])
+        data = storage_bytes(media)
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), filename="again.jpg")})
+    again = case.client.post("/api/v1/media", data=body, headers=case.h("demo-resident"),
+                             content_type=f"multipart/form-data; boundary={boundary}").json["id"]
+    assert again != first["photos"][0]["id"]
+
+
+def storage_bytes(media):
+    """The stored display variant of a photo (a JPEG any upload would accept)."""
+    from suishoupai.media import storage
+
+    return storage().get(media.display_key)
+
+
+def test_duplicate_of_must_stand(case):
+    """A case cannot be rejected as a duplicate of a rejected one (no chains)."""
+    first = case.file().json["id"]
+    second = case.file().json["id"]
+    third = case.file().json["id"]
+    case.step("demo-grid-member", second, "reject", reason="重复", duplicate_of=first)
+    resp = case.step("demo-grid-member", third, "reject", reason="重复", duplicate_of=second)
+    assert resp.status_code == 422 and resp.json["error"]["code"] == "report.bad_duplicate_of"
+
+
+def test_staff_cannot_handle_their_own_report(case):
+    """A grid member who files in their own grid is its reporter, not its handler."""
+    rid = case.file("demo-grid-member").json["id"]
+    resp = case.step("demo-grid-member", rid, "accept")
+    assert resp.status_code == 409 and resp.json["error"]["code"] == "report.not_allowed"
+    assert case.step("demo-community-admin", rid, "accept").status_code == 200
+
+
+def test_community_queue_is_taken_by_admins(case, app):
+    """A report in no grid waits in the community's queue, where its admin accepts it."""
+    body = case.file(location={"lat": 30.2500, "lng": 120.1400, "coord_type": "gcj02"}).json
+    with app.app_context():
+        code = db.session.get(OrgUnit, body["community"]["id"]).code
+        admin = User(openid="queue-admin", role="community_admin",
+                     org_unit_id=body["community"]["id"])
+        db.session.add(admin)
+        db.session.commit()
+    assert code.startswith("DEMO-")
+    assert case.get("queue-admin", body["id"]).json["actions"] == [
+        "assign", "accept", "transfer", "escalate", "reject"]
+    assert case.step("queue-admin", body["id"], "accept").json["status"] == "accepted"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from suishoupai.errors import Conflict, Forbidden
+from suishoupai.errors import Conflict
 from suishoupai.reports.lifecycle import (
     ACTION_LABELS,
     OPEN,
@@ -28,14 +28,16 @@ EXPECTED: dict[str, dict[str, tuple[str, set[str]]]] = {
         "escalated": ("assigned", {"community", "street", "district", "system"}),
     },
     "accept": {
+        "submitted": ("accepted", {"community", "street", "district"}),
         "assigned": ("accepted", {"grid", "community", "street", "district"}),
         "transferred": ("accepted", {"department"}),
-        "escalated": ("accepted", {"community", "street", "district"}),
+        "escalated": ("accepted", {"grid", "department", "community", "street", "district"}),
     },
     "transfer": {
+        "submitted": ("transferred", {"community", "street", "district"}),
         "assigned": ("transferred", {"grid", "community", "street", "district"}),
         "accepted": ("transferred", {"grid", "community", "street", "district"}),
-        "escalated": ("transferred", {"grid", "community", "street", "district"}),
+        "escalated": ("transferred", {"community", "street", "district"}),
     },
     "escalate": {
         "submitted": ("escalated", {"grid", "department", "community", "street", "system"}),
@@ -51,7 +53,7 @@ EXPECTED: dict[str, dict[str, tuple[str, set[str]]]] = {
         "submitted": ("rejected", {"grid", "community", "street", "district"}),
         "assigned": ("rejected", {"grid", "community", "street", "district"}),
         "accepted": ("rejected", {"grid", "community", "street", "district"}),
-        "escalated": ("rejected", {"grid", "community", "street", "district"}),
+        "escalated": ("rejected", {"community", "street", "district"}),
     },
     "reopen": {
         "resolved": ("assigned", {"reporter"}),
@@ -166,7 +168,7 @@ def test_illegal_status_beats_wrong_party_for_other_statuses():
     with pytest.raises(IllegalTransition):
         check(Action.RESOLVE, Status.RESOLVED, {Party.GRID})
     with pytest.raises(IllegalTransition):
-        check(Action.ACCEPT, Status.SUBMITTED, {Party.DEPARTMENT})
+        check(Action.RESOLVE, Status.ASSIGNED, {Party.DEPARTMENT})
 
 
 def test_possible_from_status_but_not_for_this_party():
@@ -178,7 +180,7 @@ def test_possible_from_status_but_not_for_this_party():
     with pytest.raises(NotAllowed):
         check(Action.ACCEPT, Status.TRANSFERRED, {Party.GRID})
     with pytest.raises(NotAllowed):
-        check(Action.ACCEPT, Status.ESCALATED, {Party.GRID})
+        check(Action.TRANSFER, Status.ESCALATED, {Party.GRID})
     # the grid may escalate an open report, but not re-escalate an escalated one
     with pytest.raises(NotAllowed):
         check(Action.ESCALATE, Status.ESCALATED, {Party.GRID})
@@ -208,15 +210,16 @@ def test_illegal_transition_error():
 
 
 def test_not_allowed_error():
-    """403 with a stable code, zh text, and the action as details."""
+    """409 (issue 4: steps refused on a visible case are 409) with a stable code, zh text,
+    and the action and current status as details."""
     with pytest.raises(NotAllowed) as info:
         check(Action.RESOLVE, Status.ACCEPTED, {Party.REPORTER})
     err = info.value
-    assert isinstance(err, Forbidden)
-    assert err.status == 403
+    assert isinstance(err, Conflict)
+    assert err.status == 409
     assert err.code == "report.not_allowed"
     assert err.message == "您无权对该案件执行此操作"
-    assert err.details == {"action": "resolve"}
+    assert err.details == {"action": "resolve", "status": "accepted"}
     assert type(err.details["action"]) is str
     assert err.action == Action.RESOLVE
 
@@ -260,7 +263,7 @@ A = Action
 @pytest.mark.parametrize(
     ("status", "parties", "expected"),
     [
-        (Status.SUBMITTED, {Party.COMMUNITY}, [A.ASSIGN, A.ESCALATE, A.REJECT]),
+        (Status.SUBMITTED, {Party.COMMUNITY}, [A.ASSIGN, A.ACCEPT, A.TRANSFER, A.ESCALATE, A.REJECT]),
         (Status.SUBMITTED, {Party.SYSTEM}, [A.ASSIGN, A.ESCALATE]),
         (Status.SUBMITTED, {Party.REPORTER}, []),
         (Status.ASSIGNED, {Party.GRID}, [A.ACCEPT, A.TRANSFER, A.ESCALATE, A.REJECT]),
