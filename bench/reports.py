@@ -13,6 +13,9 @@ shipped config (config/gunicorn.conf.py, 2 workers) and the bench times:
   (queries.list_reports with the cursor) against OFFSET 19,980 with the same WHERE and ORDER BY;
 * filing: concurrent clients POST /api/v1/reports, each with its own photo uploaded beforehand.
 
+Floors measured in the same run put the figures in context: GET /healthz and GET /api/v1/me next to the
+lists, and the filing clients' GET /api/v1/me throughput next to the filing rate. The SQL statements each
+request sends are counted on one in-process run of it; --explain prints the plans of the direct queries.
 The variants being compared are sampled in interleaved rounds, so noise on this shared machine hits them
 alike; compare the ratios, absolute times vary with the machine.
 
@@ -60,7 +63,7 @@ from suishoupai import create_app  # noqa: E402
 from suishoupai.auth.actor import Actor  # noqa: E402
 from suishoupai.auth.models import Role, User  # noqa: E402
 from suishoupai.database import sqlite_begin_mode  # noqa: E402
-from suishoupai.demo.seed import CELL_LAT, CELL_LNG, ORIGIN_LAT, ORIGIN_LNG, ROWS, seed  # noqa: E402
+from suishoupai.demo.seed import CELL_LAT, CELL_LNG, COLS, ORIGIN_LAT, ORIGIN_LNG, ROWS, seed  # noqa: E402
 from suishoupai.extensions import db  # noqa: E402
 from suishoupai.org.models import Department, Duty, GridMember, OrgUnit  # noqa: E402
 from suishoupai.reports import catalog, queries  # noqa: E402
@@ -92,6 +95,7 @@ FILING_RATE = 200.0
 MAX_FILING_RATE = 300
 UPLOAD_THREADS = 8
 BASELINE_SECONDS = 5
+WARM_FILING_SECONDS, WARM_PHOTOS = 3, 20
 ACCOUNTS = {"grid": "demo-grid-member", "community": "demo-community-admin", "mine": "demo-resident"}
 REPORT_COLUMNS = (
     "reporter_id", "category_id", "description", "lat", "lng", "address", "public", "status", "is_open",
@@ -568,11 +572,26 @@ def walk(http_: Http, token: str, page: int) -> tuple[str, int, list[int]]:
         cursor, number = body["next_cursor"], number + 1
 
 
-def http_lists(port: int, tokens: dict[str, str], n: int) -> tuple[dict[str, Stats], str, int, list[int]]:
-    """The four list requests and two floors over one keep-alive connection, interleaved."""
+def list_requests(tokens: dict[str, str], cursor: str, page_no: int) -> dict[str, tuple[str, str]]:
+    """The timed GETs by name: path and bearer token (none for /healthz)."""
+    return {
+        "scope=grid page 1": (LIST + "grid", tokens["grid"]),
+        f"scope=grid page {page_no} (cursor)": (LIST + f"grid&cursor={cursor}", tokens["grid"]),
+        "scope=community&status=open": (LIST + "community&status=open", tokens["community"]),
+        "scope=mine": (LIST + "mine", tokens["mine"]),
+        # floors in the same run: the server alone, then sign-in plus one small read
+        BASELINES[0]: ("/healthz", ""),
+        BASELINES[1]: ("/api/v1/me", tokens["grid"]),
+    }
+
+
+def http_lists(port: int, tokens: dict[str, str], n: int) -> tuple[dict[str, Stats], dict, tuple]:
+    """Walk to page 1000, then time the lists and two floors over one keep-alive connection;
+    returns the timings, the requests and the page walked to (cursor, number, ids)."""
     conn = Http(port)
     say(f"  walking {TARGET_PAGE - 1} pages of scope=grid for the page-{TARGET_PAGE} cursor")
     cursor, page_no, page_ids = walk(conn, tokens["grid"], TARGET_PAGE)
+    requests = list_requests(tokens, cursor, page_no)
 
     def get(path: str, token: str) -> Callable[[], None]:
         def run() -> None:
@@ -581,17 +600,19 @@ def http_lists(port: int, tokens: dict[str, str], n: int) -> tuple[dict[str, Sta
                 raise RuntimeError(f"GET {path}: HTTP {status} {body[:300]!r}")
         return run
 
-    variants = {
-        "scope=grid page 1": get(LIST + "grid", tokens["grid"]),
-        f"scope=grid page {page_no} (cursor)": get(LIST + f"grid&cursor={cursor}", tokens["grid"]),
-        "scope=community&status=open": get(LIST + "community&status=open", tokens["community"]),
-        "scope=mine": get(LIST + "mine", tokens["mine"]),
-        # floors in the same run: the server alone, then sign-in plus one small read
-        BASELINES[0]: get("/healthz", ""),
-        BASELINES[1]: get("/api/v1/me", tokens["grid"]),
-    }
     say(f"  timing the lists over HTTP: {WARM_UP} warm-up + {n} interleaved rounds")
-    return interleaved(variants, n), cursor, page_no, page_ids
+    stats = interleaved({name: get(path, token) for name, (path, token) in requests.items()}, n)
+    return stats, requests, (cursor, page_no, page_ids)
+
+
+def statements_per_request(app: Flask, requests: dict[str, tuple[str, str]]) -> dict[str, int]:
+    """SQL statements each GET sends (BEGIN aside), counted on one in-process run (test client)."""
+    client, counts = app.test_client(), {}
+    for name, (path, token) in requests.items():
+        with captured_sql(app) as seen:
+            client.get(path, headers={"Authorization": f"Bearer {token}"} if token else {})
+        counts[name] = sum(1 for statement, _ in seen if not statement.startswith("BEGIN"))
+    return counts
 
 
 # --- direct queries -----------------------------------------------------------------------------
@@ -631,25 +652,27 @@ def direct_variants(world: World, cursor: str, page_no: int) -> dict[str, Callab
 
 
 @contextmanager
-def captured_sql() -> Iterator[list[tuple[str, object]]]:
-    """The statements the engine sends meanwhile, with their parameters."""
+def captured_sql(app: Flask) -> Iterator[list[tuple[str, object]]]:
+    """The statements the app's engine sends meanwhile, with their parameters."""
     seen: list[tuple[str, object]] = []
+    with app.app_context():
+        engine = db.engine
 
     def listen(_conn, _cursor, statement, parameters, _context, _many):
         seen.append((statement, parameters))
 
-    event.listen(db.engine, "before_cursor_execute", listen)
+    event.listen(engine, "before_cursor_execute", listen)
     try:
         yield seen
     finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
+        event.remove(engine, "before_cursor_execute", listen)
 
 
-def explain(variants: dict[str, Callable[[], list]]) -> dict[str, list[str]]:
+def explain(app: Flask, variants: dict[str, Callable[[], list]]) -> dict[str, list[str]]:
     """The plan of each variant's reports query (EXPLAIN ANALYZE on PostgreSQL)."""
     plans = {}
     for name, fn in variants.items():
-        with captured_sql() as seen:
+        with captured_sql(app) as seen:
             fn()
         statement, params = next((s, p) for s, p in seen if "FROM reports" in s)
         sqlite = db.engine.dialect.name == "sqlite"
@@ -673,7 +696,7 @@ def direct_queries(app: Flask, world: World, page: tuple[str, int, list[int]], n
             same_page = ids[1] == ids[2] == http_ids and len(http_ids) > 0
             say(f"  timing the direct queries: {WARM_UP} warm-up + {n} interleaved rounds")
             stats = interleaved(variants, n)
-            plans = explain(variants) if want_plans else {}
+            plans = explain(app, variants) if want_plans else {}
             db.session.remove()
             db.engine.dispose()
     finally:
@@ -701,9 +724,9 @@ def multipart(photo: bytes) -> tuple[bytes, str]:
     return body, f"multipart/form-data; boundary={boundary}"
 
 
-def upload_photos(port: int, tokens: list[str], per_filer: int) -> list[list[int]]:
-    """POST /api/v1/media per_filer photos for each filer, from UPLOAD_THREADS threads."""
-    jobs = [(k, k * per_filer + j) for k in range(len(tokens)) for j in range(per_filer)]
+def upload_photos(port: int, tokens: list[str], per_filer: int, first: int = 0) -> list[list[int]]:
+    """POST /api/v1/media per_filer photos for each filer (photos first, first+1, …), 8 at a time."""
+    jobs = [(k, first + k * per_filer + j) for k in range(len(tokens)) for j in range(per_filer)]
     owned: list[list[int]] = [[] for _ in tokens]
 
     def work(chunk: list[tuple[int, int]]) -> None:
@@ -725,7 +748,7 @@ def report_body(rng: random.Random, media_id: int, codes: list[str]) -> bytes:
     return json.dumps({
         "category": rng.choice(codes), "description": f"{rng.choice(ROADS)}{rng.choice(ISSUES)}，请处理",
         "location": {"lat": ORIGIN_LAT + rng.uniform(0.05, ROWS - 0.05) * CELL_LAT,
-                     "lng": ORIGIN_LNG + rng.uniform(0.05, 10 - 0.05) * CELL_LNG, "coord_type": "gcj02"},
+                     "lng": ORIGIN_LNG + rng.uniform(0.05, COLS - 0.05) * CELL_LNG, "coord_type": "gcj02"},
         "address": f"{rng.choice(ROADS)}{rng.randint(1, 400)}号", "media_ids": [media_id], "public": True,
     }, ensure_ascii=False).encode()
 
@@ -804,32 +827,58 @@ def burst(clients: int, seconds: float, work: Callable[[int, float, Burst], None
 
 @dataclass
 class FilingRun:
-    """The filing burst, the same clients' GET /api/v1/me burst before it, and worker recycles."""
+    """The filing burst, its warm-up, the same clients' GET /api/v1/me burst, and worker recycles."""
 
     uploaded: int
     upload_seconds: float
+    warm: Burst
     baseline: Burst
     filed: Burst
     recycles: int
+    statements: int
 
 
-def filing(server: Server, world: World, clients: int, seconds: float) -> FilingRun:
-    """Upload photos for `clients` filers, time a read burst, then let them file concurrently."""
+def statements_per_filing(app: Flask, token: str, codes: list[str]) -> int:
+    """SQL statements (BEGIN aside) of one POST /api/v1/reports, run in-process with a fresh photo."""
+    client, auth = app.test_client(), {"Authorization": f"Bearer {token}"}
+    body, content_type = multipart(tiny_jpeg(10**9))
+    media = client.post("/api/v1/media", data=body, headers=auth | {"Content-Type": content_type})
+    with captured_sql(app) as seen:
+        answer = client.post("/api/v1/reports", data=report_body(random.Random(0), media.json["id"], codes),
+                             headers=auth | {"Content-Type": "application/json"})
+    if answer.status_code != 201:
+        raise RuntimeError(f"in-process filing: HTTP {answer.status_code} {answer.get_data()[:300]!r}")
+    return sum(1 for statement, _ in seen if not statement.startswith("BEGIN"))
+
+
+def filing(server: Server, app: Flask, world: World, args: argparse.Namespace) -> FilingRun:
+    """Warm up (which also sizes the uploads), upload the photos, time a read burst, then file."""
+    clients, seconds = args.clients, args.filing_seconds
     port, conn = server.port, Http(server.port)
     tokens = [login(conn, f"bench-filer-{k:02d}") for k in range(clients)]
-    per_filer = math.ceil(MAX_FILING_RATE * seconds / clients)
+    codes = [code for _, code in world.categories]
+
+    def file(owned: list[list[int]], seed_base: int) -> Callable[[int, float, Burst], None]:
+        return lambda k, end, out: filer(port, tokens[k], owned[k], codes, end, out, seed_base + k)
+
+    say(f"  filing warm-up: {clients} clients for {WARM_FILING_SECONDS:g} s")
+    warm = burst(clients, WARM_FILING_SECONDS, file(upload_photos(port, tokens, WARM_PHOTOS), 0))
+    # photos for 2.5x the warm-up rate: the run may speed up, and clients are not served alike
+    starved = len(warm.latencies) + len(warm.errors) >= 0.8 * clients * WARM_PHOTOS
+    rate = MAX_FILING_RATE if starved else min(MAX_FILING_RATE, 2.5 * warm.rate + 20)
+    per_filer = math.ceil(rate * seconds / clients)
     say(f"  uploading {per_filer * clients:,} photos ({per_filer} for each of {clients} filers)")
     started = time.perf_counter()
-    owned = upload_photos(port, tokens, per_filer)
+    owned = upload_photos(port, tokens, per_filer, first=clients * WARM_PHOTOS)
     upload_seconds = time.perf_counter() - started
     say(f"  uploaded in {upload_seconds:.1f} s; {clients} clients: GET /api/v1/me for "
         f"{BASELINE_SECONDS:g} s, then filing for {seconds:g} s")
     baseline = burst(clients, BASELINE_SECONDS, lambda k, end, out: reader(port, tokens[k], end, out))
-    codes = [code for _, code in world.categories]
     boots = server.boots()
-    filed = burst(clients, seconds,
-                  lambda k, end, out: filer(port, tokens[k], owned[k], codes, end, out, k))
-    return FilingRun(per_filer * clients, upload_seconds, baseline, filed, server.boots() - boots)
+    filed = burst(clients, seconds, file(owned, 1000))
+    recycles = server.boots() - boots
+    return FilingRun(per_filer * clients, upload_seconds, warm, baseline, filed, recycles,
+                     statements_per_filing(app, tokens[0], codes))
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -844,6 +893,7 @@ class Result:
     times: dict[str, float]
     facts: dict[str, int]
     lists: dict[str, Stats]
+    sql: dict[str, int]
     page_no: int
     direct: dict[str, Stats]
     same_page: bool
@@ -864,13 +914,11 @@ def bench(kind: str, args: argparse.Namespace) -> Result:
         server.start()
         conn = Http(server.port)
         tokens = {scope: login(conn, openid) for scope, openid in ACCOUNTS.items()}
-        lists, cursor, page_no, http_ids = http_lists(server.port, tokens, args.samples)
-        direct, same_page, plans = direct_queries(app, world, (cursor, page_no, http_ids), args.samples,
-                                                  args.explain)
-        filed = None
-        if not args.skip_filing:
-            filed = filing(server, world, args.clients, args.filing_seconds)
-        return Result(target, args.rows, times, facts, lists, page_no, direct, same_page, plans, filed)
+        lists, requests, page = http_lists(server.port, tokens, args.samples)
+        direct, same_page, plans = direct_queries(app, world, page, args.samples, args.explain)
+        sql, page_no = statements_per_request(app, requests), page[1]
+        filed = None if args.skip_filing else filing(server, app, world, args)
+        return Result(target, args.rows, times, facts, lists, sql, page_no, direct, same_page, plans, filed)
     except BaseException:
         if server is not None and server.log_path.exists():
             say(f"gunicorn log (last 4,000 characters):\n{server.log_path.read_text()[-4000:]}")
@@ -899,14 +947,15 @@ def print_lists(r: Result) -> None:
     """HTTP list timings with the p95 target and the page-1000 / page-1 ratio."""
     n = len(next(iter(r.lists.values())).samples)
     print(f"HTTP via gunicorn ({WORKERS} gthread workers, shipped config), one keep-alive connection, "
-          f"{n} samples each after {WARM_UP} warm-up, interleaved:")
+          f"{n} samples each after {WARM_UP} warm-up, interleaved (SQL: statements per request):")
     for name, stats in r.lists.items():
+        sql = f"{r.sql[name]:3d} SQL"
         if name in BASELINES:
-            print(f"  GET {name:<34} {stats.line()}  (floor, no target)")
+            print(f"  GET {name:<34} {stats.line()}  {sql}  (floor, no target)")
             continue
         ok = stats.p95 <= LIST_P95_MS
         r.checks.append((f"{name} p95 ≤ {LIST_P95_MS:g} ms", ok))
-        print(f"  GET {name:<34} {stats.line()}  {mark(ok)} p95 ≤ {LIST_P95_MS:g} ms")
+        print(f"  GET {name:<34} {stats.line()}  {sql}  {mark(ok)} p95 ≤ {LIST_P95_MS:g} ms")
     first, nth = list(r.lists.values())[:2]
     ratio = nth.p50 / first.p50
     ok = ratio <= PAGE_RATIO and r.page_no == TARGET_PAGE
@@ -950,11 +999,14 @@ def print_filing(r: Result) -> None:
           f"({run.uploaded:,} uploads took {run.upload_seconds:.1f} s):")
     print(f"  POST /api/v1/reports  {len(f.latencies):,} × 201 in {f.seconds:.1f} s{note}: "
           f"{f.rate:6.1f} reports/s {verdict}; {Stats(f.latencies or [0.0]).line()}; "
-          f"{len(f.errors)} errors {mark(not f.errors)}; worker recycles meanwhile: {run.recycles}")
+          f"{len(f.errors)} errors {mark(not f.errors)}; worker recycles meanwhile: {run.recycles}; "
+          f"{run.statements} SQL statements per filing")
     print(f"  GET /api/v1/me floor  {len(base.latencies):,} × 200 in {base.seconds:.1f} s: "
           f"{base.rate:6.1f} req/s; {Stats(base.latencies or [0.0]).line()}; "
           f"filing / floor rate {f.rate / base.rate if base.rate else 0:.2f}")
-    for error in (f.errors + base.errors)[:3]:
+    print(f"  (warm-up before it: {len(run.warm.latencies):,} × 201 in {run.warm.seconds:.1f} s, "
+          f"{run.warm.rate:.1f} reports/s, {len(run.warm.errors)} errors)")
+    for error in (f.errors + base.errors + run.warm.errors)[:3]:
         print(f"    error: {error}")
 
 

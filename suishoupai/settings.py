@@ -25,6 +25,17 @@ DEFAULTS: dict[str, Any] = {
     "WECHAT_APPID": "",
     "WECHAT_SECRET": "",
     "WECHAT_TIMEOUT": 5.0,
+    #: developer | trial | formal: which build of the mini-program a subscribe message opens
+    "WECHAT_MINIPROGRAM_STATE": "formal",
+    #: JSON {kind: {"template_id": "…", "fields": {"thing1": "title", "time2": "created_at", …}}};
+    #: kinds without a template are inbox only
+    "NOTIFY_TEMPLATES": "",
+    #: sends of one notification before it is given up as failed (transient errors only)
+    "NOTIFY_MAX_ATTEMPTS": 8,
+    #: rows one `flask notify run` batch claims
+    "NOTIFY_BATCH": 100,
+    #: a claimed row untouched this long is free for another worker (a worker died)
+    "NOTIFY_LEASE_SECONDS": 300,
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_ENABLED": True,

@@ -8,6 +8,18 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
+#: scripted subscribe/send failures → WeChat's answer
+SEND_ERRORS = {
+    "43101": (43101, "user refuse to accept the msg"),
+    "45009": (45009, "reach max api daily quota limit"),
+    "-1": (-1, "system error"),
+    "47003": (47003, "argument invalid! data.thing1.value invalid"),
+    "40003": (40003, "invalid openid"),
+}
+#: subscribe message key type → most characters WeChat takes
+LIMITS = {"thing": 20, "character_string": 32, "phrase": 5, "name": 10, "number": 32,
+          "phone_number": 17, "time": 30, "date": 30}
+
 #: js_code → WeChat's documented error answer
 ERRORS = {
     "bad-code": (40029, "invalid code"),
@@ -19,11 +31,19 @@ ERRORS = {
 
 
 class FakeWeChat:
-    """Answers /sns/jscode2session the way WeChat does; records what it was asked."""
+    """Answers jscode2session, stable_token and subscribe/send the way WeChat does; records calls.
+
+    Subscribe sends can be scripted per openid: ``fake.script["o-1"] = ["45009", "500"]`` makes
+    the next two sends to o-1 fail that way ("timeout": delivered, answered too late; "40001":
+    the token is revoked and refused once; "500": a gateway error page), then they succeed.
+    ``fake.delivered`` is what reached users; ``fake.send_calls`` every call, refused ones too.
+    """
 
     def __init__(self):
         self.calls: list[dict] = []
         self.delay = 0.0
+        self.lock = threading.Lock()
+        self.reset_notify()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -80,8 +100,76 @@ class FakeWeChat:
                         body["unionid"] = f"u-{code}"
                 return self._send(200, json.dumps(body).encode())
 
+            def do_POST(self):
+                """Serve stable_token and subscribe/send."""
+                url = urlparse(self.path)
+                params = {k: v[0] for k, v in parse_qs(url.query).items()}
+                try:
+                    body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                except ValueError:
+                    return self._send(200, b'{"errcode": 47001, "errmsg": "data format error"}')
+                if url.path == "/cgi-bin/stable_token":
+                    return self._send(200, json.dumps(fake.stable_token(body)).encode())
+                if url.path != "/cgi-bin/message/subscribe/send":
+                    return self._send(404, b"not found")
+                answer, status, wait = fake.subscribe_send(params.get("access_token"), body)
+                if wait:
+                    time.sleep(wait)
+                if status != 200:
+                    return self._send(status, b"<html>500 Internal Server Error</html>", "text/html")
+                return self._send(200, json.dumps(answer).encode())
+
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def reset_notify(self) -> None:
+        """Forget tokens, sends and scripts (the server is shared by the whole run)."""
+        self.tokens_issued = 0
+        self.valid_tokens: set[str] = set()
+        self.token: str | None = None
+        self.token_expires_in = 7200
+        #: every subscribe/send call, answered or not; ``delivered`` holds what reached the user
+        self.send_calls: list[dict] = []
+        self.delivered: list[dict] = []
+        self.script: dict[str, list[str]] = {}
+
+    def stable_token(self, body: dict) -> dict:
+        """Normal mode: the current token while it is valid, else a new one."""
+        if body.get("grant_type") != "client_credential" or body.get("secret") != "wx-test-secret":
+            return {"errcode": 40125, "errmsg": "invalid appsecret"}
+        with self.lock:
+            if self.token is None or body.get("force_refresh"):
+                self.tokens_issued += 1
+                self.token = f"token-{self.tokens_issued}"
+                self.valid_tokens = {self.token}
+            return {"access_token": self.token, "expires_in": self.token_expires_in}
+
+    def subscribe_send(self, token: str | None, body: dict) -> tuple[dict, int, float]:
+        """(answer, HTTP status, seconds to wait before answering) for one send."""
+        with self.lock:
+            self.send_calls.append({"token": token, **body})
+            if token not in self.valid_tokens:
+                return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"}, 200, 0
+            queue = self.script.get(body.get("touser")) or []
+            step = queue.pop(0) if queue else None
+            if step == "40001":
+                self.valid_tokens.clear()
+                self.token = None
+                return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"}, 200, 0
+            if step == "500":
+                return {}, 500, 0
+            if step in SEND_ERRORS:
+                errcode, errmsg = SEND_ERRORS[step]
+                return {"errcode": errcode, "errmsg": errmsg}, 200, 0
+            for key, item in (body.get("data") or {}).items():
+                value = item.get("value") if isinstance(item, dict) else None
+                limit = LIMITS.get(key.rstrip("0123456789"), 20)
+                if not isinstance(value, str) or not value or len(value) > limit:
+                    return {"errcode": 47003, "errmsg": f"argument invalid! data.{key}.value invalid"}, 200, 0
+            self.delivered.append(body)
+            # "timeout": WeChat took the message, the answer comes after the client gave up
+            return {"errcode": 0, "errmsg": "ok", "msgid": len(self.delivered)}, 200, \
+                (2.0 if step == "timeout" else 0)
 
     @property
     def url(self) -> str:

@@ -3,14 +3,30 @@
 wechatpy's mini-program client fetches an access_token before every call, including
 jscode2session which needs none, and has no per-call timeout; a few lines of requests are
 clearer than working around it.
+
+Subscribe messages need an access_token. The stable one (POST /cgi-bin/stable_token) is used:
+every web worker and `flask notify run` process caches its own copy, and with /cgi-bin/token each
+fetch would invalidate the others' copies (40001 storms), while stable_token hands all of them
+the same token until WeChat rotates it, keeping the old one valid for five minutes.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import threading
+import time
 from dataclasses import dataclass
 
 import requests
+from urllib3.exceptions import NewConnectionError
+
+#: errcodes saying the access_token is invalid or expired: fetch it again and call once more
+TOKEN_ERRORS = frozenset({40001, 40014, 42001})
+#: refresh this long before WeChat's expiry (the platform keeps an old token valid 5 more minutes)
+TOKEN_MARGIN = 120
+#: credentials travel in query strings; they must not reach logs or stored error text
+_SECRETS = re.compile(r"((?:access_token|secret|js_code)=)[^&\s'\"]+")
 
 
 @dataclass(frozen=True)
@@ -36,8 +52,17 @@ class WeChatUnavailable(Exception):
     """WeChat could not be reached in time."""
 
 
+class WeChatNoAnswer(WeChatUnavailable):
+    """The request may have reached WeChat but no answer came back (read timeout, dropped line)."""
+
+
 class WeChatBadAnswer(Exception):
     """WeChat answered, but not with the JSON it documents (5xx, HTML, truncated)."""
+
+    def __init__(self, message: str, status: int | None = None):
+        """``status`` is the HTTP status when it was not 200 (a gateway answered, not the API)."""
+        self.status = status
+        super().__init__(message)
 
 
 class WeChatClient:
@@ -50,36 +75,49 @@ class WeChatClient:
         self.secret = secret
         self.timeout = timeout
         self.http = requests.Session()
+        #: (token, time.monotonic() after which it is fetched again)
+        self._token: tuple[str, float] | None = None
+        self._token_lock = threading.Lock()
 
-    def _get(self, path: str, params: dict) -> dict:
-        """GET a WeChat endpoint and return its JSON, raising on errcode."""
+    def _call(self, method: str, path: str, params: dict | None, body: dict | None = None) -> dict:
+        """Call a WeChat endpoint and return its JSON, raising on errcode."""
+        data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
         try:
-            resp = self.http.get(self.base_url + path, params=params, timeout=self.timeout,
-                                 allow_redirects=False)
-            body = resp.content
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise WeChatUnavailable(str(exc)) from exc
+            resp = self.http.request(
+                method, self.base_url + path, params=params, data=data, timeout=self.timeout,
+                headers={"Content-Type": "application/json; charset=utf-8"} if data else None,
+                allow_redirects=False)
+            content = resp.content
+        except requests.ConnectTimeout as exc:
+            raise WeChatUnavailable(_redact(exc)) from exc
+        except requests.ConnectionError as exc:
+            # refused or unresolvable: nothing was sent; anything else may have arrived
+            if isinstance(getattr(exc.args[0] if exc.args else None, "reason", None), NewConnectionError):
+                raise WeChatUnavailable(_redact(exc)) from exc
+            raise WeChatNoAnswer(_redact(exc)) from exc
+        except requests.Timeout as exc:
+            raise WeChatNoAnswer(_redact(exc)) from exc
         except requests.RequestException as exc:  # truncated body, bad chunking, …
-            raise WeChatBadAnswer(str(exc)) from exc
+            raise WeChatBadAnswer(_redact(exc)) from exc
         if resp.status_code != 200:
-            raise WeChatBadAnswer(f"HTTP {resp.status_code}")
+            raise WeChatBadAnswer(f"HTTP {resp.status_code}", status=resp.status_code)
         try:
             # WeChat often labels its JSON text/plain, so parse the text ourselves
-            data = json.loads(body)
+            answer = json.loads(content)
         except ValueError as exc:
             raise WeChatBadAnswer("not JSON") from exc
-        if not isinstance(data, dict):
+        if not isinstance(answer, dict):
             raise WeChatBadAnswer("JSON is not an object")
-        errcode = data.get("errcode", 0)
+        errcode = answer.get("errcode", 0)
         if not isinstance(errcode, int) or isinstance(errcode, bool):
             raise WeChatBadAnswer(f"errcode {errcode!r}")
         if errcode != 0:
-            raise WeChatError(errcode, str(data.get("errmsg", "")))
-        return data
+            raise WeChatError(errcode, str(answer.get("errmsg", ""))[:200])
+        return answer
 
     def code2session(self, code: str) -> WxSession:
         """Exchange a wx.login code for the user's openid and session_key."""
-        data = self._get("/sns/jscode2session", {
+        data = self._call("GET", "/sns/jscode2session", {
             "appid": self.appid, "secret": self.secret,
             "js_code": code, "grant_type": "authorization_code",
         })
@@ -88,6 +126,51 @@ class WeChatClient:
                 unionid is None or _text(unionid, 64)):
             raise WeChatBadAnswer("openid, session_key or unionid missing or malformed")
         return WxSession(openid=openid, session_key=session_key, unionid=unionid)
+
+    def access_token(self, refused: str | None = None) -> str:
+        """The stable access_token, cached until shortly before it expires.
+
+        ``refused`` is a token WeChat just called invalid: fetch again unless another thread has.
+        """
+        with self._token_lock:  # held over the fetch: concurrent callers wait instead of stampeding
+            if self._token and self._token[0] != refused and time.monotonic() < self._token[1]:
+                return self._token[0]
+            data = self._call("POST", "/cgi-bin/stable_token", None, {
+                "grant_type": "client_credential", "appid": self.appid, "secret": self.secret})
+            token, expires_in = data.get("access_token"), data.get("expires_in")
+            if not _text(token, 1024) or not isinstance(expires_in, int) or expires_in <= 0:
+                raise WeChatBadAnswer("access_token or expires_in missing or malformed")
+            self._token = (token, time.monotonic() + max(expires_in - TOKEN_MARGIN, expires_in / 2))
+            return token
+
+    def send_subscribe(self, openid: str, template_id: str, page: str | None, data: dict,
+                       miniprogram_state: str = "formal") -> None:
+        """Send a subscribe message; a refused token is replaced once and the send repeated."""
+        body = {"touser": openid, "template_id": template_id, "data": data,
+                "miniprogram_state": miniprogram_state, "lang": "zh_CN"}
+        if page:
+            body["page"] = page
+        token = self._token_for_send()
+        try:
+            self._call("POST", "/cgi-bin/message/subscribe/send", {"access_token": token}, body)
+        except WeChatError as exc:
+            if exc.errcode not in TOKEN_ERRORS:
+                raise
+            # WeChat refused the call itself, so nothing was delivered: repeating it is safe
+            self._call("POST", "/cgi-bin/message/subscribe/send",
+                       {"access_token": self._token_for_send(refused=token)}, body)
+
+    def _token_for_send(self, refused: str | None = None) -> str:
+        """A token for a send; failing to get one means no message left, whatever the failure."""
+        try:
+            return self.access_token(refused)
+        except (WeChatUnavailable, WeChatBadAnswer) as exc:
+            raise WeChatUnavailable(f"access_token: {exc}") from exc
+
+
+def _redact(exc: Exception) -> str:
+    """An exception's text without the credentials of the URL it may quote."""
+    return _SECRETS.sub(r"\1***", str(exc))
 
 
 def _text(value, limit: int) -> bool:

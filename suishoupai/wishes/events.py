@@ -1,4 +1,5 @@
-"""What the wishes domain announces (sender=wish, event=WishEvent); points and notify listen.
+"""What the wishes domain announces (sender=wish, event=WishEvent, claimant_id); points and notify
+listen.
 
 Handlers run in the same transaction as the step. ``wish_fulfilled`` is the one the points
 module consumes (a verified rider fulfilling a wish earns points); wishes never touch the ledger.

@@ -29,7 +29,7 @@ REVIEWERS = (Role.GRID_MEMBER, Role.COMMUNITY_ADMIN, Role.STREET_ADMIN, Role.DIS
 
 
 def _record(wish: Wish, actor: Actor | None, action: str, from_status: str | None,
-            note: str | None = None) -> WishEvent:
+            note: str | None = None, claimant_id: int | None = None) -> WishEvent:
     """Write the step on the wish's timeline and announce it."""
     event = WishEvent(wish_id=wish.id, actor_id=actor.user_id if actor else None,
                       actor_role=actor.role if actor else "system", action=action,
@@ -38,7 +38,8 @@ def _record(wish: Wish, actor: Actor | None, action: str, from_status: str | Non
     db.session.flush()
     signal = events.BY_ACTION.get(action)
     if signal is not None:
-        signal.send(wish, event=event)
+        # the claimant a step concerns, also after a release cleared it from the wish
+        signal.send(wish, event=event, claimant_id=claimant_id or wish.claimant_id)
     return event
 
 
@@ -223,7 +224,7 @@ def release(actor: Actor, wish_id: int, reason: str | None) -> Wish:
         raise InvalidInput("请说明放弃认领的原因", code="wish.reason_required",
                            details={"fields": {"reason": ["必填项"]}})
     _return_to_board(wish)
-    _record(wish, actor, "release", CLAIMED, reason)
+    _record(wish, actor, "release", CLAIMED, reason, actor.user_id)
     return wish
 
 
@@ -261,8 +262,9 @@ def sweep(now: datetime | None = None) -> dict:
     released = confirmed = 0
     for wish in db.session.scalars(select(Wish).where(Wish.status == CLAIMED, Wish.claim_due_at < now)
                                    .with_for_update(skip_locked=True)):
+        claimant = wish.claimant_id
         _return_to_board(wish)
-        _record(wish, None, "expire", CLAIMED, "认领后逾期未完成，心愿重新回到心愿墙")
+        _record(wish, None, "expire", CLAIMED, "认领后逾期未完成，心愿重新回到心愿墙", claimant)
         released += 1
     confirm_before = now - timedelta(days=current_app.config["WISH_AUTO_CONFIRM_DAYS"])
     for wish in db.session.scalars(select(Wish).where(Wish.status == FULFILLED,

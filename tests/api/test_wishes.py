@@ -305,3 +305,31 @@ def test_campaigns_volunteers_and_rankings(w, client, app):
     assert progress["claimed"] == 2 and progress["fulfilled"] == 1 and progress["waiting"] == 0
     listed = client.get(f"/api/v1/campaigns?community={community}", headers=w.h("demo-resident")).json
     assert [c["id"] for c in listed] == [campaign]
+
+
+def test_wisher_and_claimant_are_notified_through_the_outbox(w, client, app):
+    """Published, claimed, fulfilled reach the wisher; a sweep release and the confirmation reach the
+    claimant; each as one inbox item written with the step."""
+    from suishoupai.wishes.service import sweep
+
+    def kinds(openid):
+        items = client.get("/api/v1/inbox", headers=w.h(openid)).json["items"]
+        return [i["kind"] for i in items]
+
+    first = w.published()
+    w.post("demo-volunteer", first, "claim")
+    w.post("demo-volunteer", first, "fulfil", media_ids=[w.photo("demo-volunteer")])
+    w.post("demo-resident", first, "confirm", thanks="谢谢")
+    assert kinds("demo-resident") == ["wish_fulfilled", "wish_claimed", "wish_published"]
+    assert kinds("demo-volunteer") == ["wish_confirmed"]
+    second = w.published()
+    w.post("demo-rider", second, "claim")
+    with app.app_context():
+        db.session.execute(update(Wish).where(Wish.id == second)
+                           .values(claim_due_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
+        sweep()
+        db.session.commit()
+        sweep()
+        db.session.commit()
+    assert kinds("demo-rider") == ["wish_released"]
