@@ -76,6 +76,8 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
     departments = _names(Department, [r.department_id for r in reports])
     people = _names(User, [r.reporter_id for r in reports])
     thumbs = _photos([r.id for r in reports], first_only=True)
+    # one card per distinct assignee (a page usually holds a handful of grid members)
+    cards = {} if public_view else {i: member_card(i) for i in {r.assignee_id for r in reports} - {None}}
     now = utcnow()
     items = []
     for r in reports:
@@ -91,7 +93,7 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
             "address": None if public_view else r.address, "public": r.public,
             "grid": _ref(units.get(r.grid_id)), "community": _ref(units.get(r.community_id)),
             "department": _ref(departments.get(r.department_id)),
-            "assignee": member_card(r.assignee_id) if r.assignee_id and not public_view else None,
+            "assignee": cards.get(r.assignee_id),
             "escalation_level": r.escalation_level,
             "accept_due_at": r.accept_due_at, "resolve_due_at": r.resolve_due_at,
             "overdue": overdue,
