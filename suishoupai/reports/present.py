@@ -74,7 +74,8 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
         return []
     units = _names(OrgUnit, [r.grid_id for r in reports] + [r.community_id for r in reports])
     departments = _names(Department, [r.department_id for r in reports])
-    people = _names(User, [r.reporter_id for r in reports])
+    # assignees are loaded here too, so member_card below finds them in the session
+    people = _names(User, [r.reporter_id for r in reports] + [r.assignee_id for r in reports])
     thumbs = _photos([r.id for r in reports], first_only=True)
     # one card per distinct assignee (a page usually holds a handful of grid members)
     cards = {} if public_view else {i: member_card(i) for i in {r.assignee_id for r in reports} - {None}}
