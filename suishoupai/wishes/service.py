@@ -214,12 +214,18 @@ def _return_to_board(wish: Wish) -> None:
     wish.status, wish.claimant_id, wish.claimed_at, wish.claim_due_at = PUBLISHED, None, None, None
 
 
-def release(actor: Actor, wish_id: int, reason: str | None) -> Wish:
-    """The claimant gives a claim back, saying why."""
+def _own_claim(actor: Actor, wish_id: int, refusal: str) -> Wish:
+    """Lock a wish the caller has claimed and still holds; others get 403, other states 409."""
     wish = get_visible(actor, wish_id, lock=True)
     if wish.claimant_id != actor.user_id:
-        raise Forbidden("只有认领人可以放弃认领", code="wish.not_claimant")
+        raise Forbidden(refusal, code="wish.not_claimant")
     _expect(wish, CLAIMED)
+    return wish
+
+
+def release(actor: Actor, wish_id: int, reason: str | None) -> Wish:
+    """The claimant gives a claim back, saying why."""
+    wish = _own_claim(actor, wish_id, "只有认领人可以放弃认领")
     if not reason:
         raise InvalidInput("请说明放弃认领的原因", code="wish.reason_required",
                            details={"fields": {"reason": ["必填项"]}})
@@ -230,10 +236,7 @@ def release(actor: Actor, wish_id: int, reason: str | None) -> Wish:
 
 def fulfil(actor: Actor, wish_id: int, note: str | None, media_ids: list[int]) -> Wish:
     """The claimant marks the wish fulfilled with photos and a note."""
-    wish = get_visible(actor, wish_id, lock=True)
-    if wish.claimant_id != actor.user_id:
-        raise Forbidden("只有认领人可以提交完成情况", code="wish.not_claimant")
-    _expect(wish, CLAIMED)
+    wish = _own_claim(actor, wish_id, "只有认领人可以提交完成情况")
     if not media_ids:
         raise InvalidInput("请上传完成心愿的照片", code="wish.evidence_required",
                            details={"fields": {"media_ids": ["至少一张"]}})
