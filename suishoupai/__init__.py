@@ -64,7 +64,7 @@ def _init_extensions(app: Flask) -> None:
     """Bind the extensions and the request layer."""
     from flask_smorest.spec.plugins import integerconverter2paramschema
 
-    from suishoupai import errors, media, notify, reports, web, wechat
+    from suishoupai import errors, media, notify, points, reports, web, wechat
     from suishoupai.database import tune_engine
     from suishoupai.extensions import api, db, limiter, migrate
     from suishoupai.fields import DateConverter, IdConverter
@@ -87,6 +87,7 @@ def _init_extensions(app: Flask) -> None:
     media.init_app(app)
     reports.init_app(app)
     notify.init_app(app)
+    points.init_app(app)
 
 
 def _load_models() -> None:
@@ -96,6 +97,7 @@ def _load_models() -> None:
     import suishoupai.media.models
     import suishoupai.notify.models
     import suishoupai.org.models
+    import suishoupai.points.models
     import suishoupai.reports.models
     import suishoupai.wishes.models  # noqa: F401
 
