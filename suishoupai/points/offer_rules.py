@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 #: months of duty are Beijing calendar months
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH = re.compile(r"^(20[0-9]{2})-(0[1-9]|1[0-2])$")
 PICKUP_DIGITS = 6
 
 

@@ -7,8 +7,14 @@ from suishoupai.auth.schemas import DepartmentRef
 from suishoupai.fields import Id
 from suishoupai.pagination import PageArgs, page_of
 
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
 POINTS = validate.Range(1, 10_000)
+
+
+def _sane_year(value) -> None:
+    """Deadlines within this century: far-off years overflow time-zone arithmetic."""
+    if not 2000 <= value.year <= 2099:
+        raise ma.ValidationError("须在 2000 到 2099 年之间")
 
 
 def _text(low: int, high: int, **kwargs) -> ma.fields.String:
@@ -140,7 +146,7 @@ class BountyIn(ma.Schema):
     title = _text(2, 60, required=True)
     description = _text(2, 2000, required=True)
     points = ma.fields.Integer(strict=True, required=True, validate=POINTS)
-    deadline = ma.fields.AwareDateTime(required=True)
+    deadline = ma.fields.AwareDateTime(required=True, validate=_sane_year)
     max_takers = ma.fields.Integer(strict=True, required=True, validate=validate.Range(1, 1000))
 
 
@@ -149,7 +155,7 @@ class BountyPatch(ma.Schema):
 
     title = _text(2, 60)
     description = _text(2, 2000)
-    deadline = ma.fields.AwareDateTime()
+    deadline = ma.fields.AwareDateTime(validate=_sane_year)
     max_takers = ma.fields.Integer(strict=True, validate=validate.Range(1, 1000))
     close = ma.fields.Boolean()
 
@@ -309,7 +315,7 @@ class RedemptionOut(ma.Schema):
 class PickupIn(ma.Schema):
     """The code the redeemer tells staff at the counter."""
 
-    code = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    code = ma.fields.String(required=True, validate=validate.Regexp(r"^[0-9]{6}$"))
 
 
 # list envelopes, built once each so the OpenAPI document names every schema once
