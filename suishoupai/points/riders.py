@@ -110,3 +110,14 @@ def list_riders(actor: Actor, args: dict) -> dict:
     if args.get("community"):
         stmt = stmt.where(Rider.home_community_id == args["community"])
     return keyset_page(stmt, [Rider.id], args["limit"], args.get("cursor"))
+
+
+def card(rider: Rider) -> dict:
+    """A registration as its rider and the community's admins see it (phone masked)."""
+    user = db.session.get(User, rider.user_id)
+    community = db.session.get(OrgUnit, rider.home_community_id)
+    return {"id": rider.id, "user_id": rider.user_id, "name": user.display_name, "platform": rider.platform,
+            "courier_id": rider.courier_id, "phone": crypto.mask_phone(crypto.decrypt(rider.phone_enc)),
+            "home_community_id": rider.home_community_id, "home_community": community.name,
+            "status": rider.status, "reject_reason": rider.reject_reason,
+            "verified_at": rider.verified_at, "created_at": rider.created_at}
