@@ -10,7 +10,7 @@ from suishoupai.auth.scope import visible
 from suishoupai.errors import Forbidden, NotFound
 from suishoupai.extensions import db
 from suishoupai.org.models import OrgUnit
-from suishoupai.points.riders import verified_rider
+from suishoupai.points.models import Rider
 
 
 def require_admin(actor: Actor) -> Actor:
@@ -57,8 +57,8 @@ def community_names(ids) -> dict[int, str]:
 
 
 def home_community_id(actor: Actor) -> int | None:
-    """The community whose offers a caller sees: a verified rider's home, else a resident's own."""
-    rider = verified_rider(actor.user_id)
-    if rider is not None:
-        return rider.home_community_id
+    """The community whose offers a caller sees: a registered rider's home, else a resident's own."""
+    home = db.session.scalar(select(Rider.home_community_id).where(Rider.user_id == actor.user_id))
+    if home is not None:
+        return home
     return actor.user.org_unit_id if actor.role not in STAFF_ROLES else None
