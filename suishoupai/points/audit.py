@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from suishoupai.extensions import db
 from suishoupai.points import chain
-from suishoupai.points.models import Account, ChainHead, LedgerTxn, Posting
+from suishoupai.points.models import Account, ChainHead, Posting
 
 #: rows fetched per round trip while streaming the ledger
 BATCH = 20_000
@@ -29,46 +29,69 @@ class Report:
         return not self.problems
 
 
-def _postings():
-    """(txn_id, account_id, amount) in transaction order, streamed."""
-    stmt = select(Posting.txn_id, Posting.account_id, Posting.amount).order_by(Posting.txn_id)
-    return db.session.execute(stmt.execution_options(yield_per=BATCH))
+TXN_SQL = ("SELECT id, seq, kind, community_id, source_type, source_id, memo, reverses_id, actor_id, "
+           "created_at, prev_hash, hash FROM points_txns ORDER BY seq")
+POSTING_SQL = "SELECT txn_id, account_id, amount FROM points_postings ORDER BY txn_id"
+
+
+def _stream(sql: str, name: str):
+    """Rows straight from the driver, in the session's transaction (one snapshot for the whole check).
+
+    The auditor reads a million rows: the ORM's per-row work would cost more than the checks.
+    """
+    raw = db.session.connection().connection.driver_connection
+    if db.session.get_bind().dialect.name == "postgresql":
+        cursor = raw.cursor(name=name)  # server-side: rows arrive in batches, memory stays flat
+        cursor.itersize = BATCH
+    else:
+        cursor = raw.cursor()
+    cursor.execute(sql)
+    try:
+        while rows := cursor.fetchmany(BATCH):
+            yield from rows
+    finally:
+        cursor.close()
+
+
+def _stamp(value) -> str:
+    """created_at as the chain spells it: a datetime (PostgreSQL) or SQLAlchemy's SQLite text."""
+    if isinstance(value, str):
+        value = value if "." in value else value + ".000000"
+        return value.replace(" ", "T", 1) + "Z"
+    return chain.stamp(value)
 
 
 def verify() -> Report:
     """Walk the chain in sequence order, recomputing each link from its postings; then the balances."""
     report = Report()
-    txns = db.session.execute(
-        select(LedgerTxn.id, LedgerTxn.seq, LedgerTxn.kind, LedgerTxn.community_id, LedgerTxn.source_type,
-               LedgerTxn.source_id, LedgerTxn.memo, LedgerTxn.reverses_id, LedgerTxn.actor_id,
-               LedgerTxn.created_at, LedgerTxn.prev_hash, LedgerTxn.hash)
-        .order_by(LedgerTxn.seq).execution_options(yield_per=BATCH))
     # postings are grouped by txn id; transactions are numbered in chain order, so both advance together
     legs_by_txn: dict[int, list[tuple[int, int]]] = {}
-    postings = iter(_postings())
+    postings = _stream(POSTING_SQL, "points_verify_postings")
     pending = next(postings, None)
     prev, expected_seq = chain.GENESIS, 1
-    for row in txns:
+    canonical, link = chain.canonical, chain.link
+    for (txn_id, seq, kind, community_id, source_type, source_id, memo, reverses_id, actor_id, created_at,
+         prev_hash, hash_) in _stream(TXN_SQL, "points_verify_txns"):
         report.transactions += 1
-        while pending is not None and pending[0] <= row.id:
+        while pending is not None and pending[0] <= txn_id:
             legs_by_txn.setdefault(pending[0], []).append((pending[1], pending[2]))
             report.postings += 1
             pending = next(postings, None)
-        legs = legs_by_txn.pop(row.id, [])
+        legs = legs_by_txn.pop(txn_id, ())
         if report.ok:
-            where = f"transaction {row.id} (seq {row.seq})"
-            content = chain.canonical(row.seq, row.kind, row.community_id, row.source_type, row.source_id,
-                                      row.memo, row.reverses_id, row.actor_id, row.created_at, legs)
-            if row.seq != expected_seq:
-                report.problems.append(f"{where}: sequence gap, expected seq {expected_seq}")
-            elif row.prev_hash != prev:
-                report.problems.append(f"{where}: prev_hash does not match the previous link")
+            problem = None
+            if seq != expected_seq:
+                problem = f"sequence gap, expected seq {expected_seq}"
+            elif prev_hash != prev:
+                problem = "prev_hash does not match the previous link"
             elif len(legs) < 2 or sum(a for _, a in legs) != 0:
-                report.problems.append(f"{where}: postings sum to {sum(a for _, a in legs)}, "
-                                       f"not zero ({len(legs)} postings)")
-            elif chain.link(prev, content) != row.hash:
-                report.problems.append(f"{where}: hash mismatch, content changed after it was written")
-        prev, expected_seq = row.hash, row.seq + 1
+                problem = f"postings sum to {sum(a for _, a in legs)}, not zero ({len(legs)} postings)"
+            elif link(prev, canonical(seq, kind, community_id, source_type, source_id, memo, reverses_id,
+                                      actor_id, _stamp(created_at), legs)) != hash_:
+                problem = "hash mismatch, content changed after it was written"
+            if problem:
+                report.problems.append(f"transaction {txn_id} (seq {seq}): {problem}")
+        prev, expected_seq = hash_, seq + 1
     while pending is not None:
         report.postings += 1
         if report.ok:

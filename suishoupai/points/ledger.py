@@ -13,16 +13,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from suishoupai.database import utcnow
+from suishoupai.database import UTCDateTime, utcnow
 from suishoupai.errors import Conflict, InvalidInput, NotFound
 from suishoupai.extensions import db
 from suishoupai.org.models import OrgUnit
 from suishoupai.points import chain
-from suishoupai.points.models import Account, AccountKind, ChainHead, LedgerTxn, PeriodTotal, Posting
+from suishoupai.points.models import Account, AccountKind, ChainHead, LedgerTxn, Posting
 
 #: the rule book's days and months are local ones
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -104,9 +103,13 @@ def local_periods(moment: datetime) -> tuple[str, str]:
     return f"{local.year:04d}-{local.month:02d}", f"{local.year:04d}"
 
 
-def _insert(model):
-    """INSERT for the running dialect, with ON CONFLICT available."""
-    return (postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
+#: one statement for both databases: SQLite and PostgreSQL spell the upsert alike
+_BUMP = text(
+    "INSERT INTO points_period_totals (period, unit_id, user_id, points, reached_at) "
+    "VALUES (:period, :unit_id, :user_id, :points, :reached_at) "
+    "ON CONFLICT (period, unit_id, user_id) DO UPDATE SET "
+    "points = points_period_totals.points + excluded.points, reached_at = excluded.reached_at"
+).bindparams(bindparam("reached_at", type_=UTCDateTime))
 
 
 def _count_earned(user_id: int, community_id: int | None, amount: int, earned_at: datetime) -> None:
@@ -116,15 +119,9 @@ def _count_earned(user_id: int, community_id: int | None, amount: int, earned_at
     community = db.session.get(OrgUnit, community_id)
     units = [community_id] + ([community.parent_id] if community and community.parent_id else [])
     now = utcnow()
-    for period in local_periods(earned_at):
-        for unit_id in units:
-            stmt = _insert(PeriodTotal).values(period=period, unit_id=unit_id, user_id=user_id,
-                                               points=amount, reached_at=now)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["period", "unit_id", "user_id"],
-                set_={"points": PeriodTotal.points + stmt.excluded.points,
-                      "reached_at": stmt.excluded.reached_at})
-            db.session.execute(stmt)
+    db.session.execute(_BUMP, [{"period": period, "unit_id": unit_id, "user_id": user_id, "points": amount,
+                                "reached_at": now}
+                               for period in local_periods(earned_at) for unit_id in units])
 
 
 def _move(account: Account, amount: int) -> None:
