@@ -330,3 +330,70 @@ def test_points_need_login_and_bad_queries_are_422(case):
     assert typo.status_code == 422
     cursor = case.client.get("/api/v1/points/me?cursor=zzz", headers=case.h("demo-rider"))
     assert cursor.status_code == 422 and cursor.json["error"]["code"] == "pagination.bad_cursor"
+
+
+def test_wish_fulfilled_by_a_verified_rider_earns(case, app):
+    """A rider claims and fulfils a published wish: wish_fulfilled, once."""
+    wish = case.client.post("/api/v1/wishes", json={"category": "养老", "title": "想要一副老花镜",
+                                                    "description": "视力下降，看报纸很吃力"},
+                            headers=case.h("demo-resident"))
+    assert wish.status_code == 201, wish.json
+    wish_id = wish.json["id"]
+    step = lambda who, name, **body: case.client.post(f"/api/v1/wishes/{wish_id}/{name}",  # noqa: E731
+                                                      json=body, headers=case.h(who))
+    assert step("demo-grid-member", "review", decision="publish").status_code == 200
+    assert step("demo-rider", "claim").status_code == 200
+    resp = step("demo-rider", "fulfil", note="已送到", media_ids=[case.photo("demo-rider")])
+    assert resp.status_code == 200, resp.json
+    entry = me(case)["items"][0]
+    assert (entry["rule_code"], entry["amount"], entry["source_type"], entry["source_id"]) == (
+        "wish_fulfilled", 10, "wish", wish_id)
+
+
+def test_awards_needing_review_wait_for_an_admin(case, app):
+    """With report_valid set to need review, an acceptance waits; approval credits it, once."""
+    resp = case.client.patch("/api/v1/admin/points/rules/report_valid", json={"needs_review": True},
+                             headers=case.h("demo-street-admin"))
+    assert resp.status_code == 200 and resp.json["needs_review"] is True
+    accepted_report(case)
+    assert me(case)["balance"] == 0
+    admin = case.h("demo-community-admin")
+    pending = case.client.get("/api/v1/admin/points/awards?status=pending_review",
+                              headers=admin).json["items"]
+    assert len(pending) == 1 and pending[0]["rule_version"] == 2
+    award_id = pending[0]["id"]
+    assert case.client.post(f"/api/v1/admin/points/awards/{award_id}/review", json={"decision": "maybe"},
+                            headers=admin).status_code == 422
+    assert case.client.post(f"/api/v1/admin/points/awards/{award_id}/review", json={"decision": "approve"},
+                            headers=case.h("demo-rider")).status_code == 403
+    ok = case.client.post(f"/api/v1/admin/points/awards/{award_id}/review", json={"decision": "approve"},
+                          headers=admin)
+    assert ok.status_code == 200 and ok.json["status"] == "awarded" and ok.json["points"] == 5
+    again = case.client.post(f"/api/v1/admin/points/awards/{award_id}/review", json={"decision": "deny"},
+                             headers=admin)
+    assert again.status_code == 409 and again.json["error"]["code"] == "points.award_already_reviewed"
+    assert me(case)["balance"] == 5
+    assert case.client.post("/api/v1/admin/points/awards/999999/review", json={"decision": "deny"},
+                            headers=admin).status_code == 404
+
+
+def test_rejected_registration_can_be_corrected(case, app):
+    """A rejection needs a reason and is shown to the rider, who may register again."""
+    with app.app_context():
+        community_id = db.session.get(User, uid(app, "demo-resident-2")).org_unit_id
+    body = {"platform": "闪送", "courier_id": "SS-1", "phone": "13911113333",
+            "home_community_id": community_id}
+    rider_id = case.client.post("/api/v1/riders", json=body, headers=case.h("demo-resident-2")).json["id"]
+    admin = case.h("demo-community-admin")
+    verify = f"/api/v1/riders/{rider_id}/verify"
+    no_reason = case.client.post(verify, json={"decision": "reject"}, headers=admin)
+    assert no_reason.status_code == 422 and no_reason.json["error"]["code"] == "points.reason_required"
+    resp = case.client.post(verify, json={"decision": "reject", "reason": "工号不符"}, headers=admin)
+    assert resp.status_code == 200 and resp.json["status"] == "rejected"
+    mine = case.client.get("/api/v1/riders/me", headers=case.h("demo-resident-2")).json
+    assert mine["reject_reason"] == "工号不符"
+    again = case.client.post("/api/v1/riders", json=body | {"courier_id": "SS-2"},
+                             headers=case.h("demo-resident-2"))
+    assert again.status_code == 201 and again.json["id"] == rider_id and again.json["status"] == "pending"
+    staff = case.client.post("/api/v1/riders", json=body, headers=case.h("demo-grid-member"))
+    assert staff.status_code == 403 and staff.json["error"]["code"] == "points.rider_register_forbidden"
