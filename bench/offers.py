@@ -106,6 +106,7 @@ def run(app, op, riders, community, reward, post, ops: int, threads: int) -> flo
     errors: list[BaseException] = []
 
     def worker(k: int) -> None:
+        """One thread's share, in its own app context (its own session and connection)."""
         with app.app_context():
             for n in range(per):
                 try:

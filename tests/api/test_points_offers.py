@@ -31,6 +31,7 @@ class Offers:
     """HTTP helpers over the seeded demo district, with riders made on demand."""
 
     def __init__(self, app, client, auth):
+        """Bind to the test's app, client and login helper."""
         self.app, self.client, self.auth, self.tokens, self.ids = app, client, auth, {}, {}
 
     def h(self, who):
