@@ -1,5 +1,6 @@
 """The rule book's pure parts: caps, local windows, versions in force, the hash chain."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -56,3 +57,13 @@ def test_chain_link_covers_every_field_and_posting():
                    {"created_at": at.replace(microsecond=1)}):
         assert chain.link(chain.GENESIS, chain.canonical(**base | change)) != link
     assert chain.link("1" * 64, chain.canonical(**base)) != link
+
+
+def test_canonical_is_compact_json():
+    """The hand-spelled canonical form is exactly compact JSON, escapes included."""
+    at = datetime(2026, 11, 22, 4, 0, 0, 123456, tzinfo=UTC)
+    memo = '引号"与\\反斜杠\n'
+    content = chain.canonical(7, "award", None, "report", 9, memo, 3, None, at, [(5, 2), (1, -2)])
+    assert json.loads(content) == [7, "award", None, "report", 9, memo, 3, None,
+                                   "2026-11-22T04:00:00.123456Z", [[1, -2], [5, 2]]]
+    assert content == json.dumps(json.loads(content), ensure_ascii=False, separators=(",", ":")).encode()
