@@ -104,6 +104,11 @@ def redeem(actor: Actor, reward_id: int) -> Redemption:
     if held >= reward.per_user_limit:
         raise Conflict(f"每人限兑 {reward.per_user_limit} 件，您已达到上限", code="reward.limit_reached",
                        details={"per_user_limit": reward.per_user_limit})
+    have = ledger.balance(actor.user_id)
+    if have < reward.cost:
+        # refused before the stock is touched, so a short balance never holds the last item
+        # while others are told it is gone; the ledger's guarded debit below stays the authority
+        raise ledger.InsufficientPoints(details={"needed": reward.cost, "balance": have})
     now = utcnow()
     won = db.session.execute(
         update(Reward).where(Reward.id == reward.id, Reward.active.is_(True), Reward.stock > 0)

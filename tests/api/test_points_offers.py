@@ -413,14 +413,18 @@ def test_last_post_slot_race(o):
 
 
 def test_last_reward_item_race(o):
-    """Eight people redeeming the last item at once: exactly one gets it, nobody else pays."""
-    riders = [o.rider(f"抢兑{i}", points=200) for i in range(8)]
+    """Eight people redeeming the last item at once: exactly one gets it, nobody else pays; a ninth
+    who cannot afford it is told so and never holds the item while the others are turned away."""
+    riders = [o.rider(f"抢兑{i}", points=1000) for i in range(8)]
+    poor = o.rider("积分不够", points=50)
     for round_ in range(3):
         reward_id = o.new_reward(cost=100, stock=1, per_user_limit=5)
-        results = _run(o, f"/api/v1/rewards/{reward_id}/redeem", riders)
-        assert sorted(code for code, _ in results) == [201] + [409] * 7, results
-        assert {e["code"] for code, e in results if code == 409} == {"reward.out_of_stock"}
+        results = _run(o, f"/api/v1/rewards/{reward_id}/redeem", [*riders, poor])
+        assert sorted(code for code, _ in results) == [201] + [409] * 8, results
+        assert sorted(e["code"] for code, e in results if code == 409) == (
+            ["points.insufficient"] + ["reward.out_of_stock"] * 7)
         assert o.row(Reward, reward_id).stock == 0
-        assert sum(o.balance(r) for r in riders) == 8 * 200 - 100 * (round_ + 1)
+        assert sum(o.balance(r) for r in riders) == 8 * 1000 - 100 * (round_ + 1)
+        assert o.balance(poor) == 50
     with o.app.app_context():
         assert audit.verify().ok
