@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, InvalidInput, NotFound
@@ -29,18 +29,19 @@ def current_rule(code: str) -> Rule:
     return rule
 
 
-def _used(user_id: int, code: str, since) -> int:
-    """Points a holder has been credited under a rule since a moment (reversed awards free the room)."""
-    return int(db.session.scalar(select(func.coalesce(func.sum(Award.points), 0)).where(
+def _used(user_id: int, code: str, day, month) -> tuple[int, int]:
+    """Points credited under a rule today and this month (reversed awards free the room)."""
+    today = func.sum(case((Award.created_at >= day, Award.points), else_=0))
+    row = db.session.execute(select(func.coalesce(today, 0), func.coalesce(func.sum(Award.points), 0)).where(
         Award.user_id == user_id, Award.rule_code == code, Award.status == AwardStatus.AWARDED,
-        Award.created_at >= since)) or 0)
+        Award.created_at >= month)).one()
+    return int(row[0]), int(row[1])
 
 
 def _grant(award: Award, rule: Rule) -> Award:
     """Credit what the caps leave room for, or record the award as capped with the reason."""
-    day, month = rules.windows(utcnow())
-    grant = rules.apply_caps(award.requested, _used(award.user_id, rule.code, day),
-                             _used(award.user_id, rule.code, month), rule.daily_cap, rule.monthly_cap)
+    used_today, used_month = _used(award.user_id, rule.code, *rules.windows(utcnow()))
+    grant = rules.apply_caps(award.requested, used_today, used_month, rule.daily_cap, rule.monthly_cap)
     award.reason = grant.reason
     if grant.points == 0:
         award.status, award.points = AwardStatus.CAPPED, 0
