@@ -131,6 +131,7 @@ def load(app, target, txns: int, riders: int) -> dict:
     hashes = []
 
     def txn_rows():
+        """The transactions in chain order, each linked to the one before."""
         prev = chain.GENESIS
         for i in range(txns):
             seq, at = i + 1, base + timedelta(microseconds=i * 1000)
@@ -182,6 +183,7 @@ def interleaved(variants: dict, n: int) -> dict[str, Stats]:
 def award_rate(app, users: list[int], community: int, threads: int, start: int) -> tuple[float, float]:
     """(awards/s, one-row-write transactions/s) with this many threads, each on its own users."""
     def run(kind: str, offset: int, per: int, out: list):
+        """One thread's share of awards (or baseline writes), each its own unit of work."""
         with app.app_context():
             for i in range(per):
                 user = users[(offset + i * threads) % len(users)]
@@ -233,6 +235,7 @@ def bench(kind: str, args) -> dict:
                 probe = facts["first_user"]
 
                 def pk_read():
+                    """Read one user by primary key, from the database."""
                     db.session.expire_all()
                     db.session.get(User, probe)
 

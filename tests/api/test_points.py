@@ -299,6 +299,7 @@ def test_twenty_concurrent_spends_of_ten_from_a_hundred(case, app, is_postgres):
     outcomes = []
 
     def spend(n):
+        """One redemption of 10, in its own session and connection."""
         with app.app_context():
             barrier.wait()
             try:
@@ -339,8 +340,11 @@ def test_wish_fulfilled_by_a_verified_rider_earns(case, app):
                             headers=case.h("demo-resident"))
     assert wish.status_code == 201, wish.json
     wish_id = wish.json["id"]
-    step = lambda who, name, **body: case.client.post(f"/api/v1/wishes/{wish_id}/{name}",  # noqa: E731
-                                                      json=body, headers=case.h(who))
+
+    def step(who, name, **body):
+        """POST a step on the wish."""
+        return case.client.post(f"/api/v1/wishes/{wish_id}/{name}", json=body, headers=case.h(who))
+
     assert step("demo-grid-member", "review", decision="publish").status_code == 200
     assert step("demo-rider", "claim").status_code == 200
     resp = step("demo-rider", "fulfil", note="已送到", media_ids=[case.photo("demo-rider")])

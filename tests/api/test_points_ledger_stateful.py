@@ -48,6 +48,7 @@ class LedgerMachine(RuleBasedStateMachine):
     spent = Bundle("spent")
 
     def __init__(self):
+        """Fresh holders, a community and a capped rule of this run's own."""
         super().__init__()
         run = next(_ids)
         self.community = _community()
