@@ -14,6 +14,16 @@ SCOPE = validate.Regexp(r"^(community|street):[1-9][0-9]{0,9}$", error="范围�
 #: "2026-11" or "2026"
 PERIOD = validate.Regexp(r"^20[0-9]{2}(-(0[1-9]|1[0-2]))?$", error="期间须为 YYYY-MM 或 YYYY")
 MONTH = validate.Regexp(r"^20[0-9]{2}-(0[1-9]|1[0-2])$", error="月份须为 YYYY-MM")
+class StrictBoolean(ma.fields.Boolean):
+    """true or false only: JSON 0/1 or "yes" are refused, not read as booleans."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        """Refuse anything but a JSON boolean."""
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 CAP = ma.fields.Integer(strict=True, validate=validate.Range(1, 100_000), allow_none=True)
 
 
@@ -198,8 +208,8 @@ class RuleCreate(ma.Schema):
     points = ma.fields.Integer(strict=True, required=True, validate=validate.Range(0, 10_000))
     daily_cap = CAP
     monthly_cap = CAP
-    needs_review = ma.fields.Boolean(load_default=False)
-    riders_only = ma.fields.Boolean(load_default=True)
+    needs_review = StrictBoolean(load_default=False)
+    riders_only = StrictBoolean(load_default=True)
 
 
 class RuleEdit(ma.Schema):
@@ -210,8 +220,8 @@ class RuleEdit(ma.Schema):
     points = ma.fields.Integer(strict=True, validate=validate.Range(0, 10_000))
     daily_cap = CAP
     monthly_cap = CAP
-    needs_review = ma.fields.Boolean()
-    riders_only = ma.fields.Boolean()
+    needs_review = StrictBoolean()
+    riders_only = StrictBoolean()
 
 
 class RuleHistoryQuery(ma.Schema):

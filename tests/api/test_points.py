@@ -401,3 +401,12 @@ def test_rejected_registration_can_be_corrected(case, app):
     assert again.status_code == 201 and again.json["id"] == rider_id and again.json["status"] == "pending"
     staff = case.client.post("/api/v1/riders", json=body, headers=case.h("demo-grid-member"))
     assert staff.status_code == 403 and staff.json["error"]["code"] == "points.rider_register_forbidden"
+
+
+def test_rule_flags_must_be_booleans(case):
+    """needs_review: 1 is not a boolean; the rule stays as it was."""
+    resp = case.client.patch("/api/v1/admin/points/rules/report_valid", json={"needs_review": 1},
+                             headers=case.h("demo-street-admin"))
+    assert resp.status_code == 422 and "needs_review" in resp.json["error"]["details"]["fields"]
+    rules = {r["code"]: r for r in case.client.get("/api/v1/points/rules", headers=case.h("demo-rider")).json}
+    assert rules["report_valid"]["version"] == 1 and rules["report_valid"]["needs_review"] is False
