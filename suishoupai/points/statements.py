@@ -13,6 +13,7 @@ from suishoupai.auth.models import ADMIN_ROLES, User
 from suishoupai.auth.scope import visible
 from suishoupai.errors import Forbidden, NotFound
 from suishoupai.extensions import db
+from suishoupai.fields import MAX_ID
 from suishoupai.org.models import OrgUnit
 from suishoupai.pagination import keyset_page
 from suishoupai.points import ledger
@@ -111,7 +112,8 @@ def mask_name(name: str) -> str:
 def leaderboard(scope: str, period: str, limit: int) -> dict:
     """Top holders of a community or street in a month or year, read from the kept totals."""
     kind, _, raw_id = scope.partition(":")
-    unit = db.session.get(OrgUnit, int(raw_id))
+    # an id past the integer column's range names nothing (and must never reach PostgreSQL)
+    unit = db.session.get(OrgUnit, int(raw_id)) if int(raw_id) <= MAX_ID else None
     if unit is None or unit.kind != kind:
         raise NotFound("排行范围不存在", code="points.scope_not_found")
     rows = db.session.execute(

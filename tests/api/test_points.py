@@ -225,6 +225,9 @@ def test_leaderboard_ranks_with_deterministic_ties(case, app):
     wrong = case.client.get(f"/api/v1/points/leaderboard?scope=street:{community_id}&period={month}",
                             headers=admin)
     assert wrong.status_code == 404 and wrong.json["error"]["code"] == "points.scope_not_found"
+    huge = case.client.get(f"/api/v1/points/leaderboard?scope=community:3000000000&period={month}",
+                           headers=admin)
+    assert huge.status_code == 404 and huge.json["error"]["code"] == "points.scope_not_found"
 
 
 def test_monthly_statement_xlsx(case, app):
