@@ -282,6 +282,9 @@ def test_redeem_pickup_cancel(o):
     assert first.json["balance"] == 380
     replay = o.client.post(f"/api/v1/rewards/{reward_id}/redeem", json={}, headers=o.h(rider) | key)
     assert replay.json["id"] == first.json["id"] and o.balance(rider) == 380
+    blank = o.client.post(f"/api/v1/rewards/{reward_id}/redeem", json={},
+                          headers=o.h(rider) | {"Idempotency-Key": " "})
+    assert blank.status_code == 422 and blank.json["error"]["code"] == "idempotency.key_invalid"
     assert o.row(Reward, reward_id).stock == 4
     second = o.post(rider, f"/rewards/{reward_id}/redeem")
     assert second.status_code == 201 and second.json["balance"] == 260
