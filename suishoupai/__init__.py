@@ -64,7 +64,7 @@ def _init_extensions(app: Flask) -> None:
     """Bind the extensions and the request layer."""
     from flask_smorest.spec.plugins import integerconverter2paramschema
 
-    from suishoupai import errors, media, notify, reports, web, wechat
+    from suishoupai import errors, media, notify, points, reports, web, wechat
     from suishoupai.database import tune_engine
     from suishoupai.extensions import api, db, limiter, migrate
     from suishoupai.fields import DateConverter, IdConverter
@@ -87,6 +87,7 @@ def _init_extensions(app: Flask) -> None:
     media.init_app(app)
     reports.init_app(app)
     notify.init_app(app)
+    points.init_app(app)
 
 
 def _load_models() -> None:
@@ -96,6 +97,8 @@ def _load_models() -> None:
     import suishoupai.media.models
     import suishoupai.notify.models
     import suishoupai.org.models
+    import suishoupai.points.models
+    import suishoupai.points.offers
     import suishoupai.reports.models
     import suishoupai.wishes.models  # noqa: F401
 
@@ -109,6 +112,8 @@ def _register_blueprints(app: Flask) -> None:
     from suishoupai.media import routes as media_routes
     from suishoupai.notify import routes as notify_routes
     from suishoupai.org import routes as org_routes
+    from suishoupai.points import offer_routes
+    from suishoupai.points import routes as points_routes
     from suishoupai.reports import routes as report_routes
     from suishoupai.wishes import routes as wish_routes
 
@@ -121,6 +126,8 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(report_routes.blp)
     api.register_blueprint(wish_routes.blp)
     api.register_blueprint(notify_routes.blp)
+    api.register_blueprint(points_routes.blp)
+    api.register_blueprint(offer_routes.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs_static)
 
@@ -132,6 +139,8 @@ def _register_commands(app: Flask) -> None:
     from suishoupai.media.cli import media_cli
     from suishoupai.notify.cli import notify_cli
     from suishoupai.org.cli import org_cli
+    from suishoupai.points.cli import points_cli
+    from suishoupai.points.offer_cli import sweep_command
     from suishoupai.reports.cli import reports_cli
     from suishoupai.wishes.cli import wishes_cli
 
@@ -142,3 +151,5 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(idempotency_cli)
     app.cli.add_command(reports_cli)
     app.cli.add_command(wishes_cli)
+    points_cli.add_command(sweep_command)
+    app.cli.add_command(points_cli)

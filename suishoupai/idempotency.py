@@ -104,9 +104,13 @@ def _replay(record: IdempotencyKey) -> Response:
 
 def claim(user_id: int) -> Claim | None:
     """Take the request's key, or return the answer to replay; None without a key."""
-    key = request.headers.get(HEADER, "").strip()
-    if not key:
+    raw = request.headers.get(HEADER)
+    if raw is None:
         return None
+    key = raw.strip()
+    if not key:
+        # the header is documented with minLength 1: an empty one is a client error, not "no key"
+        raise InvalidInput("Idempotency-Key 不能为空", code="idempotency.key_invalid")
     if len(key) > 255:
         raise InvalidInput("Idempotency-Key 过长（最多 255 个字符）", code="idempotency.key_invalid")
     fingerprint = request_fingerprint()

@@ -17,6 +17,8 @@ from suishoupai.auth.models import Role, User
 from suishoupai.extensions import db
 from suishoupai.org import boundaries
 from suishoupai.org.models import Department, Duty, GridMember, OrgUnit
+from suishoupai.points.demo_seed import seed_points
+from suishoupai.points.offer_demo import seed_offers
 from suishoupai.reports import catalog
 
 #: 武林广场, GCJ-02 (as a map in the mini-program shows it); the lattice is laid around it
@@ -147,17 +149,20 @@ def seed() -> dict:
 
     _user("demo-resident", Role.RESIDENT, "张晓梅", community.id, "13800001001")
     _user("demo-resident-2", Role.RESIDENT, "李建国", community.id, "13800001002")
-    _user("demo-rider", Role.RIDER, "赵小川", community.id, "13800001003")
+    rider = _user("demo-rider", Role.RIDER, "赵小川", community.id, "13800001003")
     _user("demo-volunteer", Role.VOLUNTEER, "陈志愿", community.id, "13800001004")
     _on_duty(_user("demo-grid-member", Role.GRID_MEMBER, "王网格", None, "13800001005"),
              centre_grid.id)
-    _user("demo-community-admin", Role.COMMUNITY_ADMIN, "周社区", community.id, "13800001006")
+    community_admin = _user("demo-community-admin", Role.COMMUNITY_ADMIN, "周社区", community.id,
+                            "13800001006")
     _user("demo-street-admin", Role.STREET_ADMIN, "吴街道", street.id, "13800001007")
     _user("demo-district-admin", Role.DISTRICT_ADMIN, "郑区长", district.id, "13800001008")
     _user("demo-department", Role.DEPARTMENT, "孙城管", None, "13800001009",
           departments["DEMO-CG"].id)
 
     categories = catalog.seed_categories()
+    points = seed_points(rider, community.id, community_admin.id)
+    offers = seed_offers(community.id, community_admin.id)
     grids = sorted((u for u in by_code.values() if u.kind == "grid"), key=lambda u: u.code)
     for n, grid in enumerate(grids):
         if grid.id == centre_grid.id:
@@ -166,4 +171,5 @@ def seed() -> dict:
         _on_duty(_user(f"demo-gm-{grid.code.lower()}", Role.GRID_MEMBER, name, None,
                        f"139{n:08d}"), grid.id)
     return {"import": summary, "centre": centre, "centre_grid": centre_grid.name,
-            "community": community.name, "grids": len(grids), "categories": categories}
+            "community": community.name, "grids": len(grids), "categories": categories,
+            "offers": offers, "points": points}

@@ -1,0 +1,16 @@
+"""`flask points sweep` (run by cron): close bounties past their deadline."""
+
+import click
+from flask.cli import with_appcontext
+
+from suishoupai.extensions import db
+from suishoupai.points.bounties import sweep
+
+
+@click.command("sweep")
+@with_appcontext
+def sweep_command():
+    """Close open bounties past their deadline; claims never completed expire."""
+    result = sweep()
+    db.session.commit()
+    click.echo(f"截止关闭揭榜任务 {result['closed']} 个，未完成的揭榜 {result['expired_claims']} 个已过期")
