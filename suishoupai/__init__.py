@@ -97,6 +97,7 @@ def _load_models() -> None:
     import suishoupai.notify.models
     import suishoupai.org.models
     import suishoupai.reports.models
+    import suishoupai.versioned
     import suishoupai.wishes.models  # noqa: F401
 
 

@@ -7,8 +7,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from suishoupai import crypto
 from suishoupai.auth.actor import Actor
@@ -59,10 +60,23 @@ def route(lat: float, lng: float, policy: str = "least_loaded", record: bool = F
     if found.grid_id is not None:
         assignee = choose_member(_candidates(found.grid_id), policy)
         if assignee is not None and record:
-            member = db.session.scalars(select(GridMember).where(
-                GridMember.grid_id == found.grid_id, GridMember.user_id == assignee)).one()
-            member.last_assigned_at = utcnow()
+            note_assigned(found.grid_id, assignee)
     return Routed(found.grid_id, found.community_id, assignee, found.inside)
+
+
+def note_assigned(grid_id: int, user_id: int) -> None:
+    """Move a member's round-robin clock; callers do it last, as it locks the member's row."""
+    db.session.execute(update(GridMember).where(GridMember.grid_id == grid_id, GridMember.user_id == user_id)
+                       .values(last_assigned_at=utcnow()))
+
+
+def ancestry(community_id: int) -> tuple[int | None, int | None]:
+    """The street and district above a community, in one light query."""
+    street = aliased(OrgUnit)
+    row = db.session.execute(
+        select(OrgUnit.parent_id, street.parent_id).outerjoin(street, street.id == OrgUnit.parent_id)
+        .where(OrgUnit.id == community_id)).one()
+    return row[0], row[1]
 
 
 def _ref(unit: OrgUnit | None) -> dict | None:

@@ -32,8 +32,9 @@ def categories():
 def file_report(data, args):
     """File a report; it is routed at once to the grid member who owns the spot."""
     actor = current_actor()
-    report = service.file_report(actor, data)
-    return (present.detail(report, actor, args["coord_type"]), 201,
+    filed = service.file_report_parts(actor, data)
+    report = filed.report
+    return (present.detail(report, actor, args["coord_type"], fresh=(filed.photos, filed.events)), 201,
             {"Location": url_for("reports.get_report", report_id=report.id)})
 
 
