@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import select
+from sqlalchemy.orm.util import identity_key
 
 from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import User
@@ -30,11 +31,16 @@ EVENT_LABELS = {**{a.value: label for a, label in ACTION_LABELS.items()},
 
 
 def _names(model, ids) -> dict:
-    """Rows by id, in one query."""
+    """Rows by id: those the session holds already, the rest in one query."""
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
-    return {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
+    held = {i: row for i in ids
+            if (row := db.session.identity_map.get(identity_key(model, i))) is not None}
+    missing = ids - held.keys()
+    if missing:
+        held.update((row.id, row) for row in db.session.scalars(select(model).where(model.id.in_(missing))))
+    return held
 
 
 def _refs(model, ids) -> dict:
@@ -143,23 +149,26 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
 
 
 def detail(report: Report, actor: Actor, coord_type: str,
-           fresh: tuple[list[ReportPhoto], list[ReportEvent]] | None = None) -> dict:
+           fresh: tuple[list[tuple[ReportPhoto, Media]], list[ReportEvent]] | None = None) -> dict:
     """One report with its photos, timeline and the steps the caller may take now.
 
-    ``fresh``: the photos and events of a report filed in this transaction, presented as they are
-    instead of read back (their media rows are in the session since attaching them).
+    ``fresh``: the photos (with their media) and events of a report filed in this transaction,
+    presented as they are instead of read back.
     """
     parties = parties_of(actor, report)
     public_view = not parties
     if fresh:
-        rows = [(p.event_id, p.position, db.session.get(Media, p.media_id)) for p in fresh[0]]
+        rows = [(p.event_id, p.position, m) for p, m in fresh[0]]
         events = fresh[1]
     else:
         rows = list(db.session.execute(
             select(ReportPhoto.event_id, ReportPhoto.position, *PHOTO_COLUMNS)
             .join(Media, Media.id == ReportPhoto.media_id).where(ReportPhoto.report_id == report.id)
             .order_by(ReportPhoto.position, ReportPhoto.id)))
-        events = None
+        events = list(db.session.scalars(
+            select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)))
+    # everyone the answer names, in one query; held here so the lookups below find them in the session
+    people = _names(User, [report.reporter_id, report.assignee_id] + [e.actor_id for e in events])
     # one read of every photo serves the card's thumbnail, the photos and the timeline's photos
     by_event: dict[int | None, list[dict]] = {}
     for row in sorted(rows, key=lambda row: row[1]):
@@ -172,6 +181,7 @@ def detail(report: Report, actor: Actor, coord_type: str,
     view["actions"] = [a.value for a in available_actions(Status(report.status), parties)]
     view["timeline"] = timeline(report, staff=bool(parties - {Party.REPORTER}), events=events,
                                 photos=by_event)
+    del people
     return view
 
 

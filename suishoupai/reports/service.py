@@ -14,6 +14,7 @@ from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, InvalidInput, NotFound
 from suishoupai.extensions import db
 from suishoupai.media import service as media
+from suishoupai.media.models import Media
 from suishoupai.org import geo
 from suishoupai.org import service as org
 from suishoupai.org.models import Department, GridMember, OrgUnit
@@ -119,7 +120,7 @@ class Filed:
     """A report just filed with the rows written for it, so the answer needs no read-back."""
 
     report: Report
-    photos: list[ReportPhoto]
+    photos: list[tuple[ReportPhoto, Media]]
     events: list[ReportEvent]
 
 
@@ -165,10 +166,10 @@ def file_report_parts(actor: Actor, data: dict) -> Filed:
         resolve_due_at=resolve_due, clock_started_at=now, created_at=now, updated_at=now)
     db.session.add(report)
     db.session.flush()
-    photos = [ReportPhoto(report_id=report.id, media_id=photo.id, position=position)
+    photos = [(ReportPhoto(report_id=report.id, media_id=photo.id, position=position), photo)
               for position, photo in enumerate(
                   media.attach(actor.user_id, data["media_ids"], "report", public=report.public))]
-    db.session.add_all(photos)
+    db.session.add_all(row for row, _ in photos)
     db.session.add(ReportHandling(report_id=report.id, party=party, party_id=party_id,
                                   assignee_id=assignee_id, started_at=now, accept_due_at=accept_due,
                                   resolve_due_at=resolve_due))
