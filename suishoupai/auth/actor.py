@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from flask import current_app, g, request
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import aliased
 
 from suishoupai.auth import tokens
@@ -58,16 +59,21 @@ def _bearer() -> str | None:
     return token.strip()
 
 
+@cache
+def _actor_query() -> Select:
+    """The caller with a row per grid they work and the unit they run (built once: aliases are dear)."""
+    grid, home = aliased(OrgUnit, name="grid_unit"), aliased(OrgUnit, name="home_unit")
+    return (select(User.role, User.token_version, User.department_id, grid.path, home.path)
+            .outerjoin(GridMember, GridMember.user_id == User.id)
+            .outerjoin(grid, grid.id == GridMember.grid_id)
+            .outerjoin(home, home.id == User.org_unit_id)
+            .where(User.id == bindparam("user_id")).order_by(GridMember.id))
+
+
 def _load_actor(user_id: int, version: int) -> Actor | None:
-    """The caller and their scope in one query (a row per grid they work), None if the user is gone
-    or the token's version was revoked; no cache, so a revocation holds from the next request on."""
-    grid, home = aliased(OrgUnit), aliased(OrgUnit)
-    rows = db.session.execute(
-        select(User.role, User.token_version, User.department_id, grid.path, home.path)
-        .outerjoin(GridMember, GridMember.user_id == User.id)
-        .outerjoin(grid, grid.id == GridMember.grid_id)
-        .outerjoin(home, home.id == User.org_unit_id)
-        .where(User.id == user_id).order_by(GridMember.id)).all()
+    """The caller and their scope in one query, None if the user is gone or the token's version
+    was revoked; nothing is cached, so a revocation holds from the next request on."""
+    rows = db.session.execute(_actor_query(), {"user_id": user_id}).all()
     if not rows or rows[0].token_version != version:
         return None
     role = Role(rows[0].role)

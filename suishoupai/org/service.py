@@ -6,8 +6,9 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -70,12 +71,17 @@ def note_assigned(grid_id: int, user_id: int) -> None:
                        .values(last_assigned_at=utcnow()))
 
 
+@cache
+def _ancestry_query() -> Select:
+    """A community's parent and grandparent ids (built once: aliases are dear to build)."""
+    street = aliased(OrgUnit, name="street")
+    return (select(OrgUnit.parent_id, street.parent_id).outerjoin(street, street.id == OrgUnit.parent_id)
+            .where(OrgUnit.id == bindparam("community_id")))
+
+
 def ancestry(community_id: int) -> tuple[int | None, int | None]:
     """The street and district above a community, in one light query."""
-    street = aliased(OrgUnit)
-    row = db.session.execute(
-        select(OrgUnit.parent_id, street.parent_id).outerjoin(street, street.id == OrgUnit.parent_id)
-        .where(OrgUnit.id == community_id)).one()
+    row = db.session.execute(_ancestry_query(), {"community_id": community_id}).one()
     return row[0], row[1]
 
 
