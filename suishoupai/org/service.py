@@ -93,10 +93,18 @@ def _ref(unit: OrgUnit | None) -> dict | None:
 def member_card(user_id: int | None) -> dict | None:
     """What a resident may see of a grid member: name and masked phone."""
     user = db.session.get(User, user_id) if user_id else None
-    if user is None:
-        return None
+    return card_of(user) if user is not None else None
+
+
+def card_of(user) -> dict:
+    """The card of a user row, or of any row with the columns of `CARD_COLUMNS`."""
     phone = crypto.decrypt(user.phone_enc) if user.phone_enc else None
-    return {"name": user.display_name, "phone": crypto.mask_phone(phone)}
+    # display_name only reads real_name and nickname, which a light row has too
+    return {"name": User.display_name.fget(user), "phone": crypto.mask_phone(phone)}
+
+
+#: what a card and a name need of a user, without the rest of the row
+CARD_COLUMNS = (User.id, User.real_name, User.nickname, User.phone_enc)
 
 
 def community_in_reach(actor: Actor, community_id: int) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import select
-from sqlalchemy.orm.util import identity_key
 
 from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import User
@@ -15,7 +14,7 @@ from suishoupai.media import service as media
 from suishoupai.media.models import Media, display_key, thumb_key
 from suishoupai.org import geo
 from suishoupai.org.models import Department, OrgUnit
-from suishoupai.org.service import member_card
+from suishoupai.org.service import CARD_COLUMNS, card_of
 from suishoupai.reports.deadlines import urgency
 from suishoupai.reports.lifecycle import ACTION_LABELS, STATUS_LABELS, Party, Status, available_actions
 from suishoupai.reports.models import Report, ReportEvent, ReportPhoto
@@ -31,16 +30,11 @@ EVENT_LABELS = {**{a.value: label for a, label in ACTION_LABELS.items()},
 
 
 def _names(model, ids) -> dict:
-    """Rows by id: those the session holds already, the rest in one query."""
+    """Rows by id, in one query."""
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
-    held = {i: row for i in ids
-            if (row := db.session.identity_map.get(identity_key(model, i))) is not None}
-    missing = ids - held.keys()
-    if missing:
-        held.update((row.id, row) for row in db.session.scalars(select(model).where(model.id.in_(missing))))
-    return held
+    return {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
 
 
 def _refs(model, ids) -> dict:
@@ -49,6 +43,14 @@ def _refs(model, ids) -> dict:
     if not ids:
         return {}
     return {row.id: row for row in db.session.execute(select(model.id, model.name).where(model.id.in_(ids)))}
+
+
+def _people(ids) -> dict:
+    """Users by id as light rows (name and phone columns), in one query."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {row.id: row for row in db.session.execute(select(*CARD_COLUMNS).where(User.id.in_(ids)))}
 
 
 def _ref(row) -> dict | None:
@@ -100,21 +102,22 @@ AWAITING_ACCEPT = (Status.SUBMITTED, Status.ASSIGNED, Status.TRANSFERRED)
 
 
 def present(reports: list[Report], actor: Actor, coord_type: str, public_view: bool = False,
-            thumbs: dict[int, str] | None = None) -> list[dict]:
-    """List items: enough to draw a card, loaded in a fixed number of queries (``thumbs`` when the
-    caller has the photos already)."""
+            thumbs: dict[int, str] | None = None, people: dict | None = None) -> list[dict]:
+    """List items: enough to draw a card, loaded in a fixed number of queries (``thumbs`` and
+    ``people`` when the caller has read them already)."""
     if not reports:
         return []
     units = _refs(OrgUnit, [r.grid_id for r in reports] + [r.community_id for r in reports])
     departments = _refs(Department, [r.department_id for r in reports])
     staff = set() if public_view else {r.id for r in reports if parties_of(actor, r) - {Party.REPORTER}}
     assignees = set() if public_view else {r.assignee_id for r in reports} - {None}
-    # assignees are loaded with the reporters, so member_card below finds them in the session
-    people = _names(User, [r.reporter_id for r in reports if r.id in staff] + list(assignees))
+    # reporters and assignees in one query of the few columns a name and a card need
+    if people is None:
+        people = _people([r.reporter_id for r in reports if r.id in staff] + list(assignees))
     if thumbs is None:
         thumbs = _thumbs([r.id for r in reports])
     # one card per distinct assignee (a page usually holds a handful of grid members)
-    cards = {i: member_card(i) for i in assignees}
+    cards = {i: card_of(people[i]) for i in assignees if i in people}
     now = utcnow()
     items = []
     for r in reports:
@@ -143,7 +146,7 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
         }
         if r.id in staff:
             reporter = people.get(r.reporter_id)
-            item["reporter"] = {"id": reporter.id, "name": reporter.display_name}
+            item["reporter"] = {"id": reporter.id, "name": User.display_name.fget(reporter)}
         items.append(item)
     return items
 
@@ -167,43 +170,43 @@ def detail(report: Report, actor: Actor, coord_type: str,
             .order_by(ReportPhoto.position, ReportPhoto.id)))
         events = list(db.session.scalars(
             select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)))
-    # everyone the answer names, in one query; held here so the lookups below find them in the session
-    people = _names(User, [report.reporter_id, report.assignee_id] + [e.actor_id for e in events])
+    # everyone the answer names, in one query
+    people = _people([report.reporter_id, report.assignee_id] + [e.actor_id for e in events])
     # one read of every photo serves the card's thumbnail, the photos and the timeline's photos
     by_event: dict[int | None, list[dict]] = {}
     for row in sorted(rows, key=lambda row: row[1]):
         by_event.setdefault(row[0], []).append(_photo(row if not fresh else row[2]))
     filed = by_event.pop(None, [])
     view = present([report], actor, coord_type, public_view=public_view,
-                   thumbs={report.id: filed[0]["thumb_url"]} if filed else {})[0]
+                   thumbs={report.id: filed[0]["thumb_url"]} if filed else {}, people=people)[0]
     view["photos"] = filed
     view["rating_comment"] = report.rating_comment
     view["actions"] = [a.value for a in available_actions(Status(report.status), parties)]
     view["timeline"] = timeline(report, staff=bool(parties - {Party.REPORTER}), events=events,
-                                photos=by_event)
-    del people
+                                photos=by_event, people=people)
     return view
 
 
-def _actor_name(user: User | None, role: str, staff: bool) -> str:
-    """Staff see names; residents see role and surname (网格员 王)."""
+def _actor_name(user, role: str, staff: bool) -> str:
+    """Staff see names; residents see role and surname (网格员 王); user is a User or a light row."""
     label = ROLE_LABELS.get(role, role)
     if user is None:
         return label
     if staff:
-        return f"{label} {user.display_name}"
+        return f"{label} {User.display_name.fget(user)}"
     if role in ("resident", "rider", "volunteer"):
         return label
     return f"{label} {(user.real_name or user.nickname or '')[:1]}".strip()
 
 
 def timeline(report: Report, staff: bool, events: list[ReportEvent] | None = None,
-             photos: dict[int, list[dict]] | None = None) -> list[dict]:
-    """Every step of the case, oldest first, with its photos (read here unless given)."""
+             photos: dict[int, list[dict]] | None = None, people: dict | None = None) -> list[dict]:
+    """Every step of the case, oldest first, with its photos and actors (read here unless given)."""
     if events is None:
         events = list(db.session.scalars(
             select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)))
-    people = _names(User, [e.actor_id for e in events])
+    if people is None:
+        people = _people([e.actor_id for e in events])
     if photos is None:
         photos = {}
         for row in db.session.execute(
