@@ -100,6 +100,7 @@ def _load_models() -> None:
     import suishoupai.points.models
     import suishoupai.points.offers
     import suishoupai.reports.models
+    import suishoupai.versioned
     import suishoupai.wishes.models  # noqa: F401
 
 

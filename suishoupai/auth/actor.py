@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from flask import current_app, g, request
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import aliased
 
 from suishoupai.auth import tokens
 from suishoupai.auth.models import Role, User
@@ -57,6 +59,33 @@ def _bearer() -> str | None:
     return token.strip()
 
 
+@cache
+def _actor_query() -> Select:
+    """The caller with a row per grid they work and the unit they run (built once: aliases are dear)."""
+    grid, home = aliased(OrgUnit, name="grid_unit"), aliased(OrgUnit, name="home_unit")
+    return (select(User.role, User.token_version, User.department_id, grid.path, home.path)
+            .outerjoin(GridMember, GridMember.user_id == User.id)
+            .outerjoin(grid, grid.id == GridMember.grid_id)
+            .outerjoin(home, home.id == User.org_unit_id)
+            .where(User.id == bindparam("user_id")).order_by(GridMember.id))
+
+
+def _load_actor(user_id: int, version: int) -> Actor | None:
+    """The caller and their scope in one query, None if the user is gone or the token's version
+    was revoked; nothing is cached, so a revocation holds from the next request on."""
+    rows = db.session.execute(_actor_query(), {"user_id": user_id}).all()
+    if not rows or rows[0].token_version != version:
+        return None
+    role = Role(rows[0].role)
+    if role == Role.GRID_MEMBER:
+        paths = tuple(row[3] for row in rows if row[3] is not None)
+    elif role in (Role.COMMUNITY_ADMIN, Role.STREET_ADMIN, Role.DISTRICT_ADMIN):
+        paths = (rows[0][4],) if rows[0][4] else ()
+    else:
+        paths = ()
+    return Actor(user_id=user_id, role=role, scope_paths=paths, department_id=rows[0].department_id)
+
+
 def current_actor() -> Actor:
     """The authenticated caller; 401 without a valid, unrevoked token."""
     if "actor" in g:
@@ -64,12 +93,10 @@ def current_actor() -> Actor:
     token = _bearer()
     if token is None:
         raise Unauthorized()
-    user_id, version = tokens.verify(token, current_app.config["SECRET_KEY"])
-    user = db.session.get(User, user_id)
-    if user is None or user.token_version != version:
+    actor = _load_actor(*tokens.verify(token, current_app.config["SECRET_KEY"]))
+    if actor is None:
         raise Unauthorized("登录已失效，请重新登录", code="auth.token_revoked")
-    g.actor = Actor(user_id=user.id, role=Role(user.role), scope_paths=_scope_paths(user),
-                    department_id=user.department_id)
+    g.actor = actor
     return g.actor
 
 

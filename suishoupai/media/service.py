@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app, g, url_for
 from sqlalchemy import delete, select, update
 
 from suishoupai.auth.actor import Actor
@@ -73,6 +73,15 @@ def get_own(actor: Actor, media_id: int) -> Media:
     return media
 
 
+def _files_base() -> str:
+    """Where stored variants are served, up to the key; built once per request, since url_for is
+    dear when a list asks for twenty URLs (keys are hex paths: nothing in them needs quoting)."""
+    base = g.get("media_files_base")
+    if base is None:
+        base = g.media_files_base = url_for("media_files.serve", key="k", _external=True)[:-1]
+    return base
+
+
 def url(key: str, public: bool) -> str:
     """Where a client fetches a variant: direct for public, signed and expiring otherwise."""
     ttl = current_app.config["MEDIA_URL_TTL"]
@@ -80,10 +89,10 @@ def url(key: str, public: bool) -> str:
     if direct:
         return direct
     if public:
-        return url_for("media_files.serve", key=key, _external=True)
+        return _files_base() + key
     expires = int(time.time()) + ttl
     sig = signing.signature(current_app.config["SECRET_KEY"], key, expires)
-    return url_for("media_files.serve", key=key, e=expires, s=sig, _external=True)
+    return f"{_files_base()}{key}?e={expires}&s={sig}"
 
 
 def view(media: Media) -> dict:

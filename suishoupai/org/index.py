@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-
-from flask import current_app
 from shapely import from_geojson
 from sqlalchemy import func, select
 
+from suishoupai import versioned
 from suishoupai.extensions import db
 from suishoupai.org.models import GRID_KINDS, BoundaryRevision, OrgUnit
 from suishoupai.org.routing import GridIndex, GridShape
 
-_lock = threading.Lock()
+#: the version counter (suishoupai.versioned) of grid boundaries
+BOUNDARIES = "boundaries"
 
 
 def current_revision() -> int:
@@ -24,6 +23,7 @@ def bump_revision(note: str) -> None:
     """Record that boundaries changed, so every worker rebuilds its index."""
     db.session.add(BoundaryRevision(note=note[:200]))
     db.session.flush()
+    versioned.bump(BOUNDARIES)
 
 
 def _build() -> GridIndex:
@@ -40,14 +40,5 @@ def _build() -> GridIndex:
 
 
 def grid_index() -> GridIndex:
-    """This app's index, rebuilt if another process or request changed boundaries."""
-    revision = current_revision()
-    cached = current_app.extensions.get("grid_index")
-    if cached is not None and cached[0] == revision:
-        return cached[1]
-    with _lock:
-        cached = current_app.extensions.get("grid_index")
-        if cached is None or cached[0] != revision:
-            cached = (revision, _build())
-            current_app.extensions["grid_index"] = cached
-    return cached[1]
+    """This process's index, rebuilt if another process or request changed boundaries."""
+    return versioned.cached(BOUNDARIES, _build)

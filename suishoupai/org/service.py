@@ -6,9 +6,11 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from suishoupai import crypto
 from suishoupai.auth.actor import Actor
@@ -59,10 +61,28 @@ def route(lat: float, lng: float, policy: str = "least_loaded", record: bool = F
     if found.grid_id is not None:
         assignee = choose_member(_candidates(found.grid_id), policy)
         if assignee is not None and record:
-            member = db.session.scalars(select(GridMember).where(
-                GridMember.grid_id == found.grid_id, GridMember.user_id == assignee)).one()
-            member.last_assigned_at = utcnow()
+            note_assigned(found.grid_id, assignee)
     return Routed(found.grid_id, found.community_id, assignee, found.inside)
+
+
+def note_assigned(grid_id: int, user_id: int) -> None:
+    """Move a member's round-robin clock; callers do it last, as it locks the member's row."""
+    db.session.execute(update(GridMember).where(GridMember.grid_id == grid_id, GridMember.user_id == user_id)
+                       .values(last_assigned_at=utcnow()))
+
+
+@cache
+def _ancestry_query() -> Select:
+    """A community's parent and grandparent ids (built once: aliases are dear to build)."""
+    street = aliased(OrgUnit, name="street")
+    return (select(OrgUnit.parent_id, street.parent_id).outerjoin(street, street.id == OrgUnit.parent_id)
+            .where(OrgUnit.id == bindparam("community_id")))
+
+
+def ancestry(community_id: int) -> tuple[int | None, int | None]:
+    """The street and district above a community, in one light query."""
+    row = db.session.execute(_ancestry_query(), {"community_id": community_id}).one()
+    return row[0], row[1]
 
 
 def _ref(unit: OrgUnit | None) -> dict | None:
@@ -73,10 +93,18 @@ def _ref(unit: OrgUnit | None) -> dict | None:
 def member_card(user_id: int | None) -> dict | None:
     """What a resident may see of a grid member: name and masked phone."""
     user = db.session.get(User, user_id) if user_id else None
-    if user is None:
-        return None
+    return card_of(user) if user is not None else None
+
+
+def card_of(user) -> dict:
+    """The card of a user row, or of any row with the columns of `CARD_COLUMNS`."""
     phone = crypto.decrypt(user.phone_enc) if user.phone_enc else None
-    return {"name": user.display_name, "phone": crypto.mask_phone(phone)}
+    # display_name only reads real_name and nickname, which a light row has too
+    return {"name": User.display_name.fget(user), "phone": crypto.mask_phone(phone)}
+
+
+#: what a card and a name need of a user, without the rest of the row
+CARD_COLUMNS = (User.id, User.real_name, User.nickname, User.phone_enc)
 
 
 def community_in_reach(actor: Actor, community_id: int) -> None:

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from suishoupai import versioned
 from suishoupai.errors import Conflict, InvalidInput, NotFound
 from suishoupai.extensions import db
 from suishoupai.org.models import Department
@@ -99,9 +100,19 @@ def update_category(code: str, changes: dict) -> Category:
     return category
 
 
+#: the version counter (suishoupai.versioned) of the calendar's exceptions
+CALENDAR = "calendar"
+
+
+def _read_calendar() -> Calendar:
+    """The calendar as the database holds it now."""
+    return Calendar(overrides=dict(db.session.execute(select(CalendarDay.day, CalendarDay.is_workday)).all()))
+
+
 def calendar() -> Calendar:
-    """The working-day calendar with the configured holidays and make-up days."""
-    return Calendar(overrides={d.day: d.is_workday for d in db.session.scalars(select(CalendarDay))})
+    """The working-day calendar with the configured holidays and make-up days (a per-process copy,
+    rebuilt when an admin changes a day)."""
+    return versioned.cached(CALENDAR, _read_calendar)
 
 
 def set_day(day: date, is_workday: bool | None, note: str | None) -> None:
@@ -115,6 +126,7 @@ def set_day(day: date, is_workday: bool | None, note: str | None) -> None:
     else:
         row.is_workday, row.note = is_workday, note
     db.session.flush()
+    versioned.bump(CALENDAR)
 
 
 def calendar_days(year: int) -> list[CalendarDay]:

@@ -11,10 +11,10 @@ from suishoupai.auth.models import User
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.media import service as media
-from suishoupai.media.models import Media
+from suishoupai.media.models import Media, display_key, thumb_key
 from suishoupai.org import geo
 from suishoupai.org.models import Department, OrgUnit
-from suishoupai.org.service import member_card
+from suishoupai.org.service import CARD_COLUMNS, card_of
 from suishoupai.reports.deadlines import urgency
 from suishoupai.reports.lifecycle import ACTION_LABELS, STATUS_LABELS, Party, Status, available_actions
 from suishoupai.reports.models import Report, ReportEvent, ReportPhoto
@@ -37,27 +37,57 @@ def _names(model, ids) -> dict:
     return {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
 
 
+def _refs(model, ids) -> dict:
+    """(id, name) rows by id, in one query of those two columns (org units carry big polygons)."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {row.id: row for row in db.session.execute(select(model.id, model.name).where(model.id.in_(ids)))}
+
+
+def _people(ids) -> dict:
+    """Users by id as light rows (name and phone columns), in one query."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {row.id: row for row in db.session.execute(select(*CARD_COLUMNS).where(User.id.in_(ids)))}
+
+
 def _ref(row) -> dict | None:
     """{id, name} of a unit or department."""
     return {"id": row.id, "name": row.name} if row is not None else None
 
 
+#: what a photo's URLs need, without the rest of the media row
+PHOTO_COLUMNS = (Media.id, Media.sha256, Media.public)
+
+
 def _photos(report_ids: list[int], first_only: bool) -> dict[int, list[dict]]:
     """The filing photos of reports, with URLs fit for their visibility."""
-    stmt = (select(ReportPhoto.report_id, Media).join(Media, Media.id == ReportPhoto.media_id)
+    stmt = (select(ReportPhoto.report_id, *PHOTO_COLUMNS).join(Media, Media.id == ReportPhoto.media_id)
             .where(ReportPhoto.report_id.in_(report_ids), ReportPhoto.event_id.is_(None)))
     if first_only:
         stmt = stmt.where(ReportPhoto.position == 0)
     out: dict[int, list[dict]] = {}
-    for report_id, photo in db.session.execute(stmt.order_by(ReportPhoto.position)):
-        out.setdefault(report_id, []).append(_photo(photo))
+    for row in db.session.execute(stmt.order_by(ReportPhoto.position)):
+        out.setdefault(row.report_id, []).append(_photo(row))
     return out
 
 
-def _photo(photo: Media) -> dict:
-    """A photo's id and URLs."""
-    return {"id": photo.id, "url": media.url(photo.display_key, photo.public),
-            "thumb_url": media.url(photo.thumb_key, photo.public)}
+def _thumbs(report_ids: list[int]) -> dict[int, str]:
+    """The thumbnail URL of each report's first filing photo, in one query."""
+    rows = db.session.execute(
+        select(ReportPhoto.report_id, Media.sha256, Media.public)
+        .join(Media, Media.id == ReportPhoto.media_id)
+        .where(ReportPhoto.report_id.in_(report_ids), ReportPhoto.event_id.is_(None),
+               ReportPhoto.position == 0))
+    return {row.report_id: media.url(thumb_key(row.sha256), row.public) for row in rows}
+
+
+def _photo(photo) -> dict:
+    """A photo's id and URLs (from a Media row or the same columns)."""
+    return {"id": photo.id, "url": media.url(display_key(photo.sha256), photo.public),
+            "thumb_url": media.url(thumb_key(photo.sha256), photo.public)}
 
 
 def _location(report: Report, coord_type: str, public_view: bool) -> dict:
@@ -68,28 +98,36 @@ def _location(report: Report, coord_type: str, public_view: bool) -> dict:
     return {"lat": lat, "lng": lng, "coord_type": coord_type}
 
 
-def present(reports: list[Report], actor: Actor, coord_type: str, public_view: bool = False) -> list[dict]:
-    """List items: enough to draw a card, loaded in a fixed number of queries."""
+AWAITING_ACCEPT = (Status.SUBMITTED, Status.ASSIGNED, Status.TRANSFERRED)
+
+
+def present(reports: list[Report], actor: Actor, coord_type: str, public_view: bool = False,
+            thumbs: dict[int, str] | None = None, people: dict | None = None) -> list[dict]:
+    """List items: enough to draw a card, loaded in a fixed number of queries (``thumbs`` and
+    ``people`` when the caller has read them already)."""
     if not reports:
         return []
-    units = _names(OrgUnit, [r.grid_id for r in reports] + [r.community_id for r in reports])
-    departments = _names(Department, [r.department_id for r in reports])
-    # assignees are loaded here too, so member_card below finds them in the session
-    people = _names(User, [r.reporter_id for r in reports] + [r.assignee_id for r in reports])
-    thumbs = _photos([r.id for r in reports], first_only=True)
+    units = _refs(OrgUnit, [r.grid_id for r in reports] + [r.community_id for r in reports])
+    departments = _refs(Department, [r.department_id for r in reports])
+    staff = set() if public_view else {r.id for r in reports if parties_of(actor, r) - {Party.REPORTER}}
+    assignees = set() if public_view else {r.assignee_id for r in reports} - {None}
+    # reporters and assignees in one query of the few columns a name and a card need
+    if people is None:
+        people = _people([r.reporter_id for r in reports if r.id in staff] + list(assignees))
+    if thumbs is None:
+        thumbs = _thumbs([r.id for r in reports])
     # one card per distinct assignee (a page usually holds a handful of grid members)
-    cards = {} if public_view else {i: member_card(i) for i in {r.assignee_id for r in reports} - {None}}
+    cards = {i: card_of(people[i]) for i in assignees if i in people}
     now = utcnow()
     items = []
     for r in reports:
-        staff_view = not public_view and bool(parties_of(actor, r) - {Party.REPORTER})
-        awaiting_accept = r.status in (Status.SUBMITTED, Status.ASSIGNED, Status.TRANSFERRED) or (
-            r.status == Status.ESCALATED and r.accepted_at is None)
+        status = Status(r.status)
+        awaiting_accept = status in AWAITING_ACCEPT or (status == Status.ESCALATED and r.accepted_at is None)
         due = r.accept_due_at if awaiting_accept else r.resolve_due_at
         overdue = r.is_open and (r.overdue or (due is not None and now > due))
         item = {
             "id": r.id, "category": {"code": r.category.code, "name": r.category.name},
-            "description": r.description, "status": r.status, "status_label": STATUS_LABELS[Status(r.status)],
+            "description": r.description, "status": r.status, "status_label": STATUS_LABELS[status],
             "location": _location(r, coord_type, public_view),
             "address": None if public_view else r.address, "public": r.public,
             "grid": _ref(units.get(r.grid_id)), "community": _ref(units.get(r.community_id)),
@@ -103,51 +141,79 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
             "accepted_at": r.accepted_at, "resolved_at": r.resolved_at, "closed_at": r.closed_at,
             "rating": r.rating, "reopen_count": r.reopen_count, "duplicate_of": r.duplicate_of_id,
             "reject_reason": r.reject_reason,
-            "thumb_url": (thumbs.get(r.id) or [{}])[0].get("thumb_url"),
+            "thumb_url": thumbs.get(r.id),
             "created_at": r.created_at, "updated_at": r.updated_at,
         }
-        if staff_view:
+        if r.id in staff:
             reporter = people.get(r.reporter_id)
-            item["reporter"] = {"id": reporter.id, "name": reporter.display_name}
+            item["reporter"] = {"id": reporter.id, "name": User.display_name.fget(reporter)}
         items.append(item)
     return items
 
 
-def detail(report: Report, actor: Actor, coord_type: str) -> dict:
-    """One report with its photos, timeline and the steps the caller may take now."""
+def detail(report: Report, actor: Actor, coord_type: str,
+           fresh: tuple[list[tuple[ReportPhoto, Media]], list[ReportEvent]] | None = None) -> dict:
+    """One report with its photos, timeline and the steps the caller may take now.
+
+    ``fresh``: the photos (with their media) and events of a report filed in this transaction,
+    presented as they are instead of read back.
+    """
     parties = parties_of(actor, report)
     public_view = not parties
-    view = present([report], actor, coord_type, public_view=public_view)[0]
-    view["photos"] = _photos([report.id], first_only=False).get(report.id, [])
+    if fresh:
+        rows = [(p.event_id, p.position, m) for p, m in fresh[0]]
+        events = fresh[1]
+    else:
+        rows = list(db.session.execute(
+            select(ReportPhoto.event_id, ReportPhoto.position, *PHOTO_COLUMNS)
+            .join(Media, Media.id == ReportPhoto.media_id).where(ReportPhoto.report_id == report.id)
+            .order_by(ReportPhoto.position, ReportPhoto.id)))
+        events = list(db.session.scalars(
+            select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)))
+    # everyone the answer names, in one query
+    people = _people([report.reporter_id, report.assignee_id] + [e.actor_id for e in events])
+    # one read of every photo serves the card's thumbnail, the photos and the timeline's photos
+    by_event: dict[int | None, list[dict]] = {}
+    for row in sorted(rows, key=lambda row: row[1]):
+        by_event.setdefault(row[0], []).append(_photo(row if not fresh else row[2]))
+    filed = by_event.pop(None, [])
+    view = present([report], actor, coord_type, public_view=public_view,
+                   thumbs={report.id: filed[0]["thumb_url"]} if filed else {}, people=people)[0]
+    view["photos"] = filed
     view["rating_comment"] = report.rating_comment
     view["actions"] = [a.value for a in available_actions(Status(report.status), parties)]
-    view["timeline"] = timeline(report, staff=bool(parties - {Party.REPORTER}))
+    view["timeline"] = timeline(report, staff=bool(parties - {Party.REPORTER}), events=events,
+                                photos=by_event, people=people)
     return view
 
 
-def _actor_name(user: User | None, role: str, staff: bool) -> str:
-    """Staff see names; residents see role and surname (网格员 王)."""
+def _actor_name(user, role: str, staff: bool) -> str:
+    """Staff see names; residents see role and surname (网格员 王); user is a User or a light row."""
     label = ROLE_LABELS.get(role, role)
     if user is None:
         return label
     if staff:
-        return f"{label} {user.display_name}"
+        return f"{label} {User.display_name.fget(user)}"
     if role in ("resident", "rider", "volunteer"):
         return label
     return f"{label} {(user.real_name or user.nickname or '')[:1]}".strip()
 
 
-def timeline(report: Report, staff: bool) -> list[dict]:
-    """Every step of the case, oldest first, with its photos."""
-    events = list(db.session.scalars(
-        select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)))
-    people = _names(User, [e.actor_id for e in events])
-    photos: dict[int, list[dict]] = {}
-    for event_id, photo in db.session.execute(
-            select(ReportPhoto.event_id, Media).join(Media, Media.id == ReportPhoto.media_id)
-            .where(ReportPhoto.report_id == report.id, ReportPhoto.event_id.is_not(None))
-            .order_by(ReportPhoto.position)):
-        photos.setdefault(event_id, []).append(_photo(photo))
+def timeline(report: Report, staff: bool, events: list[ReportEvent] | None = None,
+             photos: dict[int, list[dict]] | None = None, people: dict | None = None) -> list[dict]:
+    """Every step of the case, oldest first, with its photos and actors (read here unless given)."""
+    if events is None:
+        events = list(db.session.scalars(
+            select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)))
+    if people is None:
+        people = _people([e.actor_id for e in events])
+    if photos is None:
+        photos = {}
+        for row in db.session.execute(
+                select(ReportPhoto.event_id, *PHOTO_COLUMNS).join(Media, Media.id == ReportPhoto.media_id)
+                .where(ReportPhoto.report_id == report.id, ReportPhoto.event_id.is_not(None))
+                .order_by(ReportPhoto.position)):
+            photos.setdefault(row.event_id, []).append(_photo(row))
     out = []
     for e in events:
         data = json.loads(e.data) if e.data else {}

@@ -8,7 +8,7 @@ from suishoupai.extensions import Blueprint
 from suishoupai.org.schemas import CoordArgs
 from suishoupai.pagination import page_of
 from suishoupai.reports import catalog, present, queries, schemas, service
-from suishoupai.web import writes
+from suishoupai.web import json_answer, writes
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="随手拍")
 #: the catalog and calendar are shared by every community: the district keeps them
@@ -32,8 +32,9 @@ def categories():
 def file_report(data, args):
     """File a report; it is routed at once to the grid member who owns the spot."""
     actor = current_actor()
-    report = service.file_report(actor, data)
-    return (present.detail(report, actor, args["coord_type"]), 201,
+    filed = service.file_report_parts(actor, data)
+    report = filed.report
+    return (present.detail(report, actor, args["coord_type"], fresh=(filed.photos, filed.events)), 201,
             {"Location": url_for("reports.get_report", report_id=report.id)})
 
 
@@ -46,7 +47,8 @@ def list_reports(args):
     page = queries.list_reports(actor, args)
     page["items"] = present.present(page["items"], actor, args["coord_type"],
                                     public_view=args["scope"] == "public")
-    return page
+    # the busiest read: present() already gives the documented shape, so the schema's dump is skipped
+    return json_answer(page)
 
 
 @blp.route("/reports/<id:report_id>")

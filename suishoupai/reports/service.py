@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -13,6 +14,7 @@ from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, InvalidInput, NotFound
 from suishoupai.extensions import db
 from suishoupai.media import service as media
+from suishoupai.media.models import Media
 from suishoupai.org import geo
 from suishoupai.org import service as org
 from suishoupai.org.models import Department, GridMember, OrgUnit
@@ -31,12 +33,13 @@ SYSTEM = "system"
 
 def record(report: Report, actor: Actor | None, action: str, from_status: str | None,
            note: str | None = None, data: dict | None = None,
-           media_ids: list[int] | None = None) -> ReportEvent:
-    """Write a timeline event (and its photos), then announce it."""
+           media_ids: list[int] | None = None, to_status: str | None = None) -> ReportEvent:
+    """Write a timeline event (and its photos), then announce it; ``to_status`` defaults to the
+    report's status (filing records its steps after the report already stands where they end)."""
     event = ReportEvent(
         report_id=report.id, actor_id=actor.user_id if actor else None,
         actor_role=actor.role if actor else SYSTEM, action=action, from_status=from_status,
-        to_status=report.status, note=note,
+        to_status=to_status or report.status, note=note,
         data=json.dumps(data, ensure_ascii=False) if data else None, created_at=utcnow())
     db.session.add(event)
     db.session.flush()
@@ -112,44 +115,72 @@ def _set_status(report: Report, status: Status) -> str:
 # --- filing -------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Filed:
+    """A report just filed with the rows written for it, so the answer needs no read-back."""
+
+    report: Report
+    photos: list[tuple[ReportPhoto, Media]]
+    events: list[ReportEvent]
+
+
 def file_report(actor: Actor, data: dict) -> Report:
     """File a report with its photos and route it, all in one transaction."""
+    return file_report_parts(actor, data).report
+
+
+def file_report_parts(actor: Actor, data: dict) -> Filed:
+    """File a report with its photos and route it, all in one transaction.
+
+    The report is inserted once, already routed with its deadlines; the round-robin clock of the
+    chosen member moves last, so its row lock is held only while the transaction commits.
+    """
     category = catalog.by_code(data["category"])
     lat, lng = geo.to_wgs84(data["location"]["lat"], data["location"]["lng"],
                             data["location"]["coord_type"])
-    routed = org.route(lat, lng, current_app.config["ROUTING_POLICY"], record=True)
+    routed = org.route(lat, lng, current_app.config["ROUTING_POLICY"])
     if routed is None:
         raise Conflict("所在区域尚未开通随手拍", code="report.no_grids")
-    community = db.session.get(OrgUnit, routed.community_id)
-    street = db.session.get(OrgUnit, community.parent_id) if community.parent_id else None
+    street_id, district_id = org.ancestry(routed.community_id)
+    department = (db.session.get(Department, category.default_department_id)
+                  if category.route_to_department and category.default_department_id else None)
+    if department is not None and department.district_id == district_id:
+        party, party_id, status, action = "department", department.id, Status.TRANSFERRED, "transfer"
+    elif routed.assignee_id is not None:
+        party, party_id, status, action = "grid", routed.grid_id, Status.ASSIGNED, "assign"
+        department = None
+    else:
+        # no grid here, or nobody on it: the community's queue, never dropped
+        party, party_id, status, action = "community", routed.community_id, Status.SUBMITTED, None
+        department = None
+    assignee_id = routed.assignee_id if party == "grid" else None
+    now = utcnow()
+    accept_due, resolve_due = _dues(category, now)
     report = Report(
         reporter_id=actor.user_id, category_id=category.id, category=category,
         description=data["description"], lat=lat, lng=lng, address=data.get("address"),
-        public=data.get("public", True), status=Status.SUBMITTED, is_open=True,
-        grid_id=routed.grid_id, community_id=community.id,
-        street_id=street.id if street else None,
-        district_id=street.parent_id if street else None, created_at=utcnow())
+        public=data.get("public", True), status=status, is_open=True,
+        grid_id=routed.grid_id, community_id=routed.community_id, street_id=street_id,
+        district_id=district_id, assignee_id=assignee_id,
+        department_id=department.id if department else None, accept_due_at=accept_due,
+        resolve_due_at=resolve_due, clock_started_at=now, created_at=now, updated_at=now)
     db.session.add(report)
     db.session.flush()
-    photos = media.attach(actor.user_id, data["media_ids"], "report", public=report.public)
-    for position, photo in enumerate(photos):
-        db.session.add(ReportPhoto(report_id=report.id, media_id=photo.id, position=position))
-    record(report, actor, "file", None)
-    department = db.session.get(Department, category.default_department_id or 0)
-    if category.route_to_department and department and department.district_id == report.district_id:
-        _hand_to(report, "department", category.default_department_id, None)
-        report.department_id = category.default_department_id
-        previous = _set_status(report, Status.TRANSFERRED)
-        record(report, None, "transfer", previous, data={"department_id": report.department_id})
-    elif routed.assignee_id is not None:
-        _hand_to(report, "grid", routed.grid_id, routed.assignee_id)
-        report.assignee_id = routed.assignee_id
-        previous = _set_status(report, Status.ASSIGNED)
-        record(report, None, "assign", previous, data={"assignee_id": routed.assignee_id})
-    else:
-        # no grid here, or nobody on it: the community's queue, never dropped
-        _hand_to(report, "community", community.id, None)
-    return report
+    photos = [(ReportPhoto(report_id=report.id, media_id=photo.id, position=position), photo)
+              for position, photo in enumerate(
+                  media.attach(actor.user_id, data["media_ids"], "report", public=report.public))]
+    db.session.add_all(row for row, _ in photos)
+    db.session.add(ReportHandling(report_id=report.id, party=party, party_id=party_id,
+                                  assignee_id=assignee_id, started_at=now, accept_due_at=accept_due,
+                                  resolve_due_at=resolve_due))
+    events = [record(report, actor, "file", None, to_status=Status.SUBMITTED)]
+    if action == "transfer":
+        events.append(record(report, None, "transfer", Status.SUBMITTED,
+                             data={"department_id": department.id}))
+    elif action == "assign":
+        events.append(record(report, None, "assign", Status.SUBMITTED, data={"assignee_id": assignee_id}))
+        org.note_assigned(routed.grid_id, assignee_id)
+    return Filed(report, photos, events)
 
 
 # --- lifecycle steps ----------------------------------------------------------------------------

@@ -1,0 +1,91 @@
+"""Per-process copies of rarely changed data (the working-day calendar, the grid index), kept right
+by version counters in the database.
+
+Whoever changes such data calls `bump(name)` in the same transaction. Readers fetch every counter
+in one small query per transaction and rebuild a copy whose counter moved, so a change committed
+by any process is seen by the next transaction of every worker. A transaction that bumped a name
+builds that data afresh (it may still roll back) and never stores it for others.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import current_app
+from sqlalchemy import String, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from suishoupai.extensions import db
+
+T = TypeVar("T")
+_VERSIONS = "versioned.versions"
+_BUMPED = "versioned.bumped"
+_lock = threading.Lock()
+
+
+class CacheVersion(db.Model):
+    """A counter that moves whenever the data named by it changes."""
+
+    __tablename__ = "cache_versions"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
+
+
+def _this_transaction(key: str):
+    """What was noted under key in the session's current transaction, or None."""
+    session = db.session()
+    noted = session.info.get(key)
+    transaction = session.get_transaction()
+    if noted is not None and transaction is not None and noted[0] is transaction:
+        return noted[1]
+    return None
+
+
+def versions() -> dict[str, int]:
+    """Every counter, read once per transaction."""
+    found = _this_transaction(_VERSIONS)
+    if found is None:
+        session = db.session()
+        found = dict(session.execute(select(CacheVersion.name, CacheVersion.version)).all())
+        session.info[_VERSIONS] = (session.get_transaction(), found)
+    return found
+
+
+def bump(name: str) -> None:
+    """Record, in the caller's transaction, that the data called name changed."""
+    session = db.session()
+    moved = session.execute(update(CacheVersion).where(CacheVersion.name == name)
+                            .values(version=CacheVersion.version + 1)).rowcount
+    if not moved:
+        # the migration creates the known counters; a new name starts here
+        session.add(CacheVersion(name=name, version=1))
+        session.flush()
+    bumped = _this_transaction(_BUMPED)
+    if bumped is None:
+        bumped = set()
+        session.info[_BUMPED] = (session.get_transaction(), bumped)
+    bumped.add(name)
+    session.info.pop(_VERSIONS, None)
+
+
+def cached(name: str, build: Callable[[], T]) -> T:
+    """This process's copy of the data called name, rebuilt when its counter moved."""
+    if name in (_this_transaction(_BUMPED) or ()):
+        return build()
+    version = versions().get(name, 0)
+    store = current_app.extensions.setdefault("versioned", {})
+    entry = store.get(name)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    with _lock:
+        entry = store.get(name)
+        if entry is not None and entry[0] == version:
+            return entry[1]
+        # the counter was read before the data: the copy is never older than its counter
+        value = build()
+        if entry is None or entry[0] < version:
+            store[name] = (version, value)  # an older transaction's view never replaces a newer one
+    return value

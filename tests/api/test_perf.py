@@ -1,0 +1,140 @@
+"""The performance mechanisms keep behaviour: per-process copies follow changes made by any worker,
+a rolled-back change is never cached, and the list answer written without the schema equals its dump."""
+
+import io
+import json
+import random
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from PIL import Image
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from suishoupai import versioned
+from suishoupai.auth.actor import current_actor
+from suishoupai.extensions import db
+from suishoupai.org.index import BOUNDARIES, grid_index
+from suishoupai.pagination import page_of
+from suishoupai.reports import present, queries, schemas
+from suishoupai.reports.catalog import CALENDAR, calendar
+
+CENTRE = {"lat": 30.272869, "lng": 120.16498, "coord_type": "gcj02"}
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _photo(client, headers: dict, seed: int) -> int:
+    """Upload a distinct photo; returns its media id."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", (64, 48), random.Random(seed).randbytes(64 * 48 * 3)).save(out, "JPEG")
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(out.getvalue()), filename="p.jpg")})
+    resp = client.post("/api/v1/media", data=body, headers=headers,
+                       content_type=f"multipart/form-data; boundary={boundary}")
+    assert resp.status_code == 201, resp.json
+    return resp.json["id"]
+
+
+def _file(client, headers: dict, seed: int, category: str = "greenery", public: bool = True) -> dict:
+    """File a report at the demo centre; returns the answer."""
+    resp = client.post("/api/v1/reports", headers=headers, json={
+        "category": category, "description": "绿化带树枝折断挡路", "location": CENTRE, "public": public,
+        "media_ids": [_photo(client, headers, seed)]})
+    assert resp.status_code == 201, resp.json
+    return resp.json
+
+
+def _local_day(iso: str) -> str:
+    """The Shanghai date of an ISO instant."""
+    return datetime.fromisoformat(iso).astimezone(SHANGHAI).date().isoformat()
+
+
+def test_calendar_change_reaches_a_worker_that_cached_it(app_factory, demo, auth):
+    """Worker B has the calendar cached; a holiday set through worker A moves B's next deadline."""
+    worker_a, worker_b = app_factory(), app_factory()
+    client_a, client_b = worker_a.test_client(), worker_b.test_client()
+    resident = auth.headers("demo-resident")  # tokens are signed with the shared secret
+    admin = auth.headers("demo-district-admin")
+    first = _file(client_b, resident, 1)  # greenery: accept within 1 working day
+    assert first["status"] == "assigned"
+    due_day = _local_day(first["accept_due_at"])
+    resp = client_a.put(f"/api/v1/admin/calendar/{due_day}", json={"is_workday": False, "note": "调休"},
+                        headers=admin)
+    assert resp.status_code == 200 and resp.json[0]["day"] == due_day
+    second = _file(client_b, resident, 2)
+    assert _local_day(second["accept_due_at"]) > due_day
+    # taking the holiday away again is seen as well
+    assert client_a.put(f"/api/v1/admin/calendar/{due_day}", json={"is_workday": None},
+                        headers=admin).status_code == 200
+    third = _file(client_b, resident, 3)
+    assert _local_day(third["accept_due_at"]) == due_day
+
+
+def test_rolled_back_change_is_never_cached(app):
+    """A transaction that bumped a counter builds afresh and stores nothing; after its rollback the
+    copy of the committed data is served again."""
+    with app.app_context():
+        built = iter(["committed", "uncommitted", "unexpected"])
+        assert versioned.cached("test", lambda: next(built)) == "committed"
+        db.session.commit()
+        versioned.bump("test")
+        assert versioned.cached("test", lambda: next(built)) == "uncommitted"
+        db.session.rollback()
+        assert versioned.cached("test", lambda: next(built)) == "committed"
+        db.session.commit()
+        versioned.bump("test")
+        db.session.commit()
+        assert versioned.cached("test", lambda: "after bump") == "after bump"
+        assert versioned.versions()["test"] >= 1
+
+
+def test_calendar_copy_is_reused_until_changed(app):
+    """The calendar is read once per process, not per filing, until its counter moves."""
+    with app.app_context():
+        first = calendar()
+        db.session.commit()
+        assert calendar() is first
+        db.session.commit()
+        versioned.bump(CALENDAR)
+        db.session.commit()
+        assert calendar() is not first
+
+
+def test_grid_index_follows_a_boundary_change_made_elsewhere(app_factory, demo):
+    """Worker B rebuilds its grid index once worker A committed a boundary change."""
+    worker_a, worker_b = app_factory(), app_factory()
+    with worker_b.app_context():
+        before = grid_index()
+        db.session.commit()
+        assert grid_index() is before
+        db.session.commit()
+    with worker_a.app_context():
+        versioned.bump(BOUNDARIES)
+        db.session.commit()
+    with worker_b.app_context():
+        after = grid_index()
+        assert after is not before and len(after) == len(before)
+
+
+@pytest.mark.parametrize("openid, scope", [
+    ("demo-grid-member", "grid"), ("demo-community-admin", "community"), ("demo-resident", "mine"),
+    ("demo-resident", "public"), ("demo-grid-member", "assigned")])
+def test_list_answer_equals_the_schema_dump(app, client, demo, auth, openid, scope):
+    """The list is written without marshmallow; it must be exactly what the documented schema dumps."""
+    resident = auth.headers("demo-resident")
+    for seed, category in enumerate(["greenery", "garbage", "illegal_building", "fire_lane"]):
+        _file(client, resident, 10 + seed, category)
+    headers = auth.headers(openid)
+    resp = client.get(f"/api/v1/reports?scope={scope}&limit=3", headers=headers)
+    assert resp.status_code == 200 and resp.json["items"], resp.json
+    args = {"scope": scope, "limit": 3, "coord_type": "gcj02"}
+    with app.test_request_context(headers=headers):
+        page = queries.list_reports(current_actor(), args)
+        page["items"] = present.present(page["items"], current_actor(), "gcj02",
+                                        public_view=scope == "public")
+        dumped = json.loads(json.dumps(page_of(schemas.ReportItem)().dump(page)))
+    assert resp.json == dumped
+    if scope in ("grid", "community"):
+        assert all("reporter" in item for item in resp.json["items"])
+    if scope == "public":
+        assert all("reporter" not in item and item["address"] is None for item in resp.json["items"])
