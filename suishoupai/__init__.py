@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from suishoupai.notify import routes as notify_routes
     from suishoupai.org import routes as org_routes
     from suishoupai.reports import routes as report_routes
+    from suishoupai.stats import routes as stats_routes
     from suishoupai.wishes import routes as wish_routes
 
     api.register_blueprint(auth_routes.blp)
@@ -121,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(report_routes.blp)
     api.register_blueprint(wish_routes.blp)
     api.register_blueprint(notify_routes.blp)
+    api.register_blueprint(stats_routes.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs_static)
 
