@@ -7,6 +7,10 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+
 from suishoupai.stats.definitions import HOURS, RATES
 
 #: ?table= → sheet title; the workbook holds them all, in this order
@@ -17,6 +21,8 @@ COUNTS = (("cases", "案件数"), ("rejected", "驳回（不计入）"), ("valid
 BASIS = {"case": "案件", "clock": "处置时钟"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
+#: a cell starting with one of these is a formula to Excel (CSV injection): such text gets a leading '
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class Percent(float):
@@ -107,11 +113,27 @@ def tables(s: dict) -> list[Table]:
     ]
 
 
+def _text(value: str) -> str:
+    """Text made safe for a spreadsheet: no control characters, and never read as a formula."""
+    # lone surrogates (possible in JSON input) cannot be written as UTF-8
+    value = ILLEGAL_CHARACTERS_RE.sub("", value.encode("utf-8", "replace").decode("utf-8"))
+    return "'" + value if value[:1] in FORMULA_STARTS else value
+
+
 def _csv_cell(value) -> object:
-    """Empty for None, "95.00%" for a rate, the value otherwise."""
+    """Empty for None, "95.00%" for a rate, safe text, the value otherwise."""
     if value is None:
         return ""
-    return f"{value * 100:.2f}%" if isinstance(value, Percent) else value
+    if isinstance(value, Percent):
+        return f"{value * 100:.2f}%"
+    return _text(value) if isinstance(value, str) else value
+
+
+def _xlsx_cell(value) -> object:
+    """Plain float for a rate (formatted after), safe text, the value otherwise."""
+    if isinstance(value, Percent):
+        return float(value)
+    return _text(value) if isinstance(value, str) else value
 
 
 def to_csv(table: Table) -> bytes:
@@ -125,9 +147,6 @@ def to_csv(table: Table) -> bytes:
 
 def to_xlsx(sheets: list[Table]) -> bytes:
     """One worksheet per table, header row bold and frozen, rates formatted as percentages."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     book = Workbook()
     book.remove(book.active)
     for table in sheets:
@@ -136,7 +155,7 @@ def to_xlsx(sheets: list[Table]) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for values in table.rows:
-            sheet.append([float(v) if isinstance(v, Percent) else v for v in values])
+            sheet.append([_xlsx_cell(v) for v in values])
             for cell, value in zip(sheet[sheet.max_row], values, strict=False):
                 if isinstance(value, Percent):
                     cell.number_format = "0.00%"
