@@ -208,6 +208,7 @@ def bench(kind: str, args: argparse.Namespace) -> list[tuple[str, bool]]:
         target = rb.open_target(kind, tmp, args.pg_url)
         world, times, facts = prepare(target, args.rows)
         server = rb.Server(target)
+        server.env["SUISHOUPAI_STATS_CACHE_SECONDS"] = "0"  # every request counts: the compute is timed
         server.start()
         conn = rb.Http(server.port)
         token = rb.login(conn, "demo-district-admin")
@@ -226,6 +227,15 @@ def bench(kind: str, args: argparse.Namespace) -> list[tuple[str, bool]]:
         stats = rb.interleaved(variants, args.samples)
         year_stats = sampled(fetcher(conn, base + urlencode({"scope": f"district:{district}", "from": year}),
                                      token), args.year_samples)
+        server.stop()
+        server = rb.Server(target)  # the shipped setting: a summary is served again for 60 s per worker
+        server.start()
+        conn = rb.Http(server.port)
+        token = rb.login(conn, "demo-district-admin")
+        cached = rb.interleaved({
+            "baseline /api/v1/me": fetcher(conn, "/api/v1/me", token),
+            "summary district, 30 days": fetcher(
+                conn, base + urlencode({"scope": f"district:{district}"}), token)}, args.samples)
     except BaseException:
         if server is not None and server.log_path.exists():
             rb.say(f"gunicorn log (last 4,000 characters):\n{server.log_path.read_text()[-4000:]}")
@@ -242,19 +252,29 @@ def bench(kind: str, args: argparse.Namespace) -> list[tuple[str, bool]]:
     print("load: " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()))
     floor = stats["baseline /api/v1/me"]
     print(f"HTTP via gunicorn ({rb.WORKERS} workers, shipped config), one keep-alive connection, "
-          f"{args.samples} samples each after {rb.WARM_UP} warm-up rounds, interleaved:")
+          f"{args.samples} samples each after {rb.WARM_UP} warm-up rounds, interleaved; "
+          f"STATS_CACHE_SECONDS=0, so every summary is counted afresh:")
     checks = []
     for name, s in stats.items():
         ratio = f"p50 {s.p50 / floor.p50:6.1f}× floor" if s is not floor else "(floor)"
         verdict = ""
         if name == "summary district, 30 days":
-            ok = s.p95 <= SUMMARY_P95_MS
-            checks.append((f"{target.label}: district summary p95 ≤ {SUMMARY_P95_MS} ms", ok))
-            verdict = f"  {rb.mark(ok)} p95 ≤ {SUMMARY_P95_MS} ms"
+            verdict = f"  {rb.mark(s.p95 <= SUMMARY_P95_MS)} p95 ≤ {SUMMARY_P95_MS} ms"
         print(f"  GET {name:<32} {s.line()}  {ratio}{verdict}")
+        if name == "summary district, 30 days":
+            ok = s.p95 <= SUMMARY_P95_MS
+            checks.append((f"{target.label}: district summary p95 ≤ {SUMMARY_P95_MS} ms, counted afresh", ok))
     print(f"  GET {'summary district, 365 days':<32} {year_stats.line()}  "
           f"p50 {year_stats.p50 / floor.p50:6.1f}× floor  "
           f"({args.year_samples} samples after 1 warm-up; no target)")
+    floor, served = cached["baseline /api/v1/me"], cached["summary district, 30 days"]
+    ok = served.p95 <= SUMMARY_P95_MS
+    checks.append((f"{target.label}: district summary p95 ≤ {SUMMARY_P95_MS} ms, as served "
+                   f"(STATS_CACHE_SECONDS=60)", ok))
+    print(f"with the shipped STATS_CACHE_SECONDS=60 (a fresh gunicorn; each worker counts once, then serves "
+          f"its copy):\n  GET {'baseline /api/v1/me':<32} {floor.line()}  (floor)\n"
+          f"  GET {'summary district, 30 days':<32} {served.line()}  p50 {served.p50 / floor.p50:6.1f}× floor"
+          f"  {rb.mark(ok)} p95 ≤ {SUMMARY_P95_MS} ms")
     sys.stdout.flush()
     return checks
 

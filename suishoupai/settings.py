@@ -70,6 +70,8 @@ DEFAULTS: dict[str, Any] = {
     "STATS_MIN_SAMPLE": 30,
     #: stats: the longest window one summary or export may cover
     "STATS_MAX_DAYS": 366,
+    #: stats: a computed summary is served again for this many seconds (per worker; 0: always count)
+    "STATS_CACHE_SECONDS": 60,
     "S3_BUCKET": "",
     "S3_PREFIX": "",
     "S3_REGION": "",

@@ -6,13 +6,28 @@ created_at), so a month of a district reads that month's rows and their handling
 
 from __future__ import annotations
 
-from datetime import datetime
+from functools import cache
 
-from sqlalchemy import ColumnElement, Float, Integer, and_, case, func, literal_column, or_, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import FunctionElement
 
+from suishoupai.database import UTCDateTime
 from suishoupai.extensions import db
 from suishoupai.reports.lifecycle import Status
 from suishoupai.reports.models import Report, ReportEvent, ReportHandling
@@ -65,33 +80,64 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _rows(stmt) -> list[dict]:
+def _rows(stmt: Select, params: dict) -> list[dict]:
     """Group rows as dicts."""
-    return [dict(row._mapping) for row in db.session.execute(stmt)]
+    return [dict(row._mapping) for row in db.session.execute(stmt, params)]
 
 
-def case_groups(where: list[ColumnElement[bool]]) -> list[dict]:
+def _where(kind: str) -> list[ColumnElement[bool]]:
+    """The scope's placement column and the filing window, as bound parameters.
+
+    Parameters: ``unit`` (or ``grids``, a list, for a grid scope), ``start``, ``end``.
+    """
+    if kind == "grid":
+        place = Report.grid_id.in_(bindparam("grids", expanding=True))
+    else:
+        place = {"district": Report.district_id, "street": Report.street_id,
+                 "community": Report.community_id}[kind] == bindparam("unit")
+    return [place, Report.created_at >= bindparam("start", type_=UTCDateTime()),
+            Report.created_at < bindparam("end", type_=UTCDateTime())]
+
+
+@cache
+def statements(kind: str) -> dict[str, Select]:
+    """The four statements of a scope kind, built once per process (parameters bound at execution)."""
+    where, now = _where(kind), bindparam("now", type_=UTCDateTime())
+    return {"cases": _case_groups(where), "ratings": _rating_groups(where),
+            "clocks": _clock_groups(where, now), "p90": _clock_p90(where, now)}
+
+
+def run(kind: str, params: dict) -> dict:
+    """Execute the scope kind's statements: case, rating and clock groups, and the p90 table."""
+    stmts = statements(kind)
+    p90: dict[tuple[str, int], dict[str, float]] = {}
+    for row in db.session.execute(stmts["p90"], params):
+        p90.setdefault((row.party, row.party_id), {})[row.measure] = row.p90
+    return {"cases": _rows(stmts["cases"], params),
+            "ratings": [g for g in _rows(stmts["ratings"], params) if g["rating"] is not None],
+            "clocks": _rows(stmts["clocks"], params), "p90": p90}
+
+
+def _case_groups(where: list[ColumnElement[bool]]) -> Select:
     """Cases per (grid, category, department, status), with the reopened and overdue among them."""
     keys = (Report.grid_id, Report.category_id, Report.department_id, Report.status)
-    stmt = (select(*keys, func.count().label("cases"),
+    return (select(*keys, func.count().label("cases"),
                    _count_if(Report.reopen_count > 0).label("reopened"),
                    _count_if(Report.is_open.is_(True) & Report.overdue.is_(True)).label("overdue_open"))
             .where(*where).group_by(*keys))
-    return _rows(stmt)
 
 
-def rating_groups(where: list[ColumnElement[bool]]) -> list[dict]:
+def _rating_groups(where: list[ColumnElement[bool]]) -> Select:
     """Rate events (every round's) per (grid, category, department, rating) of the valid cases."""
     rating = event_rating(ReportEvent.data)
     keys = (Report.grid_id, Report.category_id, Report.department_id)
-    stmt = (select(*keys, rating.label("rating"), func.count().label("n"))
+    return (select(*keys, rating.label("rating"), func.count().label("n"))
             .join(ReportEvent, ReportEvent.report_id == Report.id)
             .where(*where, Report.status != Status.REJECTED, ReportEvent.action == "rate")
             .group_by(*keys, rating))
-    return [g for g in _rows(stmt) if g["rating"] is not None]
 
 
-def _clock_facts(where: list[ColumnElement[bool]], now: datetime):
+def _clock_facts(where: list[ColumnElement[bool]], now: BindParameter):
     """One row per handling clock of the valid cases: its owner, deadlines, outcome and hours.
 
     Stints sharing (report, started_at) are one clock carried on (escalation, reassignment); the
@@ -110,7 +156,7 @@ def _clock_facts(where: list[ColumnElement[bool]], now: datetime):
               .where(*where, Report.status != Status.REJECTED)
               .group_by(h.report_id, Report.category_id, h.started_at)).cte("clocks")
     c = clocks.c
-    first = aliased(ReportHandling)
+    first = aliased(ReportHandling, name="first_stint")
     # handing the case on before accepting it is a response too (转办)
     responded = case((c.accepted.is_not(None), c.accepted), (c.running == 0, c.ended))
     return (select(first.party, first.party_id, c.category_id,
@@ -125,11 +171,11 @@ def _clock_facts(where: list[ColumnElement[bool]], now: datetime):
             .join(first, first.id == c.first_id)).cte("clock_facts")
 
 
-def clock_groups(where: list[ColumnElement[bool]], now: datetime) -> list[dict]:
+def _clock_groups(where: list[ColumnElement[bool]], now: BindParameter) -> Select:
     """Clock outcomes per (party, party id, category), with hour sums for the means."""
     f = _clock_facts(where, now).c
     keys = (f.party, f.party_id, f.category_id)
-    stmt = (select(*keys, func.sum(f.accept_on_time).label("accept_on_time"),
+    return (select(*keys, func.sum(f.accept_on_time).label("accept_on_time"),
                    func.sum(f.accept_counted).label("accept_counted"),
                    func.sum(f.resolve_on_time).label("resolve_on_time"),
                    func.sum(f.resolve_counted).label("resolve_counted"),
@@ -138,10 +184,9 @@ def clock_groups(where: list[ColumnElement[bool]], now: datetime) -> list[dict]:
                    func.sum(f.resolve_hours).label("resolve_hours"),
                    func.count(f.resolve_hours).label("resolve_n"))
             .group_by(*keys))
-    return _rows(stmt)
 
 
-def clock_p90(where: list[ColumnElement[bool]], now: datetime) -> dict[tuple[str, int], dict[str, float]]:
+def _clock_p90(where: list[ColumnElement[bool]], now: BindParameter) -> Select:
     """Nearest-rank p90 of hours to accept and to resolve: overall ("all", 0) and per grid and department.
 
     One portable query: number the values of each (measure, owner) in order, keep rank ⌈0.9 n⌉.
@@ -158,11 +203,9 @@ def clock_p90(where: list[ColumnElement[bool]], now: datetime) -> dict[tuple[str
     partition = (long.c.measure, long.c.party, long.c.party_id)
     numbered = select(*partition, long.c.hours,
                       func.row_number().over(partition_by=partition, order_by=long.c.hours).label("rn"),
-                      func.count().over(partition_by=partition).label("n")).subquery("numbered")
+                      # same partition and order as the row number: one sort serves both
+                      func.count().over(partition_by=partition, order_by=long.c.hours,
+                                        rows=(None, None)).label("n")).subquery("numbered")
     n = numbered.c
-    stmt = select(n.measure, n.party, n.party_id, func.min(n.hours).label("p90")).where(
+    return select(n.measure, n.party, n.party_id, func.min(n.hours).label("p90")).where(
         n.rn * 10 >= n.n * 9).group_by(n.measure, n.party, n.party_id)
-    out: dict[tuple[str, int], dict[str, float]] = {}
-    for row in db.session.execute(stmt):
-        out.setdefault((row.party, row.party_id), {})[row.measure] = row.p90
-    return out

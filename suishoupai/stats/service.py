@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 
 from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import Role
@@ -14,8 +14,8 @@ from suishoupai.errors import Forbidden, InvalidInput, NotFound
 from suishoupai.extensions import db
 from suishoupai.org.models import Department, Kind, OrgUnit
 from suishoupai.reports.lifecycle import STATUS_LABELS, Status
-from suishoupai.reports.models import Category, Report
-from suishoupai.stats import definitions, queries
+from suishoupai.reports.models import Category
+from suishoupai.stats import cache, definitions, queries
 from suishoupai.stats.figures import Rollup
 
 #: DESIGN §2: the admins have stats for their unit, a grid member for their own grids
@@ -27,18 +27,14 @@ DEFAULT_DAYS = 30
 NO_GRID = "未落入网格（社区待派）"
 
 
-def resolve_scope(actor: Actor, kind: str, unit_id: int) -> tuple[OrgUnit, list[ColumnElement[bool]]]:
-    """The org unit asked for, if the caller's scope covers it (else 404), and its placement condition."""
+def resolve_scope(actor: Actor, kind: str, unit_id: int) -> tuple[OrgUnit, dict]:
+    """The org unit asked for, if the caller's scope covers it (else 404), and its placement parameter."""
     if actor.role not in STATS_ROLES:
         raise Forbidden("您的角色不能查看统计", code="stats.forbidden")
     unit = db.session.get(OrgUnit, unit_id)
     if unit is None or unit.kind not in SCOPE_KINDS[kind] or not actor.covers(unit.path):
         raise NotFound("统计范围不存在", code="stats.scope_not_found")
-    if kind == "grid":
-        return unit, [Report.grid_id.in_(_grid_ids(unit))]
-    column = {"district": Report.district_id, "street": Report.street_id,
-              "community": Report.community_id}[kind]
-    return unit, [column == unit.id]
+    return unit, {"grids": _grid_ids(unit)} if kind == "grid" else {"unit": unit.id}
 
 
 def _grid_ids(unit: OrgUnit) -> list[int]:
@@ -48,8 +44,8 @@ def _grid_ids(unit: OrgUnit) -> list[int]:
 
 
 def window(args: dict, now: datetime) -> tuple[datetime, datetime]:
-    """[from, to): the last DEFAULT_DAYS days by default; at most STATS_MAX_DAYS long."""
-    end = args.get("to") or now
+    """[from, to): by default the last DEFAULT_DAYS days up to the current minute; at most STATS_MAX_DAYS."""
+    end = args.get("to") or now.replace(second=0, microsecond=0)
     start = args.get("from") or end - timedelta(days=DEFAULT_DAYS)
     if start >= end:
         raise InvalidInput("开始时间须早于结束时间", code="stats.bad_range",
@@ -62,17 +58,26 @@ def window(args: dict, now: datetime) -> tuple[datetime, datetime]:
 
 
 def summary(actor: Actor, args: dict) -> dict:
-    """Counts, rates and hours for a scope and window, in total and per grid, department, category."""
+    """Counts, rates and hours for a scope and window, in total and per grid, department, category.
+
+    The scope is checked on every call; the figures themselves may come from the short-lived cache.
+    """
     kind, unit_id = args["scope"]
-    unit, where = resolve_scope(actor, kind, unit_id)
+    unit, place = resolve_scope(actor, kind, unit_id)
+    start, end = window(args, utcnow())
+    return cache.summaries().get_or_compute(
+        (kind, unit.id, start, end), lambda: _count(kind, unit, place | {"start": start, "end": end}))
+
+
+def _count(kind: str, unit: OrgUnit, params: dict) -> dict:
+    """Run the grouped queries and assemble the answer."""
     now = utcnow()
-    start, end = window(args, now)
-    where = [*where, Report.created_at >= start, Report.created_at < end]
+    groups = queries.run(kind, params | {"now": now})
     roll = Rollup()
-    roll.add_cases(queries.case_groups(where))
-    roll.add_ratings(queries.rating_groups(where))
-    roll.add_clocks(queries.clock_groups(where, now))
-    p90 = queries.clock_p90(where, now)
+    roll.add_cases(groups["cases"])
+    roll.add_ratings(groups["ratings"])
+    roll.add_clocks(groups["clocks"])
+    p90 = groups["p90"]
     min_sample = current_app.config["STATS_MIN_SAMPLE"]
 
     grids = _grid_rows(unit, roll, p90)
@@ -81,7 +86,7 @@ def summary(actor: Actor, args: dict) -> dict:
     definitions.rank(departments, min_sample)
     return {
         "scope": {"kind": kind, "id": unit.id, "name": unit.name},
-        "from": start, "to": end, "as_of": now, "min_sample": min_sample,
+        "from": params["start"], "to": params["end"], "as_of": now, "min_sample": min_sample,
         "definitions": [d.as_dict(min_sample) for d in definitions.RATES],
         "hours_definitions": [{"key": k} | v for k, v in definitions.HOURS.items()],
         "notes": list(definitions.NOTES),

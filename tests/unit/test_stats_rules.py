@@ -116,3 +116,28 @@ def test_xlsx_sheets_in_order_with_percent_cells():
     cell = sheet.cell(row=2, column=headers.index("办结率") + 1)
     assert cell.value == 0.625 and cell.number_format == "0.00%"
     assert sheet["A2"].value == "'=第1网格" and sheet["A2"].data_type == "s"
+
+
+def test_summary_cache_expires_evicts_and_can_be_off(monkeypatch):
+    """A fresh entry is served again; an expired one, an evicted one and a disabled cache count anew."""
+    from suishoupai.stats import cache
+
+    clock = [100.0]
+    monkeypatch.setattr(cache.time, "monotonic", lambda: clock[0])
+    calls = []
+
+    def compute(tag):
+        return lambda: calls.append(tag) or {"tag": tag, "n": len(calls)}
+
+    store = cache.SummaryCache(60, size=2)
+    assert store.get_or_compute("a", compute("a")) == store.get_or_compute("a", compute("a"))
+    store.get_or_compute("b", compute("b"))
+    store.get_or_compute("c", compute("c"))  # evicts "a", the least recently used
+    store.get_or_compute("a", compute("a"))
+    assert calls == ["a", "b", "c", "a"]
+    clock[0] += 61
+    store.get_or_compute("a", compute("a"))
+    assert calls[-1] == "a" and len(calls) == 5
+    off = cache.SummaryCache(0)
+    off.get_or_compute("x", compute("x")), off.get_or_compute("x", compute("x"))
+    assert calls[-2:] == ["x", "x"]
