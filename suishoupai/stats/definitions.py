@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-#: figures that rank a row below this sample size are shown but not ranked
-DEFAULT_MIN_SAMPLE = 30
+#: a rating from this up counts as satisfied (满意)
+SATISFIED_FROM = 4
 EXCLUDED = "驳回的案件（无效、重复、不属于本辖区受理范围）不计"
 P90_METHOD = ("p90 取最近秩法（nearest rank）：把时长从小到大排列，取第 ⌈0.9×n⌉ 个值，不插值；"
               "SQLite 与 PostgreSQL 用同一条窗口函数查询（ROW_NUMBER / COUNT OVER），结果一致。")
@@ -56,7 +56,7 @@ RATES: tuple[RateDef, ...] = (
             f"{EXCLUDED}；未办结即转给他方（转办）的时钟不计（由接手方的时钟计）；办结时限未到的在办时钟暂不计入",
             "不涉及评价"),
     RateDef("satisfaction_rate", "满意率", "case",
-            "评分为 4 或 5 分的评价次数",
+            f"评分为 {SATISFIED_FROM} 分及以上（满分 5 分）的评价次数",
             "全部评价次数：每一轮评价都计（重新办理前的评价保留在案件时间线上，照样计入）",
             EXCLUDED,
             "未评价的案件（含逾期未确认、系统自动结案的）既不算满意也不算不满意，不进入分子和分母"),
@@ -95,13 +95,11 @@ def mean(total: float, n: int) -> float | None:
     return round(total / n, 2) if n else None
 
 
-def nearest_rank(values: list[float], pct: float = 0.9) -> float | None:
-    """The nearest-rank percentile the SQL computes, for tests and small sets (None when empty)."""
+def p90(values: list[float]) -> float | None:
+    """The nearest-rank p90 the SQL computes: the ⌈0.9 n⌉-th smallest value (None when empty)."""
     if not values:
         return None
-    ordered = sorted(values)
-    k = -(-len(ordered) * round(pct * 10) // 10)  # ⌈n × 0.9⌉ in integers
-    return ordered[max(k, 1) - 1]
+    return sorted(values)[-(-len(values) * 9 // 10) - 1]
 
 
 def rank(rows: list[dict], min_sample: int) -> None:

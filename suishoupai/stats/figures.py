@@ -6,10 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from suishoupai.reports.lifecycle import OPEN, Status
-from suishoupai.stats.definitions import mean, rate
+from suishoupai.stats.definitions import SATISFIED_FROM, mean, rate
 
 DONE = frozenset({Status.RESOLVED, Status.CLOSED})
-SATISFIED = 4
 
 
 @dataclass
@@ -53,7 +52,7 @@ class Tally:
     def add_ratings(self, g: dict) -> None:
         """One (…, rating) group of rate events."""
         self.ratings += g["n"]
-        self.satisfied += g["n"] if g["rating"] >= SATISFIED else 0
+        self.satisfied += g["n"] if g["rating"] >= SATISFIED_FROM else 0
 
     def add_clocks(self, g: dict) -> None:
         """One (party, party id, category) group of handling clocks."""

@@ -23,7 +23,7 @@ def test_rate_is_null_on_an_empty_denominator_and_four_places_otherwise():
 ])
 def test_nearest_rank_p90(values, expected):
     """The ⌈0.9 n⌉-th smallest value, no interpolation."""
-    assert definitions.nearest_rank(values) == expected
+    assert definitions.p90(values) == expected
 
 
 def row(**rates):
