@@ -46,7 +46,11 @@ def _grid_ids(unit: OrgUnit) -> list[int]:
 def window(args: dict, now: datetime) -> tuple[datetime, datetime]:
     """[from, to): by default the last DEFAULT_DAYS days up to the current minute; at most STATS_MAX_DAYS."""
     end = args.get("to") or now.replace(second=0, microsecond=0)
-    start = args.get("from") or end - timedelta(days=DEFAULT_DAYS)
+    try:
+        start = args.get("from") or end - timedelta(days=DEFAULT_DAYS)
+    except OverflowError:  # a `to` in the first days of year 1
+        raise InvalidInput("时间超出范围", code="stats.bad_range",
+                           details={"fields": {"to": ["时间超出范围"]}}) from None
     if start >= end:
         raise InvalidInput("开始时间须早于结束时间", code="stats.bad_range",
                            details={"fields": {"from": ["须早于 to"]}})
