@@ -116,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from suishoupai.points import offer_routes
     from suishoupai.points import routes as points_routes
     from suishoupai.reports import routes as report_routes
+    from suishoupai.stats import routes as stats_routes
     from suishoupai.wishes import routes as wish_routes
 
     api.register_blueprint(auth_routes.blp)
@@ -129,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(notify_routes.blp)
     api.register_blueprint(points_routes.blp)
     api.register_blueprint(offer_routes.blp)
+    api.register_blueprint(stats_routes.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs_static)
 

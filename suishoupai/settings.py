@@ -66,6 +66,12 @@ DEFAULTS: dict[str, Any] = {
     "WISH_CLAIM_DAYS": 14,
     #: fulfilments the wisher does not confirm are confirmed by the sweep after this many days
     "WISH_AUTO_CONFIRM_DAYS": 7,
+    #: stats: a grid or department with fewer cases (or clocks) than this behind a rate is not ranked on it
+    "STATS_MIN_SAMPLE": 30,
+    #: stats: the longest window one summary or export may cover
+    "STATS_MAX_DAYS": 366,
+    #: stats: a computed summary is served again for this many seconds (per worker; 0: always count)
+    "STATS_CACHE_SECONDS": 60,
     "S3_BUCKET": "",
     "S3_PREFIX": "",
     "S3_REGION": "",
@@ -125,7 +131,8 @@ def validate(config: dict[str, Any]) -> None:
             Fernet(config["FIELD_ENCRYPTION_KEY"])
         except ValueError as exc:
             raise SettingsError(f"{PREFIX}FIELD_ENCRYPTION_KEY is not a Fernet key: {exc}") from exc
-    for key in ("TOKEN_TTL_SECONDS", "MAX_CONTENT_LENGTH", "MEDIA_MAX_PIXELS", "MEDIA_URL_TTL"):
+    for key in ("TOKEN_TTL_SECONDS", "MAX_CONTENT_LENGTH", "MEDIA_MAX_PIXELS", "MEDIA_URL_TTL",
+                "STATS_MIN_SAMPLE", "STATS_MAX_DAYS"):
         if config[key] <= 0:
             raise SettingsError(f"{PREFIX}{key} must be positive")
     if config["ENV"] == "production":

@@ -1,0 +1,329 @@
+"""Stats summary for a district with 1,000,000 reports, on SQLite and on PostgreSQL, through the HTTP layer.
+
+Builds the data set with bench/reports.py's functions (migrate, demo seed, 3,000 residents, 1,000,000
+reports bulk-loaded), then adds what the stats read and the reports bench does not make: the handling
+stints (each party's clock: the grid member's, the department's after a transfer, the community's queue,
+a carried-on stint for escalated cases) and the `rate` timeline events, derived from the very same
+report rows (a second ReportMaker with the same seed and clock regenerates them; report ids are 1..N).
+gunicorn serves it with the shipped config and the bench times, interleaved with GET /api/v1/me as the
+floor measured in the same run:
+
+* GET /api/v1/stats/summary?scope=district:ID (the default window, the last 30 days) — the target;
+* the same for a community, and the xlsx export of the district;
+* optionally (--year-samples) the district over 365 days, the longest window allowed.
+
+Every summary is first counted afresh (STATS_CACHE_SECONDS=0); then a second gunicorn with the shipped
+setting (60 s) shows what a dashboard is served. Figures are printed as soon as each phase ends.
+
+Run: .venv/bin/python bench/stats.py [--rows 1000000] [--db sqlite|postgres|both] [--samples 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/reports.py
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import psycopg  # noqa: E402
+import reports as rb  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from suishoupai.extensions import db  # noqa: E402
+from suishoupai.reports.models import Report, ReportEvent, ReportHandling  # noqa: E402
+
+SUMMARY_P95_MS = 200
+COL = {name: i for i, name in enumerate(rb.REPORT_COLUMNS)}
+HANDLING_COLUMNS = ("report_id", "party", "party_id", "assignee_id", "started_at", "accept_due_at",
+                    "resolve_due_at", "accepted_at", "resolved_at", "ended_at", "accept_overdue_marked",
+                    "resolve_overdue_marked")
+EVENT_COLUMNS = ("report_id", "actor_id", "actor_role", "action", "from_status", "to_status", "note", "data",
+                 "created_at")
+
+
+# --- the extra rows -----------------------------------------------------------------------------
+
+
+class Derived:
+    """Handling stints per report row, and the rate events collected on the way."""
+
+    def __init__(self, maker: rb.ReportMaker):
+        self.maker = maker
+        self.events: list[tuple] = []
+        self.stints = 0
+
+    def handlings(self) -> Iterator[tuple]:
+        """Every report's stints, in report order."""
+        for report_id, row in enumerate(self.maker.rows(), start=1):
+            for stint in self.stints_of(report_id, row):
+                self.stints += 1
+                yield stint
+            if row[COL["rating"]] is not None:
+                self.events.append((report_id, row[COL["reporter_id"]], row[COL["rating"]],
+                                    row[COL["closed_at"]]))
+
+    def stints_of(self, rid: int, r: tuple) -> list[tuple]:
+        """The clocks the service would have written for a case in this state."""
+        status, created, now = r[COL["status"]], r[COL["created_at"]], self.maker.now
+        accepted, resolved, closed = r[COL["accepted_at"]], r[COL["resolved_at"]], r[COL["closed_at"]]
+        dues = (r[COL["accept_due_at"]], r[COL["resolve_due_at"]])
+        if status == "submitted":  # nobody on duty: the community's queue
+            return [(rid, "community", r[COL["community_id"]], None, created, *dues, None, None, None,
+                     False, False)]
+        grid = (rid, "grid", r[COL["grid_id"]], r[COL["assignee_id"]], created, *dues)
+        if status == "rejected":
+            return [grid + (None, None, closed, False, False)]
+        if r[COL["department_id"]] is not None:
+            handed = min(now, accepted + timedelta(minutes=30))
+            dept_accepted = dept_resolved = None
+            if resolved is not None:
+                dept_resolved = max(resolved, handed)
+                dept_accepted = handed + (dept_resolved - handed) * 0.4
+            return [grid + (accepted, None, handed, False, False),
+                    (rid, "department", r[COL["department_id"]], None, handed, handed + timedelta(hours=4),
+                     handed + timedelta(days=3), dept_accepted, dept_resolved, None, False, False)]
+        stints = [grid + (accepted, resolved, None, False, False)]
+        if status == "escalated":  # the same clock carried on to the community
+            escalated = min(now, created + timedelta(hours=5))
+            stints = [grid + (accepted, None, escalated, True, False),
+                      (rid, "community", r[COL["community_id"]], r[COL["assignee_id"]], created, *dues,
+                       accepted, None, None, True, False)]
+        return stints
+
+    def rate_events(self) -> Iterator[tuple]:
+        """The `rate` events of rated cases (the only timeline rows the stats read)."""
+        for rid, reporter, rating, at in self.events:
+            yield (rid, reporter, "resident", "rate", "resolved", "closed", None,
+                   json.dumps({"rating": rating}), at)
+
+
+def load_sqlite(path: Path, table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
+    """executemany in 100,000-row transactions, timestamps as SQLAlchemy stores them on SQLite."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-524288"):
+        conn.execute(f"PRAGMA {pragma}")
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    for batch in rb.batches(rows, 100_000):
+        conn.execute("BEGIN")
+        conn.executemany(sql, ([v.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(v, datetime) else v
+                                for v in row] for row in batch))
+        conn.execute("COMMIT")
+    conn.execute("ANALYZE")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.close()
+
+
+def load_postgres(target: rb.Target, table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
+    """COPY, FK triggers off where allowed (rows consistent by construction), then VACUUM ANALYZE."""
+    with psycopg.connect(rb.pg_conninfo(target.url), autocommit=True) as conn:
+        superuser = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
+        with conn.transaction():
+            if superuser:
+                conn.execute("SET LOCAL session_replication_role = replica")
+            with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        conn.execute(f"VACUUM (ANALYZE) {table}")
+
+
+def prepare(target: rb.Target, n: int):
+    """The reports bench's data set, plus handling stints and rate events derived from the same rows."""
+    started = time.perf_counter()
+    app = rb.make_app(target)
+    rb.migrate_and_seed(app)
+    with app.app_context():
+        world = rb.read_world()
+        db.session.remove()
+        db.engine.dispose()
+    times = {"migrate+seed": time.perf_counter() - started}
+    maker, twin = rb.ReportMaker(world, n), rb.ReportMaker(world, n)
+    twin.now = maker.now  # same seed, same clock: the twin regenerates the very same rows
+    rb.say(f"[{target.label}] seeded; loading {n:,} reports, then their handling stints and rate events")
+    mark = time.perf_counter()
+    if target.kind == "sqlite":
+        rb.load_sqlite(Path(make_url(target.url).database), maker.rows())
+    else:
+        rb.load_postgres(target, maker.rows())
+    times["reports"] = time.perf_counter() - mark
+    derived, mark = Derived(twin), time.perf_counter()
+    for table, columns, rows in (("report_handlings", HANDLING_COLUMNS, derived.handlings),
+                                 ("report_events", EVENT_COLUMNS, derived.rate_events)):
+        if target.kind == "sqlite":
+            load_sqlite(Path(make_url(target.url).database), table, columns, rows())
+        else:
+            load_postgres(target, table, columns, rows())
+    times["stints+events"] = time.perf_counter() - mark
+    with app.app_context():
+        facts = {"reports": db.session.scalar(select(func.count()).select_from(Report)),
+                 "max id": db.session.scalar(select(func.max(Report.id))),
+                 "stints": db.session.scalar(select(func.count()).select_from(ReportHandling)),
+                 "rate events": db.session.scalar(select(func.count()).select_from(ReportEvent)),
+                 "last 30 days": db.session.scalar(select(func.count()).select_from(Report).where(
+                     Report.created_at >= datetime.now(UTC) - timedelta(days=30)))}
+        db.session.remove()
+    if facts["max id"] != facts["reports"]:
+        raise RuntimeError(f"report ids are not 1..N: {facts}")
+    return world, times, facts
+
+
+# --- timing -------------------------------------------------------------------------------------
+
+
+def fetcher(conn: rb.Http, path: str, token: str):
+    """A GET that must answer 200."""
+    def call():
+        status, body = conn.call("GET", path, token)
+        if status != 200:
+            raise RuntimeError(f"GET {path}: HTTP {status} {body[:300]!r}")
+        return body
+    return call
+
+
+def interleaved(variants: dict, n: int, warm: int) -> dict[str, rb.Stats]:
+    """Like the reports bench's, with a configurable (short) warm-up: a summary is no 10 ms call."""
+    for _ in range(warm):
+        for fn in variants.values():
+            fn()
+    samples: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(n):
+        for name, fn in variants.items():
+            started = time.perf_counter()
+            fn()
+            samples[name].append((time.perf_counter() - started) * 1000)
+    return {name: rb.Stats(values) for name, values in samples.items()}
+
+
+def sampled(fn, n: int, warm: int = 1) -> rb.Stats:
+    """A few timed calls of a slow request."""
+    for _ in range(warm):
+        fn()
+    samples = []
+    for _ in range(n):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return rb.Stats(samples)
+
+
+def report_counted(target, facts: dict, times: dict, stats: dict, args: argparse.Namespace) -> None:
+    """Print the data set and the counted-afresh timings as soon as they are known."""
+    print(f"\n== {target.label}: {facts['reports']:,} reports, {facts['stints']:,} handling stints, "
+          f"{facts['rate events']:,} rate events; {facts['last 30 days']:,} reports in the last 30 days ==")
+    print("load: " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()))
+    floor = stats["baseline /api/v1/me"]
+    print(f"HTTP via gunicorn ({rb.WORKERS} workers, shipped config), one keep-alive connection, "
+          f"{args.samples} samples each after {args.warm_up} warm-up rounds, interleaved; "
+          f"STATS_CACHE_SECONDS=0, so every summary is counted afresh:")
+    for name, s in stats.items():
+        ratio = f"p50 {s.p50 / floor.p50:6.1f}× floor" if s is not floor else "(floor)"
+        verdict = ""
+        if name == "summary district, 30 days":
+            verdict = f"  {rb.mark(s.p95 <= SUMMARY_P95_MS)} p95 ≤ {SUMMARY_P95_MS} ms"
+        print(f"  GET {name:<32} {s.line()}  {ratio}{verdict}")
+        if name == "summary district, 30 days":
+            ok = s.p95 <= SUMMARY_P95_MS
+            args.checks.append((f"{target.label}: district summary p95 ≤ {SUMMARY_P95_MS} ms, counted afresh",
+                                ok))
+    sys.stdout.flush()
+
+
+def bench(kind: str, args: argparse.Namespace) -> None:
+    """Prepare one database, serve it, time the stats requests; print; always clean up."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"suishoupai-bench-stats-{kind}-"))
+    target, server = None, None
+    try:
+        target = rb.open_target(kind, tmp, args.pg_url)
+        world, times, facts = prepare(target, args.rows)
+        server = rb.Server(target)
+        server.env["SUISHOUPAI_STATS_CACHE_SECONDS"] = "0"  # every request counts: the compute is timed
+        server.start()
+        conn = rb.Http(server.port)
+        token = rb.login(conn, "demo-district-admin")
+        district, community = world.grids[0].district_id, world.centre.community_id
+        year = (datetime.now(UTC) - timedelta(days=365)).isoformat()
+        base = "/api/v1/stats/summary?"
+        variants = {
+            "baseline /api/v1/me": fetcher(conn, "/api/v1/me", token),
+            "summary district, 30 days": fetcher(
+                conn, base + urlencode({"scope": f"district:{district}"}), token),
+            "summary community, 30 days": fetcher(
+                conn, base + urlencode({"scope": f"community:{community}"}), token),
+            "export.xlsx district, 30 days": fetcher(
+                conn, "/api/v1/stats/export.xlsx?" + urlencode({"scope": f"district:{district}"}), token),
+        }
+        stats = interleaved(variants, args.samples, args.warm_up)
+        report_counted(target, facts, times, stats, args)
+        if args.year_samples:
+            year_stats = sampled(fetcher(conn, base + urlencode({"scope": f"district:{district}",
+                                                                 "from": year}), token), args.year_samples)
+            floor = stats["baseline /api/v1/me"]
+            print(f"  GET {'summary district, 365 days':<32} {year_stats.line()}  "
+                  f"p50 {year_stats.p50 / floor.p50:6.1f}× floor  "
+                  f"({args.year_samples} samples after 1 warm-up; no target)", flush=True)
+        server.stop()
+        server = rb.Server(target)  # the shipped setting: a summary is served again for 60 s per worker
+        server.start()
+        conn = rb.Http(server.port)
+        token = rb.login(conn, "demo-district-admin")
+        cached = interleaved({
+            "baseline /api/v1/me": fetcher(conn, "/api/v1/me", token),
+            "summary district, 30 days": fetcher(
+                conn, base + urlencode({"scope": f"district:{district}"}), token)},
+            args.samples, args.warm_up)
+    except BaseException:
+        if server is not None and server.log_path.exists():
+            rb.say(f"gunicorn log (last 4,000 characters):\n{server.log_path.read_text()[-4000:]}")
+        raise
+    finally:
+        if server is not None:
+            server.stop()
+        if target is not None:
+            rb.close_target(target, args.pg_url)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    floor, served = cached["baseline /api/v1/me"], cached["summary district, 30 days"]
+    ok = served.p95 <= SUMMARY_P95_MS
+    args.checks.append((f"{target.label}: district summary p95 ≤ {SUMMARY_P95_MS} ms, as served "
+                        f"(STATS_CACHE_SECONDS=60)", ok))
+    print(f"with the shipped STATS_CACHE_SECONDS=60 (a fresh gunicorn; each worker counts once, then serves "
+          f"its copy):\n  GET {'baseline /api/v1/me':<32} {floor.line()}  (floor)\n"
+          f"  GET {'summary district, 30 days':<32} {served.line()}  p50 {served.p50 / floor.p50:6.1f}× floor"
+          f"  {rb.mark(ok)} p95 ≤ {SUMMARY_P95_MS} ms")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    """Parse options, bench each database, print the target checks."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="reports to load (default 1,000,000)")
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--samples", type=int, default=100, help="timed requests per variant (default 100)")
+    parser.add_argument("--year-samples", type=int, default=0,
+                        help="timed 365-day summaries (default 0: skipped; may pass gunicorn's timeout)")
+    parser.add_argument("--warm-up", type=int, default=3, help="untimed rounds first (default 3)")
+    parser.add_argument("--pg-url", default=rb.PG_URL, help=f"PostgreSQL (default {rb.PG_URL})")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} CPUs; {args.rows:,} reports over 50 grids and {rb.CATEGORIES} categories, "
+          f"{rb.DAYS} days")
+    args.checks = []
+    for kind in ("sqlite", "postgres") if args.db == "both" else (args.db,):
+        bench(kind, args)
+    print("\n== targets ==")
+    for name, ok in args.checks:
+        print(f"  {rb.mark(ok)} {name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Stats rules without a database: rates, nearest-rank p90, ranks, the roll-up and the file formats."""
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from suishoupai.stats import definitions, tables
+from suishoupai.stats.figures import Rollup
+
+
+def test_rate_is_null_on_an_empty_denominator_and_four_places_otherwise():
+    """0/0 is no 100 %; values are rounded, not truncated."""
+    assert definitions.rate(0, 0) is None
+    assert definitions.rate(2, 3) == 0.6667 and definitions.rate(0, 5) == 0.0
+
+
+@pytest.mark.parametrize("values, expected", [
+    ([], None), ([7.0], 7.0), (list(range(1, 11)), 9), ([1, 1, 1, 2, 2, 6], 6),
+    ([10, 80, 20, 5, 30, 8], 80), (list(range(1, 21)), 18),
+])
+def test_nearest_rank_p90(values, expected):
+    """The ⌈0.9 n⌉-th smallest value, no interpolation."""
+    assert definitions.p90(values) == expected
+
+
+def row(**rates):
+    """A breakdown row with the given (value, denominator) per rate; others empty."""
+    out = {"rates": {k: {"value": None, "numerator": 0, "denominator": 0, "rank": None}
+                     for k in definitions.RATE_KEYS}}
+    for key, (value, den) in rates.items():
+        out["rates"][key] = {"value": value, "numerator": 0, "denominator": den, "rank": None}
+    return out
+
+
+def test_competition_ranks_skip_small_samples_and_reopens_rank_low_first():
+    """1, 2, 2, 4 among rows with enough sample; below it no rank; a lower reopened share ranks higher."""
+    rows = [row(closure_rate=(0.9, 40), reopened_share=(0.1, 40)),
+            row(closure_rate=(0.8, 40), reopened_share=(0.3, 40)),
+            row(closure_rate=(0.8, 30), reopened_share=(0.2, 30)),
+            row(closure_rate=(1.0, 5), reopened_share=(0.0, 5)),
+            row(closure_rate=(0.5, 30))]
+    definitions.rank(rows, min_sample=30)
+    assert [r["rates"]["closure_rate"]["rank"] for r in rows] == [1, 2, 2, None, 4]
+    assert [r["rates"]["reopened_share"]["rank"] for r in rows] == [1, 3, 2, None, None]
+
+
+def test_every_rate_has_its_wording():
+    """Numerator, denominator, exclusions and unrated handling are spelled out for each rate."""
+    for d in definitions.RATES:
+        described = d.as_dict(30)
+        assert all(described[k] for k in ("name", "numerator", "denominator", "exclusions", "unrated"))
+        assert described["min_sample"] == 30 and described["basis"] in ("case", "clock")
+
+
+def test_rollup_counts_cases_ratings_and_clocks_where_they_belong():
+    """Rejected cases count as cases only; reopened open cases were resolved once; clocks go to owners."""
+    roll = Rollup()
+    g = {"grid_id": 1, "category_id": 10, "department_id": None}
+    roll.add_cases([g | {"status": "closed", "cases": 3, "reopened": 1, "overdue_open": 0},
+                    g | {"status": "assigned", "cases": 2, "reopened": 1, "overdue_open": 1},
+                    g | {"status": "rejected", "cases": 4, "reopened": 0, "overdue_open": 0},
+                    g | {"grid_id": 2, "department_id": 7, "status": "resolved", "cases": 1, "reopened": 0,
+                         "overdue_open": 0}])
+    roll.add_ratings([g | {"rating": 5, "n": 2}, g | {"rating": 3, "n": 1}])
+    clock = {"accept_on_time": 1, "accept_counted": 2, "resolve_on_time": 1, "resolve_counted": 1,
+             "accept_hours": 3.0, "accept_n": 2, "resolve_hours": 10.0, "resolve_n": 1}
+    roll.add_clocks([clock | {"party": "grid", "party_id": 1, "category_id": 10},
+                     clock | {"party": "department", "party_id": 7, "category_id": 10},
+                     clock | {"party": "community", "party_id": 99, "category_id": 10}])
+    total = roll.total.figures({"to_accept": 2.0})
+    assert (total["cases"], total["rejected"], total["valid"], total["open"], total["overdue_open"]) == (
+        10, 4, 6, 2, 1)
+    assert total["rates"]["closure_rate"]["value"] == 0.6667  # 4 of 6
+    assert total["rates"]["reopened_share"]["numerator"] == 2
+    assert total["rates"]["reopened_share"]["denominator"] == 5  # 4 done + 1 reopened and open
+    assert total["rates"]["satisfaction_rate"]["value"] == 0.6667
+    assert total["rates"]["response_rate"]["denominator"] == 6  # every clock, the community's too
+    assert total["hours"]["to_accept"] == {"mean": 1.5, "p90": 2.0, "n": 6}
+    assert roll.grids[1].figures()["rates"]["response_rate"]["denominator"] == 2
+    assert roll.departments[7].figures()["cases"] == 1
+    assert 99 not in roll.grids and 99 not in roll.departments
+
+
+def summary() -> dict:
+    """A tiny summary as the service shapes it."""
+    figures = Rollup().total.figures()
+    figures["rates"]["closure_rate"] = {"value": 0.625, "numerator": 5, "denominator": 8, "rank": 1}
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    return {"scope": {"kind": "grid", "id": 3, "name": "=第1网格"}, "from": at, "to": at, "as_of": at,
+            "min_sample": 30, "definitions": [d.as_dict(30) for d in definitions.RATES],
+            "hours_definitions": [{"key": k} | v for k, v in definitions.HOURS.items()],
+            "notes": list(definitions.NOTES), "totals": figures,
+            "by_status": [{"status": "closed", "label": "已结案", "count": 5}], "by_category": [],
+            "by_grid": [{"id": 3, "name": "=第1网格"} | figures], "by_department": []}
+
+
+def test_csv_has_bom_percentages_and_no_formulas():
+    """Excel opens it as Chinese text, reads rates as numbers and never runs a cell as a formula."""
+    grids = next(t for t in tables.tables(summary()) if t.key == "grids")
+    data = tables.to_csv(grids)
+    assert data.startswith("\ufeff".encode()) and b"\r\n" in data
+    header, first = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    values = dict(zip(header, first, strict=True))
+    assert values["网格"] == "'=第1网格" and values["办结率"] == "62.50%" and values["响应率"] == ""
+
+
+def test_xlsx_sheets_in_order_with_percent_cells():
+    """One sheet per table; rates are numbers shown as percentages; text stays text."""
+    book = load_workbook(io.BytesIO(tables.to_xlsx(tables.tables(summary()))))
+    assert book.sheetnames == list(tables.TABLES.values())
+    sheet = book["按网格"]
+    headers = [c.value for c in sheet[1]]
+    cell = sheet.cell(row=2, column=headers.index("办结率") + 1)
+    assert cell.value == 0.625 and cell.number_format == "0.00%"
+    assert sheet["A2"].value == "'=第1网格" and sheet["A2"].data_type == "s"
+
+
+def test_summary_cache_expires_evicts_and_can_be_off(monkeypatch):
+    """A fresh entry is served again; an expired one, an evicted one and a disabled cache count anew."""
+    from suishoupai.stats import cache
+
+    clock = [100.0]
+    monkeypatch.setattr(cache.time, "monotonic", lambda: clock[0])
+    calls = []
+
+    def compute(tag):
+        return lambda: calls.append(tag) or {"tag": tag, "n": len(calls)}
+
+    store = cache.SummaryCache(60, size=2)
+    assert store.get_or_compute("a", compute("a")) == store.get_or_compute("a", compute("a"))
+    store.get_or_compute("b", compute("b"))
+    store.get_or_compute("c", compute("c"))  # evicts "a", the least recently used
+    store.get_or_compute("a", compute("a"))
+    assert calls == ["a", "b", "c", "a"]
+    clock[0] += 61
+    store.get_or_compute("a", compute("a"))
+    assert calls[-1] == "a" and len(calls) == 5
+    off = cache.SummaryCache(0)
+    off.get_or_compute("x", compute("x")), off.get_or_compute("x", compute("x"))
+    assert calls[-2:] == ["x", "x"]
