@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,6 +26,8 @@ from suishoupai.pagination import keyset_page
 
 #: subject type → how a verdict shows on the owning row (filled in by subjects.py)
 SHOW: dict[str, Callable[[int, Verdict], None]] = {}
+#: a call with less time than this left in the submission's budget is left to the worker
+MIN_CALL_SECONDS = 0.05
 #: statuses staff may still decide
 UNDECIDED = (Verdict.PENDING, Verdict.REVIEW)
 
@@ -80,14 +83,21 @@ def ask(provider: Provider, question: Ask, timeout: float | None = None) -> Outc
 
 
 def check_now(checks: list[ModerationCheck | None]) -> None:
-    """Ask the provider within the submission; after one failure the rest are left to the worker."""
+    """Ask the provider within the submission, all calls together within MODERATION_SYNC_TIMEOUT.
+
+    The submission's transaction (on SQLite, the database's write lock) is open meanwhile, so the
+    budget is for the whole request; what does not fit, or follows a failure, is left to the worker.
+    """
     provider = moderation.provider()
-    timeout = current_app.config["MODERATION_SYNC_TIMEOUT"]
+    deadline = time.monotonic() + current_app.config["MODERATION_SYNC_TIMEOUT"]
     for check in checks:
         if check is None:
             continue
+        remaining = deadline - time.monotonic()
+        if remaining < MIN_CALL_SECONDS:
+            return
         try:
-            outcome = ask(provider, prepare(check), timeout)
+            outcome = ask(provider, prepare(check), remaining)
         except ProviderUnavailable as exc:
             # the content is kept as pending; `flask moderation run` asks again
             postpone(check, str(exc))

@@ -1,5 +1,6 @@
 """Content security against the local WeChat: text verdicts, photo callbacks over HTTP, the queue, retries."""
 
+import hashlib
 import threading
 from datetime import timedelta
 from types import SimpleNamespace
@@ -17,7 +18,6 @@ from suishoupai.moderation import worker
 from suishoupai.moderation.models import ModerationCheck
 from suishoupai.org.models import OrgUnit
 from suishoupai.reports.models import Report
-from suishoupai.wishes.models import Wish
 from tests.api.test_reports import Case
 from tests.api.test_wishes import Wishes
 
@@ -137,23 +137,22 @@ def test_push_with_a_bad_signature_is_refused_and_changes_nothing(case, app, web
     unsigned = requests.post(f"{web.url}/wechat/push", json=wechat.media_event(trace, "pass"), timeout=10)
     assert unsigned.status_code == 403
     # signed with another token
-    assert wechat.push(f"{web.url}/wechat/push", "otherToken", wechat.media_event(trace, "pass")).status_code == 403
+    foreign = wechat.push(f"{web.url}/wechat/push", "otherToken", wechat.media_event(trace, "pass"))
+    assert foreign.status_code == 403
     assert [c.status for c in checks(app, subject_id=rid)] == ["pass", "pending"]
     assert rid not in public_ids(case)
     # the GET WeChat sends when the push URL is configured
-    import hashlib
     ts, nonce = "1700000000", "n0nce"
     sig = hashlib.sha1("".join(sorted([TOKEN, ts, nonce])).encode()).hexdigest()
-    ok = requests.get(f"{web.url}/wechat/push", params={"signature": sig, "timestamp": ts, "nonce": nonce,
-                                                        "echostr": "echo-123"}, timeout=10)
+    query = {"timestamp": ts, "nonce": nonce, "echostr": "echo-123"}
+    ok = requests.get(f"{web.url}/wechat/push", params={"signature": sig, **query}, timeout=10)
     assert ok.status_code == 200 and ok.text == "echo-123"
-    bad = requests.get(f"{web.url}/wechat/push", params={"signature": "f" * 40, "timestamp": ts, "nonce": nonce,
-                                                         "echostr": "echo-123"}, timeout=10)
+    bad = requests.get(f"{web.url}/wechat/push", params={"signature": "f" * 40, **query}, timeout=10)
     assert bad.status_code == 403 and "echo-123" not in bad.text
 
 
 def test_replayed_and_unknown_pushes_are_acknowledged_and_change_nothing(case, app, web, wechat):
-    """The first verdict stands: a replay, a contradicting replay and an unknown trace_id all answer success."""
+    """The first verdict stands: replays, a contradicting replay, an unknown trace_id all answer success."""
     rid = case.file().json["id"]
     trace = trace_of(app, rid)
     for _ in range(2):
@@ -172,7 +171,7 @@ def test_replayed_and_unknown_pushes_are_acknowledged_and_change_nothing(case, a
 
 
 def test_risky_photo_hides_the_report_and_tells_the_author(case, app, web, wechat):
-    """A risky verdict at the callback: off the board, photo private again, the author told without details."""
+    """A risky verdict at the callback: off the board, photo private again, the author told, no details."""
     rid = case.file().json["id"]
     assert push(web, wechat, wechat.media_event(trace_of(app, rid), "risky", 20001)).text == "success"
     assert rid not in public_ids(case)
@@ -229,7 +228,8 @@ def test_review_goes_to_the_staff_queue_within_reach(case, app, web, wechat):
                                headers=case.h("other-admin"))
     assert outside.status_code == 404 and outside.json["error"]["code"] == "moderation.not_found"
     decided = case.client.post(f"/api/v1/admin/moderation/{items[0]['id']}/decide",
-                               json={"decision": "pass", "note": "正常反映问题"}, headers=case.h("demo-community-admin"))
+                               json={"decision": "pass", "note": "正常反映问题"},
+                               headers=case.h("demo-community-admin"))
     assert decided.status_code == 200
     assert decided.json["status"] == "pass" and decided.json["provider"] == "staff"
     assert first in public_ids(case)
@@ -250,7 +250,7 @@ def test_review_goes_to_the_staff_queue_within_reach(case, app, web, wechat):
 
 @pytest.mark.parametrize("failure", ["-1", "timeout", "500", "45009"])
 def test_wechat_failure_keeps_the_report_pending_and_the_worker_retries(case, app, web, wechat, failure):
-    """WeChat down, slow or quota-limited: the report is filed (201), stays pending, the worker finishes it."""
+    """WeChat down, slow or out of quota: the report is filed (201), stays pending, the worker finishes."""
     wechat.sec_script = [failure]
     resp = case.file()
     assert resp.status_code == 201, resp.json
@@ -277,7 +277,7 @@ def test_wechat_failure_keeps_the_report_pending_and_the_worker_retries(case, ap
 
 
 def test_photo_without_a_verdict_is_submitted_again(case, app, web, wechat):
-    """A callback that never comes: after the wait the worker submits again; the late old verdict is ignored."""
+    """No callback comes: after the wait the worker submits again; the late old verdict is ignored."""
     rid = case.file().json["id"]
     old = trace_of(app, rid)
     assert run_worker(app, later=timedelta(minutes=5))["claimed"] == 0
@@ -369,3 +369,14 @@ def test_none_provider_passes_everything_at_once(app_factory, wechat):
     assert resp.json["id"] in public_ids(case)
     assert wechat.sec_calls == []
     assert {(c.status, c.provider) for c in checks(app, subject_id=resp.json["id"])} == {("pass", "none")}
+
+
+def test_cli_runs_a_batch(case, app, web, wechat):
+    """`flask moderation run --once` finishes what WeChat could not answer in the request."""
+    wechat.sec_script = ["-1"]
+    rid = case.file().json["id"]
+    result = app.test_cli_runner().invoke(args=["moderation", "run", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "图片已提交 1 条" in result.output  # the text waits for its backoff; the photo goes at once
+    assert [c.status for c in checks(app, subject_id=rid)] == ["pending", "pending"]
+    assert checks(app, subject_id=rid)[1].trace_id
