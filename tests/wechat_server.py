@@ -159,6 +159,8 @@ class FakeWeChat:
         self.media_checks: dict[str, dict] = {}
         #: the next calls fail this way, in order: "-1", "45009", "40003", "61010", "timeout", "500"
         self.sec_script: list[str] = []
+        #: seconds every content check takes before its (good) answer
+        self.sec_delay = 0.0
 
     def security(self, path: str, token: str | None, body: dict) -> tuple[dict, int, float]:
         """(answer, HTTP status, wait) for msg_sec_check or media_check_async, version 2."""
@@ -167,29 +169,34 @@ class FakeWeChat:
             if token not in self.valid_tokens:
                 return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"}, 200, 0
             step = self.sec_script.pop(0) if self.sec_script else None
-            if step == "timeout":
-                return {"errcode": 0}, 200, 2.0
-            if step == "500":
-                return {}, 502, 0
-            if step in SEC_ERRORS:
-                errcode, errmsg = SEC_ERRORS[step]
-                return {"errcode": errcode, "errmsg": errmsg}, 200, 0
-            if body.get("version") != 2 or body.get("scene") not in (1, 2, 3, 4) or not body.get("openid"):
-                return {"errcode": 47001, "errmsg": "data format error"}, 200, 0
-            trace_id = f"trace-{secrets.token_hex(8)}"
-            if path == "/wxa/media_check_async":
-                if body.get("media_type") != 2 or not str(body.get("media_url", "")).startswith("http"):
-                    return {"errcode": 47001, "errmsg": "data format error"}, 200, 0
-                self.media_checks[trace_id] = body
-                return {"errcode": 0, "errmsg": "ok", "trace_id": trace_id}, 200, 0
-            content = body.get("content")
-            if not isinstance(content, str) or not content or len(content) > 2500:
-                return {"errcode": 47001, "errmsg": "data format error"}, 200, 0
-            suggest, label = next(((v for word, v in SENSITIVE.items() if word in content)), ("pass", 100))
-            return {"errcode": 0, "errmsg": "ok", "trace_id": trace_id,
-                    "result": {"suggest": suggest, "label": label},
-                    "detail": [{"strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label,
-                                "prob": 90}]}, 200, 0
+            answer, status = self._security(path, body, step)
+            return answer, status, 2.0 if step == "timeout" else self.sec_delay
+
+    def _security(self, path: str, body: dict, step: str | None) -> tuple[dict, int]:
+        """The answer to one content check (under the lock)."""
+        if step == "timeout":
+            return {"errcode": 0}, 200
+        if step == "500":
+            return {}, 502
+        if step in SEC_ERRORS:
+            errcode, errmsg = SEC_ERRORS[step]
+            return {"errcode": errcode, "errmsg": errmsg}, 200
+        if body.get("version") != 2 or body.get("scene") not in (1, 2, 3, 4) or not body.get("openid"):
+            return {"errcode": 47001, "errmsg": "data format error"}, 200
+        trace_id = f"trace-{secrets.token_hex(8)}"
+        if path == "/wxa/media_check_async":
+            if body.get("media_type") != 2 or not str(body.get("media_url", "")).startswith("http"):
+                return {"errcode": 47001, "errmsg": "data format error"}, 200
+            self.media_checks[trace_id] = body
+            return {"errcode": 0, "errmsg": "ok", "trace_id": trace_id}, 200
+        content = body.get("content")
+        if not isinstance(content, str) or not content or len(content) > 2500:
+            return {"errcode": 47001, "errmsg": "data format error"}, 200
+        suggest, label = next(((v for word, v in SENSITIVE.items() if word in content)), ("pass", 100))
+        return {"errcode": 0, "errmsg": "ok", "trace_id": trace_id,
+                "result": {"suggest": suggest, "label": label},
+                "detail": [{"strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label,
+                            "prob": 90}]}, 200
 
     @staticmethod
     def push(url: str, token: str, event: dict, sign: bool = True, **query) -> requests.Response:

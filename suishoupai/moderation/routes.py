@@ -11,12 +11,13 @@ from suishoupai.errors import Forbidden, InvalidInput
 from suishoupai.extensions import Blueprint
 from suishoupai.moderation import rules, schemas, service
 from suishoupai.pagination import page_of
-from suishoupai.web import writes
+from suishoupai.web import LOOSE_BODY_BLUEPRINTS, writes
 
 log = logging.getLogger("suishoupai.moderation")
 blp = Blueprint("moderation", __name__, url_prefix="/api/v1", description="内容安全")
 #: WeChat's message push: not part of the mini-program's API, so not in the OpenAPI document
 push = FlaskBlueprint("wechat_push", __name__)
+LOOSE_BODY_BLUEPRINTS.add(push.name)
 
 
 @blp.route("/admin/moderation")
@@ -59,7 +60,7 @@ def verify_push_url():
 def receive_push():
     """A pushed event (plaintext JSON mode); wxa_media_check verdicts move their check, once."""
     _verified()
-    event = request.get_json(silent=True)
+    event = request.get_json(force=True, silent=True)
     if not isinstance(event, dict):
         raise InvalidInput("推送内容须为 JSON（明文模式）", code="moderation.bad_push")
     if "Event" not in event and "Encrypt" in event:

@@ -60,6 +60,13 @@ def push(web, wechat, event, **kwargs):
     return wechat.push(f"{web.url}/wechat/push", TOKEN, event, **kwargs)
 
 
+def signed_query() -> dict:
+    """signature, timestamp and nonce as WeChat puts them on a push to us."""
+    ts, nonce = "1700000000", "n0nce"
+    return {"signature": hashlib.sha1("".join(sorted([TOKEN, ts, nonce])).encode()).hexdigest(),
+            "timestamp": ts, "nonce": nonce}
+
+
 def checks(app, **where) -> list[SimpleNamespace]:
     """Moderation rows, oldest first."""
     with app.app_context():
@@ -142,12 +149,10 @@ def test_push_with_a_bad_signature_is_refused_and_changes_nothing(case, app, web
     assert [c.status for c in checks(app, subject_id=rid)] == ["pass", "pending"]
     assert rid not in public_ids(case)
     # the GET WeChat sends when the push URL is configured
-    ts, nonce = "1700000000", "n0nce"
-    sig = hashlib.sha1("".join(sorted([TOKEN, ts, nonce])).encode()).hexdigest()
-    query = {"timestamp": ts, "nonce": nonce, "echostr": "echo-123"}
-    ok = requests.get(f"{web.url}/wechat/push", params={"signature": sig, **query}, timeout=10)
+    query = signed_query() | {"echostr": "echo-123"}
+    ok = requests.get(f"{web.url}/wechat/push", params=query, timeout=10)
     assert ok.status_code == 200 and ok.text == "echo-123"
-    bad = requests.get(f"{web.url}/wechat/push", params={"signature": "f" * 40, **query}, timeout=10)
+    bad = requests.get(f"{web.url}/wechat/push", params=query | {"signature": "f" * 40}, timeout=10)
     assert bad.status_code == 403 and "echo-123" not in bad.text
 
 
@@ -159,6 +164,14 @@ def test_replayed_and_unknown_pushes_are_acknowledged_and_change_nothing(case, a
         assert push(web, wechat, wechat.media_event(trace, "pass")).text == "success"
     assert push(web, wechat, wechat.media_event(trace, "risky", 20001)).text == "success"
     assert push(web, wechat, wechat.media_event("trace-unknown", "risky", 20001)).text == "success"
+    # WeChat's Content-Type is not relied on
+    labelled = requests.post(f"{web.url}/wechat/push", params=signed_query(),
+                             data=b'{"Event": "wxa_media_check", "trace_id": "trace-x", "result": {}}',
+                             headers={"Content-Type": "text/plain"}, timeout=10)
+    assert labelled.status_code == 200 and labelled.text == "success"
+    not_json = requests.post(f"{web.url}/wechat/push", params=signed_query(), data=b"<xml/>",
+                             headers={"Content-Type": "text/xml"}, timeout=10)
+    assert not_json.status_code == 422 and not_json.json()["error"]["code"] == "moderation.bad_push"
     # other events pushed to the same URL are acknowledged too
     assert push(web, wechat, {"MsgType": "event", "Event": "user_enter_tempsession"}).text == "success"
     photo = checks(app, subject_id=rid, kind="image")[0]
@@ -274,6 +287,22 @@ def test_wechat_failure_keeps_the_report_pending_and_the_worker_retries(case, ap
     assert rid in public_ids(case)
     # nothing left to do
     assert run_worker(app)["claimed"] == 0
+
+
+def test_checks_of_one_submission_share_one_time_budget(case, app, web, wechat):
+    """A slow WeChat holds the submission (and SQLite's write lock) for one budget, not one per photo."""
+    wechat.sec_delay = 0.3  # per call; the app's budget for all calls of a submission is 0.5 s
+    photos = [case.photo("demo-resident") for _ in range(4)]
+    resp = case.file(media_ids=photos)
+    assert resp.status_code == 201, resp.json
+    rid = resp.json["id"]
+    assert len(wechat.sec_calls) <= 2
+    untouched = [c for c in checks(app, subject_id=rid, kind="image") if c.attempts == 0]
+    assert len(untouched) >= 3 and all(c.status == "pending" and c.trace_id is None for c in untouched)
+    wechat.sec_delay = 0.0
+    run_worker(app)
+    assert all(c.trace_id for c in checks(app, subject_id=rid, kind="image"))
+    assert checks(app, subject_id=rid, kind="text")[0].status == "pass"
 
 
 def test_photo_without_a_verdict_is_submitted_again(case, app, web, wechat):
