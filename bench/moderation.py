@@ -87,6 +87,7 @@ def variants(people: dict[str, Actor]) -> dict:
         nth = cursor_at(actor, scope, TARGET_PAGE)
         for label, cursor in (("page 1", None), (f"page {TARGET_PAGE}", nth)):
             def run(actor=actor, scope=scope, cursor=cursor):
+                """One page, its session ended as a request ends it."""
                 try:
                     args = {"scope": scope, "limit": PAGE, "cursor": cursor}
                     return queries.list_reports(actor, args)["items"]

@@ -30,7 +30,11 @@ LATER = timedelta(hours=3)
 def web(wechat):
     """The app served over real HTTP, so WeChat's pushes and photo fetches arrive as they would."""
     holder = {}
-    server = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start), threaded=True)
+    def wsgi(environ, start_response):
+        """The test's app, created after the port is known."""
+        return holder["app"](environ, start_response)
+
+    server = make_server("127.0.0.1", 0, wsgi, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     wechat.reset_notify()
@@ -364,6 +368,7 @@ def test_concurrent_decisions_exactly_one_wins(case, app, web, wechat):
     start, results = threading.Barrier(2), []
 
     def decide(h, decision):
+        """One admin's decision, released with the other's."""
         start.wait()
         resp = case.client.post(f"/api/v1/admin/moderation/{check_id}/decide", json={"decision": decision},
                                 headers=h)
