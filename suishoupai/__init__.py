@@ -64,7 +64,7 @@ def _init_extensions(app: Flask) -> None:
     """Bind the extensions and the request layer."""
     from flask_smorest.spec.plugins import integerconverter2paramschema
 
-    from suishoupai import errors, media, notify, points, reports, web, wechat
+    from suishoupai import errors, media, moderation, notify, points, reports, web, wechat
     from suishoupai.database import tune_engine
     from suishoupai.extensions import api, db, limiter, migrate
     from suishoupai.fields import DateConverter, IdConverter
@@ -88,6 +88,7 @@ def _init_extensions(app: Flask) -> None:
     reports.init_app(app)
     notify.init_app(app)
     points.init_app(app)
+    moderation.init_app(app)
 
 
 def _load_models() -> None:
@@ -95,6 +96,7 @@ def _load_models() -> None:
     import suishoupai.auth.models
     import suishoupai.idempotency
     import suishoupai.media.models
+    import suishoupai.moderation.models
     import suishoupai.notify.models
     import suishoupai.org.models
     import suishoupai.points.models
@@ -111,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from suishoupai.docs import docs_static
     from suishoupai.extensions import api
     from suishoupai.media import routes as media_routes
+    from suishoupai.moderation import routes as moderation_routes
     from suishoupai.notify import routes as notify_routes
     from suishoupai.org import routes as org_routes
     from suishoupai.points import offer_routes
@@ -131,15 +134,18 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(points_routes.blp)
     api.register_blueprint(offer_routes.blp)
     api.register_blueprint(stats_routes.blp)
+    api.register_blueprint(moderation_routes.blp)
+    app.register_blueprint(moderation_routes.push)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs_static)
 
 
 def _register_commands(app: Flask) -> None:
-    """CLI groups, one per domain: flask org, demo, media, notify, reports, wishes, idempotency."""
+    """CLI groups, one per domain: org, demo, media, moderation, notify, reports, wishes, idempotency."""
     from suishoupai.demo.cli import demo_cli
     from suishoupai.idempotency import idempotency_cli
     from suishoupai.media.cli import media_cli
+    from suishoupai.moderation.cli import moderation_cli
     from suishoupai.notify.cli import notify_cli
     from suishoupai.org.cli import org_cli
     from suishoupai.points.cli import points_cli
@@ -151,6 +157,7 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(media_cli)
     app.cli.add_command(notify_cli)
+    app.cli.add_command(moderation_cli)
     app.cli.add_command(idempotency_cli)
     app.cli.add_command(reports_cli)
     app.cli.add_command(wishes_cli)

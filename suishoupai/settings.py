@@ -36,6 +36,21 @@ DEFAULTS: dict[str, Any] = {
     "NOTIFY_BATCH": 100,
     #: a claimed row untouched this long is free for another worker (a worker died)
     "NOTIFY_LEASE_SECONDS": 300,
+    #: content security: none (development: everything passes) | wechat (msg_sec_check, media_check_async)
+    "MODERATION_PROVIDER": "none",
+    #: seconds a text check may take inside a submission; slower → pending, the worker retries
+    "MODERATION_SYNC_TIMEOUT": 2.0,
+    #: the Token of the mini-program's message push (消息推送), which signs media-check callbacks
+    "MODERATION_CALLBACK_TOKEN": "",
+    #: this service's public base URL (https://…), so WeChat can fetch photos from the local backend
+    "MODERATION_MEDIA_BASE_URL": "",
+    #: lifetime of the signed photo URLs handed to WeChat
+    "MODERATION_MEDIA_URL_TTL": 6 * 3600,
+    #: a photo whose verdict has not arrived this long after submission is submitted again
+    "MODERATION_CALLBACK_WAIT_MINUTES": 60,
+    #: rows one `flask moderation run` batch claims; a claim untouched this long is free again
+    "MODERATION_BATCH": 50,
+    "MODERATION_LEASE_SECONDS": 300,
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_ENABLED": True,

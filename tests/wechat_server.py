@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import secrets
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+import requests
 
 #: scripted subscribe/send failures → WeChat's answer
 SEND_ERRORS = {
@@ -19,6 +23,12 @@ SEND_ERRORS = {
 #: subscribe message key type → most characters WeChat takes
 LIMITS = {"thing": 20, "character_string": 32, "phrase": 5, "name": 10, "number": 32,
           "phone_number": 17, "time": 30, "date": 30}
+
+#: words the fake's content check objects to → (suggest, label)
+SENSITIVE = {"违禁词": ("risky", 20001), "可疑词": ("review", 21000)}
+#: scripted content-check failures → WeChat's answer
+SEC_ERRORS = {"-1": (-1, "system error"), "45009": (45009, "reach max api daily quota limit"),
+              "40003": (40003, "invalid openid"), "61010": (61010, "user access expired")}
 
 #: js_code → WeChat's documented error answer
 ERRORS = {
@@ -44,6 +54,7 @@ class FakeWeChat:
         self.delay = 0.0
         self.lock = threading.Lock()
         self.reset_notify()
+        self.reset_security()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -110,6 +121,13 @@ class FakeWeChat:
                     return self._send(200, b'{"errcode": 47001, "errmsg": "data format error"}')
                 if url.path == "/cgi-bin/stable_token":
                     return self._send(200, json.dumps(fake.stable_token(body)).encode())
+                if url.path in ("/wxa/msg_sec_check", "/wxa/media_check_async"):
+                    answer, status, wait = fake.security(url.path, params.get("access_token"), body)
+                    if wait:
+                        time.sleep(wait)
+                    if status != 200:
+                        return self._send(status, b"<html>502 Bad Gateway</html>", "text/html")
+                    return self._send(200, json.dumps(answer, ensure_ascii=False).encode())
                 if url.path != "/cgi-bin/message/subscribe/send":
                     return self._send(404, b"not found")
                 answer, status, wait = fake.subscribe_send(params.get("access_token"), body)
@@ -132,6 +150,72 @@ class FakeWeChat:
         self.send_calls: list[dict] = []
         self.delivered: list[dict] = []
         self.script: dict[str, list[str]] = {}
+
+    def reset_security(self) -> None:
+        """Forget content checks and their script."""
+        #: every msg_sec_check / media_check_async call: path, token and body
+        self.sec_calls: list[dict] = []
+        #: media checks accepted: trace_id → the body (media_url, openid, scene …)
+        self.media_checks: dict[str, dict] = {}
+        #: the next calls fail this way, in order: "-1", "45009", "40003", "61010", "timeout", "500"
+        self.sec_script: list[str] = []
+        #: seconds every content check takes before its (good) answer
+        self.sec_delay = 0.0
+
+    def security(self, path: str, token: str | None, body: dict) -> tuple[dict, int, float]:
+        """(answer, HTTP status, wait) for msg_sec_check or media_check_async, version 2."""
+        with self.lock:
+            self.sec_calls.append({"path": path, "token": token, **body})
+            if token not in self.valid_tokens:
+                return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"}, 200, 0
+            step = self.sec_script.pop(0) if self.sec_script else None
+            answer, status = self._security(path, body, step)
+            return answer, status, 2.0 if step == "timeout" else self.sec_delay
+
+    def _security(self, path: str, body: dict, step: str | None) -> tuple[dict, int]:
+        """The answer to one content check (under the lock)."""
+        if step == "timeout":
+            return {"errcode": 0}, 200
+        if step == "500":
+            return {}, 502
+        if step in SEC_ERRORS:
+            errcode, errmsg = SEC_ERRORS[step]
+            return {"errcode": errcode, "errmsg": errmsg}, 200
+        if body.get("version") != 2 or body.get("scene") not in (1, 2, 3, 4) or not body.get("openid"):
+            return {"errcode": 47001, "errmsg": "data format error"}, 200
+        trace_id = f"trace-{secrets.token_hex(8)}"
+        if path == "/wxa/media_check_async":
+            if body.get("media_type") != 2 or not str(body.get("media_url", "")).startswith("http"):
+                return {"errcode": 47001, "errmsg": "data format error"}, 200
+            self.media_checks[trace_id] = body
+            return {"errcode": 0, "errmsg": "ok", "trace_id": trace_id}, 200
+        content = body.get("content")
+        if not isinstance(content, str) or not content or len(content) > 2500:
+            return {"errcode": 47001, "errmsg": "data format error"}, 200
+        suggest, label = next(((v for word, v in SENSITIVE.items() if word in content)), ("pass", 100))
+        return {"errcode": 0, "errmsg": "ok", "trace_id": trace_id,
+                "result": {"suggest": suggest, "label": label},
+                "detail": [{"strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label,
+                            "prob": 90}]}, 200
+
+    @staticmethod
+    def push(url: str, token: str, event: dict, sign: bool = True, **query) -> requests.Response:
+        """POST a message push (plaintext JSON) to ``url``, signed with ``token`` as WeChat signs it."""
+        timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
+        signature = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
+        params = {"signature": signature if sign else "0" * 40, "timestamp": timestamp, "nonce": nonce,
+                  **query}
+        return requests.post(url, params=params, data=json.dumps(event, ensure_ascii=False).encode(),
+                             headers={"Content-Type": "application/json"}, timeout=10)
+
+    @staticmethod
+    def media_event(trace_id: str, suggest: str, label: int = 100) -> dict:
+        """The wxa_media_check event WeChat pushes when a photo's check is done."""
+        return {"ToUserName": "gh_test", "FromUserName": "o-system", "CreateTime": int(time.time()),
+                "MsgType": "event", "Event": "wxa_media_check", "appid": "wx-test-app", "trace_id": trace_id,
+                "version": 2, "detail": [{"strategy": "content_model", "errcode": 0, "suggest": suggest,
+                                          "label": label, "prob": 90}],
+                "errcode": 0, "errmsg": "ok", "result": {"suggest": suggest, "label": label}}
 
     def stable_token(self, body: dict) -> dict:
         """Normal mode: the current token while it is valid, else a new one."""

@@ -95,6 +95,16 @@ def url(key: str, public: bool) -> str:
     return f"{_files_base()}{key}?e={expires}&s={sig}"
 
 
+def fetch_url(key: str, ttl: int, base_url: str) -> str:
+    """An absolute URL an outside checker (WeChat) may fetch for ``ttl`` seconds; needs no request."""
+    direct = storage().presigned_url(key, ttl)
+    if direct:
+        return direct
+    expires = int(time.time()) + ttl
+    sig = signing.signature(current_app.config["SECRET_KEY"], key, expires)
+    return f"{base_url.rstrip('/')}/media/{key}?e={expires}&s={sig}"
+
+
 def view(media: Media) -> dict:
     """The upload as its owner sees it."""
     return {"id": media.id, "url": url(media.display_key, media.public),

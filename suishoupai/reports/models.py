@@ -59,7 +59,7 @@ class Report(db.Model):
         Index("ix_reports_district", "district_id", "created_at", "id"),
         Index("ix_reports_assignee_open", "assignee_id", "is_open", "created_at", "id"),
         Index("ix_reports_department_open", "department_id", "is_open", "created_at", "id"),
-        Index("ix_reports_public", "public", "created_at", "id"),
+        Index("ix_reports_public", "public", "moderation", "created_at", "id"),
         Index("ix_reports_sweep", "is_open", "status"),
     )
 
@@ -72,6 +72,10 @@ class Report(db.Model):
     lng: Mapped[float] = mapped_column(Float)
     address: Mapped[str | None] = mapped_column(String(200))
     public: Mapped[bool] = mapped_column(default=True)
+    #: content security of the reporter's texts and photos: pending | pass | review | risky, the worst
+    #: of its checks (moderation/ opens them in the filing transaction); the public board shows only
+    #: pass. Nothing to check (rows older than moderation, bulk loads) is pass.
+    moderation: Mapped[str] = mapped_column(String(8), default="pass", server_default="pass")
     status: Mapped[str] = mapped_column(String(16))
     #: submitted/assigned/accepted/transferred/escalated; kept with status for indexed lists
     is_open: Mapped[bool] = mapped_column(default=True)

@@ -129,7 +129,7 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
             "id": r.id, "category": {"code": r.category.code, "name": r.category.name},
             "description": r.description, "status": r.status, "status_label": STATUS_LABELS[status],
             "location": _location(r, coord_type, public_view),
-            "address": None if public_view else r.address, "public": r.public,
+            "address": None if public_view else r.address, "public": r.public, "moderation": r.moderation,
             "grid": _ref(units.get(r.grid_id)), "community": _ref(units.get(r.community_id)),
             "department": _ref(departments.get(r.department_id)),
             "assignee": cards.get(r.assignee_id),

@@ -23,11 +23,14 @@ def _staff_clause(actor: Actor) -> ColumnElement[bool]:
     return placed_within(actor, Report.grid_id, Report.community_id, Report.street_id, Report.district_id)
 
 
+def on_public_board() -> ColumnElement[bool]:
+    """Reports anyone may see: public, not rejected, and passed by content security."""
+    return Report.public.is_(True) & (Report.moderation == "pass") & (Report.status != Status.REJECTED)
+
+
 def visible(actor: Actor) -> ColumnElement[bool]:
     """Everything the caller may open: own reports, the public board, and their work."""
-    return or_(Report.reporter_id == actor.user_id,
-               (Report.public.is_(True)) & (Report.status != Status.REJECTED),
-               _staff_clause(actor))
+    return or_(Report.reporter_id == actor.user_id, on_public_board(), _staff_clause(actor))
 
 
 def get_visible(actor: Actor, report_id: int) -> Report:
@@ -69,7 +72,7 @@ def _scoped(actor: Actor, scope: str) -> Select:
     if scope == "mine":
         return stmt.where(Report.reporter_id == actor.user_id)
     if scope == "public":
-        return stmt.where(Report.public.is_(True), Report.status != Status.REJECTED)
+        return stmt.where(on_public_board())
     if scope == "assigned":
         if actor.role == Role.GRID_MEMBER:
             return stmt.where(Report.assignee_id == actor.user_id, Report.is_open.is_(True))

@@ -122,6 +122,11 @@ class ReportItem(ma.Schema):
     location = ma.fields.Nested(LocationOut)
     address = ma.fields.String(allow_none=True)
     public = ma.fields.Boolean()
+    moderation = ma.fields.String(metadata={
+        "enum": ["pending", "pass", "review", "risky"],
+        "description": "内容安全：pending 审核中，pass 通过，review 人工复核，"
+                       "risky 不予展示（仅本人与工作人员可见）",
+    })
     grid = ma.fields.Nested(DepartmentRef, allow_none=True)
     community = ma.fields.Nested(DepartmentRef, allow_none=True)
     department = ma.fields.Nested(DepartmentRef, allow_none=True)

@@ -79,12 +79,13 @@ class WeChatClient:
         self._token: tuple[str, float] | None = None
         self._token_lock = threading.Lock()
 
-    def _call(self, method: str, path: str, params: dict | None, body: dict | None = None) -> dict:
+    def _call(self, method: str, path: str, params: dict | None, body: dict | None = None,
+              timeout: float | None = None) -> dict:
         """Call a WeChat endpoint and return its JSON, raising on errcode."""
         data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
         try:
             resp = self.http.request(
-                method, self.base_url + path, params=params, data=data, timeout=self.timeout,
+                method, self.base_url + path, params=params, data=data, timeout=timeout or self.timeout,
                 headers={"Content-Type": "application/json; charset=utf-8"} if data else None,
                 allow_redirects=False)
             content = resp.content
@@ -150,15 +151,34 @@ class WeChatClient:
                 "miniprogram_state": miniprogram_state, "lang": "zh_CN"}
         if page:
             body["page"] = page
+        self._with_token("/cgi-bin/message/subscribe/send", body)
+
+    def msg_sec_check(self, content: str, openid: str, scene: int, timeout: float | None = None) -> dict:
+        """Text content security, version 2: {result: {suggest, label}, detail, trace_id}."""
+        return self._with_token("/wxa/msg_sec_check", {
+            "content": content, "version": 2, "scene": scene, "openid": openid}, timeout)
+
+    def media_check_async(self, media_url: str, openid: str, scene: int,
+                          timeout: float | None = None) -> str:
+        """Submit a photo for the asynchronous check (version 2); returns the trace_id its verdict carries."""
+        answer = self._with_token("/wxa/media_check_async", {
+            "media_url": media_url, "media_type": 2, "version": 2, "scene": scene, "openid": openid}, timeout)
+        trace_id = answer.get("trace_id")
+        if not _text(trace_id, 64):
+            raise WeChatBadAnswer("trace_id missing or malformed")
+        return trace_id
+
+    def _with_token(self, path: str, body: dict, timeout: float | None = None) -> dict:
+        """POST with the access_token; a refused token is replaced once and the call repeated."""
         token = self._token_for_send()
         try:
-            self._call("POST", "/cgi-bin/message/subscribe/send", {"access_token": token}, body)
+            return self._call("POST", path, {"access_token": token}, body, timeout)
         except WeChatError as exc:
             if exc.errcode not in TOKEN_ERRORS:
                 raise
-            # WeChat refused the call itself, so nothing was delivered: repeating it is safe
-            self._call("POST", "/cgi-bin/message/subscribe/send",
-                       {"access_token": self._token_for_send(refused=token)}, body)
+            # WeChat refused the call itself, so nothing happened: repeating it is safe
+            fresh = self._token_for_send(refused=token)
+            return self._call("POST", path, {"access_token": fresh}, body, timeout)
 
     def _token_for_send(self, refused: str | None = None) -> str:
         """A token for a send; failing to get one means no message left, whatever the failure."""

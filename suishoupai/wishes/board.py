@@ -47,7 +47,7 @@ def list_wishes(actor: Actor, args: dict) -> dict:
     scope = args["scope"]
     stmt = select(Wish)
     if scope == "board":
-        stmt = stmt.where(Wish.status == args.get("status", PUBLISHED))
+        stmt = stmt.where(Wish.status == args.get("status", PUBLISHED), Wish.moderation == "pass")
         if args.get("status", PUBLISHED) not in ON_BOARD:
             raise Forbidden("心愿墙只展示已发布的心愿", code="wish.board_status")
     elif scope == "mine":
@@ -105,7 +105,7 @@ def present(wishes: list[Wish], actor: Actor) -> list[dict]:
         out.append({
             "id": w.id, "category": w.category, "title": w.title, "description": w.description,
             "estimated_value": w.estimated_value, "wish_by": w.wish_by, "status": w.status,
-            "status_label": STATUS_LABELS[w.status], "on_behalf": w.on_behalf,
+            "status_label": STATUS_LABELS[w.status], "moderation": w.moderation, "on_behalf": w.on_behalf,
             "community": {"id": w.community_id, "name": units[w.community_id].name},
             "campaign_id": w.campaign_id, "board_at": w.board_at, "claimed_at": w.claimed_at,
             "claim_due_at": w.claim_due_at if private else None,

@@ -60,6 +60,9 @@ class Wish(db.Model):
     street_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     status: Mapped[str] = mapped_column(String(16))
+    #: content security of the wish's texts and photos: pending | pass | review | risky, the worst of
+    #: its checks (kept by moderation/); the board shows only pass. Nothing to check is pass.
+    moderation: Mapped[str] = mapped_column(String(8), default="pass", server_default="pass")
     reject_reason: Mapped[str | None] = mapped_column(String(200))
     #: first publication: the board lists the longest-waiting first, so a released wish
     #: returns ahead of newer ones

@@ -110,6 +110,8 @@ class WishOut(ma.Schema):
     wish_by = ma.fields.Date(allow_none=True)
     status = ma.fields.String()
     status_label = ma.fields.String()
+    moderation = ma.fields.String(metadata={"enum": ["pending", "pass", "review", "risky"],
+                                            "description": "内容安全审核状态；心愿墙只展示 pass"})
     on_behalf = ma.fields.Boolean()
     community = ma.fields.Nested(DepartmentRef)
     campaign_id = ma.fields.Integer(allow_none=True)

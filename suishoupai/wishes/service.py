@@ -136,7 +136,7 @@ def staff_clause(actor: Actor):
 
 def visible_clause(actor: Actor):
     """Wishes the caller may open: the board, their own, their claims, their place's."""
-    return ((Wish.status.in_(ON_BOARD)) | (Wish.wisher_id == actor.user_id)
+    return ((Wish.status.in_(ON_BOARD) & (Wish.moderation == "pass")) | (Wish.wisher_id == actor.user_id)
             | (Wish.submitted_by_id == actor.user_id) | (Wish.claimant_id == actor.user_id)
             | staff_clause(actor))
 

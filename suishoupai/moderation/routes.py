@@ -1,0 +1,74 @@
+"""The staff review queue, and the WeChat message push that brings photo verdicts."""
+
+import logging
+
+from flask import Blueprint as FlaskBlueprint
+from flask import Response, current_app, request
+
+from suishoupai.auth.actor import require_role
+from suishoupai.auth.models import ADMIN_ROLES
+from suishoupai.errors import Forbidden, InvalidInput
+from suishoupai.extensions import Blueprint
+from suishoupai.moderation import rules, schemas, service
+from suishoupai.pagination import page_of
+from suishoupai.web import LOOSE_BODY_BLUEPRINTS, writes
+
+log = logging.getLogger("suishoupai.moderation")
+blp = Blueprint("moderation", __name__, url_prefix="/api/v1", description="内容安全")
+#: WeChat's message push: not part of the mini-program's API, so not in the OpenAPI document
+push = FlaskBlueprint("wechat_push", __name__)
+LOOSE_BODY_BLUEPRINTS.add(push.name)
+
+
+@blp.route("/admin/moderation")
+@blp.arguments(schemas.QueueArgs, location="query")
+@blp.response(200, page_of(schemas.CheckOut))
+def moderation_queue(args):
+    """Content waiting for a person (status=review by default), within the caller's reach."""
+    page = service.queue(require_role(*ADMIN_ROLES), args)
+    page["items"] = service.present(page["items"])
+    return page
+
+
+@blp.route("/admin/moderation/<id:check_id>/decide", methods=["POST"])
+@blp.arguments(schemas.DecideBody)
+@writes
+@blp.response(200, schemas.CheckOut)
+def decide(body, check_id):
+    """Pass content, or keep it from others as risky (its author is told)."""
+    check = service.decide(require_role(*ADMIN_ROLES), check_id, body["decision"], body.get("note"))
+    return service.present([check])[0]
+
+
+def _verified() -> None:
+    """Refuse a push that does not carry our token's signature."""
+    args = request.args
+    if not rules.valid_push(current_app.config["MODERATION_CALLBACK_TOKEN"], args.get("signature"),
+                            args.get("timestamp"), args.get("nonce")):
+        raise Forbidden("消息签名校验失败", code="moderation.bad_signature")
+
+
+@push.get("/wechat/push")
+def verify_push_url():
+    """WeChat's check of the push URL: echo ``echostr`` when the signature is ours."""
+    _verified()
+    return Response(request.args.get("echostr", "")[:200], mimetype="text/plain")
+
+
+@push.post("/wechat/push")
+@writes
+def receive_push():
+    """A pushed event (plaintext JSON mode); wxa_media_check verdicts move their check, once."""
+    _verified()
+    event = request.get_json(force=True, silent=True)
+    if not isinstance(event, dict):
+        raise InvalidInput("推送内容须为 JSON（明文模式）", code="moderation.bad_push")
+    if "Event" not in event and "Encrypt" in event:
+        # safe mode (AES) is not supported: configure plaintext or compatible mode
+        raise InvalidInput("暂不支持安全模式推送，请在小程序后台选择明文或兼容模式",
+                           code="moderation.encrypted_push")
+    trace_id = event.get("trace_id")
+    if event.get("Event") == "wxa_media_check" and isinstance(trace_id, str) and trace_id \
+            and not service.media_verdict(trace_id[:64], event.get("result")):
+            log.info("media check push for unknown or settled trace_id %s", trace_id[:64])
+    return Response("success", mimetype="text/plain")

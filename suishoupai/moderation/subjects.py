@@ -1,0 +1,107 @@
+"""What is checked of reports and wishes, and how a verdict shows on them.
+
+Checked: a report's description, the reporter's notes on their own steps (reopen, confirm, the
+rating comment) and the photos filed with it; a wish's title and description, the claimant's
+fulfilment note and photos, the thanks. Not checked: the address and the wish's own photos (never
+shown to the public) and staff's notes and after-photos (staff act under their name).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from suishoupai.extensions import db
+from suishoupai.media import service as media
+from suishoupai.moderation.models import Verdict
+from suishoupai.moderation.service import SHOW, check_now, open_check, refresh
+from suishoupai.reports import events as report_events
+from suishoupai.reports.models import Report, ReportEvent, ReportPhoto
+from suishoupai.wishes import events as wish_events
+from suishoupai.wishes.models import Wish, WishEvent, WishPhoto
+
+#: WeChat's scenes: 2 comment, 3 forum, 4 social log
+COMMENT, FORUM, SOCIAL_LOG = 2, 3, 4
+
+
+def _start(subject_type: str, subject_id: int, checks: list) -> None:
+    """Hide the subject until its new checks pass, then ask the provider at once."""
+    if any(checks):
+        refresh(subject_type, subject_id)
+        check_now(checks)
+
+
+def on_report_filed(report: Report, event: ReportEvent, **_extra) -> None:
+    """The description and the photos filed with it."""
+    checks = [open_check("report", report, "text", report.reporter_id, FORUM, content=report.description)]
+    filed = (ReportPhoto.report_id == report.id) & ReportPhoto.event_id.is_(None)
+    photos = select(ReportPhoto.media_id).where(filed).order_by(ReportPhoto.position)
+    for media_id in db.session.scalars(photos):
+        checks.append(open_check("report", report, f"photo:{media_id}", report.reporter_id, FORUM,
+                                 media_id=media_id))
+    _start("report", report.id, checks)
+
+
+def on_report_note(report: Report, event: ReportEvent, **_extra) -> None:
+    """A note the reporter wrote on their own step (reopen, confirm, rating comment) shows on the timeline."""
+    if event.actor_id == report.reporter_id and event.note:
+        _start("report", report.id, [open_check("report", report, f"note:{event.id}", report.reporter_id,
+                                                COMMENT, content=event.note)])
+
+
+def show_report(report_id: int, verdict: Verdict) -> None:
+    """The verdict on the report; its filing photos are public only while the report is on the board."""
+    report = db.session.get(Report, report_id)
+    report.moderation = verdict
+    photo_ids = list(db.session.scalars(select(ReportPhoto.media_id).where(
+        ReportPhoto.report_id == report_id, ReportPhoto.event_id.is_(None))))
+    media.set_public(photo_ids, report.public and report.status != "rejected" and verdict == Verdict.PASS)
+
+
+def on_wish_submitted(wish: Wish, event: WishEvent, **_extra) -> None:
+    """Title and description, checked as one text."""
+    owner = wish.wisher_id or wish.submitted_by_id
+    _start("wish", wish.id, [open_check("wish", wish, "text", owner, FORUM,
+                                        content=f"{wish.title}\n{wish.description}")])
+
+
+def on_wish_fulfilled(wish: Wish, event: WishEvent, **_extra) -> None:
+    """The claimant's note and photos, shown with the wish."""
+    checks = []
+    if wish.fulfil_note:
+        checks.append(open_check("wish", wish, "fulfil_note", event.actor_id, SOCIAL_LOG,
+                                 content=wish.fulfil_note))
+    for media_id in db.session.scalars(select(WishPhoto.media_id).where(
+            WishPhoto.wish_id == wish.id, WishPhoto.stage == "fulfilment").order_by(WishPhoto.position)):
+        checks.append(open_check("wish", wish, f"photo:{media_id}", event.actor_id, SOCIAL_LOG,
+                                 media_id=media_id))
+    _start("wish", wish.id, checks)
+
+
+def on_wish_confirmed(wish: Wish, event: WishEvent, **_extra) -> None:
+    """The thanks shown on the board."""
+    if wish.thanks and event.actor_id:
+        thanks = open_check("wish", wish, "thanks", event.actor_id, COMMENT, content=wish.thanks)
+        _start("wish", wish.id, [thanks])
+
+
+def show_wish(wish_id: int, verdict: Verdict) -> None:
+    """The verdict on the wish (the board shows only passed wishes)."""
+    db.session.get(Wish, wish_id).moderation = verdict
+
+
+SHOW.update(report=show_report, wish=show_wish)
+HANDLERS = [
+    (report_events.report_filed, on_report_filed),
+    (report_events.report_reopened, on_report_note),
+    (report_events.report_closed, on_report_note),
+    (report_events.report_rated, on_report_note),
+    (wish_events.wish_submitted, on_wish_submitted),
+    (wish_events.wish_fulfilled, on_wish_fulfilled),
+    (wish_events.wish_confirmed, on_wish_confirmed),
+]
+
+
+def connect() -> None:
+    """Listen to the steps that bring new content (idempotent)."""
+    for signal, handler in HANDLERS:
+        signal.connect(handler, weak=False)
