@@ -15,6 +15,7 @@ from suishoupai.media.models import Media
 from suishoupai.org import geo
 from suishoupai.org.models import Department, OrgUnit
 from suishoupai.org.service import member_card
+from suishoupai.reports import follows, photo_checks
 from suishoupai.reports.deadlines import urgency
 from suishoupai.reports.lifecycle import ACTION_LABELS, STATUS_LABELS, Party, Status, available_actions
 from suishoupai.reports.models import Report, ReportEvent, ReportPhoto
@@ -26,7 +27,7 @@ ROLE_LABELS = {
     "district_admin": "区", "system": "系统",
 }
 EVENT_LABELS = {**{a.value: label for a, label in ACTION_LABELS.items()},
-                "file": "提交", "overdue": "超时督办", "handover": "工作交接"}
+                "file": "提交", "overdue": "超时督办", "handover": "工作交接", "merge": "合并重复案件"}
 
 
 def _names(model, ids) -> dict:
@@ -77,6 +78,7 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
     # assignees are loaded here too, so member_card below finds them in the session
     people = _names(User, [r.reporter_id for r in reports] + [r.assignee_id for r in reports])
     thumbs = _photos([r.id for r in reports], first_only=True)
+    followed = follows.counts([r.id for r in reports], actor.user_id)
     # one card per distinct assignee (a page usually holds a handful of grid members)
     cards = {} if public_view else {i: member_card(i) for i in {r.assignee_id for r in reports} - {None}}
     now = utcnow()
@@ -106,6 +108,7 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
             "thumb_url": (thumbs.get(r.id) or [{}])[0].get("thumb_url"),
             "created_at": r.created_at, "updated_at": r.updated_at,
         }
+        item["follower_count"], item["following"] = followed.get(r.id, (0, False))
         if staff_view:
             reporter = people.get(r.reporter_id)
             item["reporter"] = {"id": reporter.id, "name": reporter.display_name}
@@ -122,7 +125,38 @@ def detail(report: Report, actor: Actor, coord_type: str) -> dict:
     view["rating_comment"] = report.rating_comment
     view["actions"] = [a.value for a in available_actions(Status(report.status), parties)]
     view["timeline"] = timeline(report, staff=bool(parties - {Party.REPORTER}))
+    if photo_checks.may_review(actor, report):
+        view["flags"] = flags(report)
     return view
+
+
+def flags(report: Report) -> list[dict]:
+    """The after-photo flags of a case with both photos, for the admins who review them."""
+    rows = photo_checks.flags_of(report.id)
+    photos = _names(Media, [f.media_id for f in rows] + [f.matched_media_id for f in rows])
+    return [{"id": f.id, "kind": f.kind, "label": photo_checks.KIND_LABELS.get(f.kind, f.kind),
+             "photo": _photo(photos[f.media_id]),
+             "matched_photo": _photo(photos[f.matched_media_id]) if f.matched_media_id else None,
+             "matched_report_id": f.matched_report_id, "distance": f.distance,
+             "created_at": f.created_at, "reviewed_at": f.reviewed_at, "review_note": f.review_note}
+            for f in rows]
+
+
+def nearby(hits: list[tuple[Report, float]], actor: Actor, coord_type: str) -> list[dict]:
+    """Nearby open reports as the public sees them, with distance and 附议 count; never who filed."""
+    reports = [r for r, _ in hits]
+    thumbs = _photos([r.id for r in reports], first_only=True)
+    followed = follows.counts([r.id for r in reports], actor.user_id)
+    return [{"id": r.id, "category": {"code": r.category.code, "name": r.category.name},
+             "description": r.description, "status": r.status,
+             "status_label": STATUS_LABELS[Status(r.status)],
+             "location": _location(r, coord_type, public_view=True),
+             # whole tens of metres: the public board shows the spot to about 100 m, no finer
+             "distance_m": int(round(metres, -1)),
+             "follower_count": followed.get(r.id, (0, False))[0],
+             "following": followed.get(r.id, (0, False))[1], "mine": r.reporter_id == actor.user_id,
+             "thumb_url": (thumbs.get(r.id) or [{}])[0].get("thumb_url"), "created_at": r.created_at}
+            for r, metres in hits]
 
 
 def _actor_name(user: User | None, role: str, staff: bool) -> str:
@@ -158,3 +192,12 @@ def timeline(report: Report, staff: bool) -> list[dict]:
                     "actor_role": e.actor_role, "from_status": e.from_status, "to_status": e.to_status,
                     "note": e.note, "data": data, "photos": photos.get(e.id, []), "at": e.created_at})
     return out
+
+
+def suspects(rows: list[tuple[Report, float, list[str], int | None]], actor: Actor,
+             coord_type: str) -> list[dict]:
+    """Suspected duplicates as staff list cards, each with why it is suspected."""
+    cards = present([r for r, *_ in rows], actor, coord_type)
+    for card, (_, metres, reasons, bits) in zip(cards, rows, strict=True):
+        card.update(distance_m=round(metres, 1), reasons=reasons, photo_bits=bits)
+    return cards
