@@ -65,7 +65,7 @@ def list_reports(args):
 def nearby_reports(args):
     """Open reports of a category close to a spot, nearest first, to follow (附议) instead of filing."""
     actor = current_actor()
-    hits = nearby.find(args["lat"], args["lng"], args["coord_type"], args["category"])
+    hits = nearby.find(args["lat"], args["lng"], args["coord_type"], args.get("category"))
     return {"items": present.nearby(hits, actor, args["coord_type"])}
 
 

@@ -256,7 +256,8 @@ class NearbyArgs(CoordArgs):
 
     lat = ma.fields.Float(required=True, validate=validate.Range(-90, 90), allow_nan=False)
     lng = ma.fields.Float(required=True, validate=validate.Range(-180, 180), allow_nan=False)
-    category = ma.fields.String(required=True, validate=validate.Length(1, 32))
+    category = ma.fields.String(validate=validate.Length(1, 32),
+                                metadata={"description": "category code; every category when absent"})
 
 
 class NearbyItem(ma.Schema):

@@ -12,11 +12,11 @@ from tests.api.test_reports import CENTRE, Case
 GM, ADMIN = "demo-grid-member", "demo-community-admin"
 
 
-
 @pytest.fixture
 def case(client, auth, demo):
     """HTTP helpers over the seeded demo district."""
     return Case(client, auth)
+
 
 def file_with(case: Case, data: bytes) -> int:
     """File a report at the demo centre with this photo; returns its id."""

@@ -20,11 +20,11 @@ from tests.api.test_reports import CENTRE, Case
 M = 1 / 111_195
 
 
-
 @pytest.fixture
 def case(client, auth, demo):
     """HTTP helpers over the seeded demo district."""
     return Case(client, auth)
+
 
 def at(north_m: float = 0.0, east_m: float = 0.0) -> dict:
     """A spot this many metres north and east of the demo centre (GCJ-02, as the phone sends it)."""
@@ -87,7 +87,11 @@ def test_nearby_finds_open_reports_of_the_category_nearest_first(case, app):
     lat, lng = gcj02_to_wgs84(CENTRE["lat"], CENTRE["lng"])
     again = nearby(case, where={"lat": lat, "lng": lng, "coord_type": "wgs84"}, coord_type="wgs84")
     assert [i["id"] for i in again.json["items"]] == [here, fifty]
-    assert nearby(case, category="noise").json["items"][0]["id"] == other_category
+    assert [i["id"] for i in nearby(case, category="noise").json["items"]] == [other_category]
+    # before a category is chosen: every category, still nearest first
+    spot = {"lat": CENTRE["lat"], "lng": CENTRE["lng"]}  # coord_type defaults to gcj02
+    resp = case.client.get("/api/v1/reports/nearby", query_string=spot, headers=case.h("demo-resident-2"))
+    assert [i["id"] for i in resp.json["items"]] == [here, other_category, fifty]
 
 
 def test_nearby_is_at_most_five_and_the_radius_is_a_setting(case, app, app_factory):
