@@ -19,6 +19,7 @@ from suishoupai.reports import follows, photo_checks
 from suishoupai.reports.deadlines import urgency
 from suishoupai.reports.lifecycle import ACTION_LABELS, STATUS_LABELS, Party, Status, available_actions
 from suishoupai.reports.models import Report, ReportEvent, ReportPhoto
+from suishoupai.reports.nearby import Hit
 from suishoupai.reports.queries import parties_of
 
 ROLE_LABELS = {
@@ -142,21 +143,26 @@ def flags(report: Report) -> list[dict]:
             for f in rows]
 
 
-def nearby(hits: list[tuple[Report, float]], actor: Actor, coord_type: str) -> list[dict]:
-    """Nearby open reports as the public sees them, with distance and 附议 count; never who filed."""
-    reports = [r for r, _ in hits]
-    thumbs = _photos([r.id for r in reports], first_only=True)
-    followed = follows.counts([r.id for r in reports], actor.user_id)
-    return [{"id": r.id, "category": {"code": r.category.code, "name": r.category.name},
-             "description": r.description, "status": r.status,
-             "status_label": STATUS_LABELS[Status(r.status)],
-             "location": _location(r, coord_type, public_view=True),
-             # whole tens of metres: the public board shows the spot to about 100 m, no finer
-             "distance_m": int(round(metres, -1)),
-             "follower_count": followed.get(r.id, (0, False))[0],
-             "following": followed.get(r.id, (0, False))[1], "mine": r.reporter_id == actor.user_id,
-             "thumb_url": (thumbs.get(r.id) or [{}])[0].get("thumb_url"), "created_at": r.created_at}
-            for r, metres in hits]
+def nearby(hits: list[Hit], actor: Actor, coord_type: str) -> list[dict]:
+    """Nearby open reports as the public sees them, with distance and 附议 count; never
+    who filed."""
+    ids = [h.report.id for h in hits]
+    thumbs = _photos(ids, first_only=True)
+    followed = follows.counts(ids, actor.user_id)
+    items = []
+    for r, category, metres in hits:
+        lat, lng = geo.from_wgs84(r.lat, r.lng, coord_type)
+        count, following = followed.get(r.id, (0, False))
+        items.append({
+            "id": r.id, "category": {"code": category.code, "name": category.name},
+            "description": r.description, "status": r.status,
+            "status_label": STATUS_LABELS[Status(r.status)],
+            # rounded as on the public board, and the distance to whole tens of metres, no finer
+            "location": {"lat": round(lat, 3), "lng": round(lng, 3), "coord_type": coord_type},
+            "distance_m": int(round(metres, -1)), "follower_count": count, "following": following,
+            "mine": r.reporter_id == actor.user_id,
+            "thumb_url": (thumbs.get(r.id) or [{}])[0].get("thumb_url"), "created_at": r.created_at})
+    return items
 
 
 def _actor_name(user: User | None, role: str, staff: bool) -> str:
