@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Row, select
+from sqlalchemy import select
 
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
@@ -17,15 +17,14 @@ from suishoupai.reports.proximity import bounding_box, nearest
 
 #: at most this many reports are offered
 LIMIT = 5
-#: what the answer shows, read with the box query itself (no second look-up of the rows)
-COLUMNS = (Report.id, Report.lat, Report.lng, Report.category_id, Report.description, Report.status,
-           Report.reporter_id, Report.created_at)
 
 
 class Hit(NamedTuple):
-    """A report close by: its columns, its category and how far it is."""
+    """A report close by (WGS-84 spot), its category and how far it is."""
 
-    report: Row
+    id: int
+    lat: float
+    lng: float
     category: Category
     metres: float
 
@@ -43,11 +42,12 @@ def find(lat: float, lng: float, coord_type: str, category_code: str | None) -> 
     box = bounding_box(lat, lng, radius)
     # category ids spelled out (one index seek each), open by equality, a latitude range; longitude
     # and time are read from the same index entries
-    rows = db.session.execute(select(*COLUMNS).where(
+    rows = db.session.execute(select(Report.id, Report.lat, Report.lng, Report.category_id).where(
         Report.category_id.in_(list(categories)), Report.is_open.is_(True),
         Report.lat.between(box.min_lat, box.max_lat), Report.lng.between(box.min_lng, box.max_lng),
         Report.created_at >= utcnow() - timedelta(days=config["NEARBY_DAYS"]),
         Report.public.is_(True))).all()
     by_id = {row.id: row for row in rows}
     hits = nearest(lat, lng, ((row.id, row.lat, row.lng) for row in rows), radius, LIMIT)
-    return [Hit(by_id[i], categories[by_id[i].category_id], metres) for i, metres in hits]
+    return [Hit(i, by_id[i].lat, by_id[i].lng, categories[by_id[i].category_id], metres)
+            for i, metres in hits]

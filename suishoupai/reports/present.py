@@ -11,7 +11,7 @@ from suishoupai.auth.models import User
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.media import service as media
-from suishoupai.media.models import Media
+from suishoupai.media.models import Media, thumb_key
 from suishoupai.org import geo
 from suishoupai.org.models import Department, OrgUnit
 from suishoupai.org.service import member_card
@@ -144,24 +144,31 @@ def flags(report: Report) -> list[dict]:
 
 
 def nearby(hits: list[Hit], actor: Actor, coord_type: str) -> list[dict]:
-    """Nearby open reports as the public sees them, with distance and 附议 count; never
-    who filed."""
-    ids = [h.report.id for h in hits]
-    thumbs = _photos(ids, first_only=True)
+    """Nearby open reports as the public sees them, with distance and 附议 count; never who filed."""
+    ids = [h.id for h in hits]
+    # the few reports' own columns with their first filing photo, in one query
+    rows = {row.id: row for row in db.session.execute(
+        select(Report.id, Report.description, Report.status, Report.reporter_id, Report.created_at,
+               Media.sha256, Media.public)
+        .outerjoin(ReportPhoto, (ReportPhoto.report_id == Report.id) & ReportPhoto.event_id.is_(None)
+                   & (ReportPhoto.position == 0))
+        .outerjoin(Media, Media.id == ReportPhoto.media_id).where(Report.id.in_(ids)))}
     followed = follows.counts(ids, actor.user_id)
     items = []
-    for r, category, metres in hits:
-        lat, lng = geo.from_wgs84(r.lat, r.lng, coord_type)
+    for hit in hits:
+        r = rows[hit.id]
+        lat, lng = geo.from_wgs84(hit.lat, hit.lng, coord_type)
         count, following = followed.get(r.id, (0, False))
         items.append({
-            "id": r.id, "category": {"code": category.code, "name": category.name},
+            "id": r.id, "category": {"code": hit.category.code, "name": hit.category.name},
             "description": r.description, "status": r.status,
             "status_label": STATUS_LABELS[Status(r.status)],
             # rounded as on the public board, and the distance to whole tens of metres, no finer
             "location": {"lat": round(lat, 3), "lng": round(lng, 3), "coord_type": coord_type},
-            "distance_m": int(round(metres, -1)), "follower_count": count, "following": following,
+            "distance_m": int(round(hit.metres, -1)), "follower_count": count, "following": following,
             "mine": r.reporter_id == actor.user_id,
-            "thumb_url": (thumbs.get(r.id) or [{}])[0].get("thumb_url"), "created_at": r.created_at})
+            "thumb_url": media.url(thumb_key(r.sha256), r.public) if r.sha256 else None,
+            "created_at": r.created_at})
     return items
 
 

@@ -76,6 +76,10 @@ def test_nearby_finds_open_reports_of_the_category_nearest_first(case, app):
     assert items[0]["distance_m"] == 0 and items[1]["distance_m"] == 50
     assert items[0]["follower_count"] == 0 and items[0]["following"] is False
     assert items[1]["mine"] is True and items[0]["mine"] is False
+    card = case.get("demo-resident-2", here).json
+    assert items[0]["thumb_url"] == card["thumb_url"] and items[0]["description"] == card["description"]
+    assert items[0]["status"] == "assigned"
+    assert items[0]["category"] == {"code": "garbage", "name": "垃圾堆放"}
     # the public view: no reporter, no address; the spot rounded like the public board
     assert "reporter" not in items[0] and "address" not in items[0]
     assert items[0]["location"] == {"lat": round(CENTRE["lat"], 3), "lng": round(CENTRE["lng"], 3),
