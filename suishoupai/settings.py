@@ -75,6 +75,16 @@ DEFAULTS: dict[str, Any] = {
     "REPORT_REOPEN_DAYS": 7,
     #: resolved cases the reporter does not answer are closed by the sweep after this many days
     "REPORT_AUTO_CLOSE_DAYS": 7,
+    #: GET /reports/nearby: open reports of the category within this radius, filed in the last days
+    "NEARBY_RADIUS_M": 100.0,
+    "NEARBY_DAYS": 30,
+    #: suspected duplicates for staff: same category this close, filed this many days apart at most
+    "DUPLICATE_RADIUS_M": 150.0,
+    "DUPLICATE_DAYS": 14,
+    #: photos whose 64-bit perceptual hashes differ in at most this many bits count as the same picture
+    "PHOTO_MATCH_BITS": 8,
+    #: an after-photo whose EXIF GPS lies farther than this from the report is flagged
+    "AFTER_PHOTO_MAX_DISTANCE_M": 300.0,
     #: open claims one volunteer may hold at once
     "WISH_CLAIM_LIMIT": 3,
     #: a claim not fulfilled within this many days goes back to the board
@@ -147,7 +157,8 @@ def validate(config: dict[str, Any]) -> None:
         except ValueError as exc:
             raise SettingsError(f"{PREFIX}FIELD_ENCRYPTION_KEY is not a Fernet key: {exc}") from exc
     for key in ("TOKEN_TTL_SECONDS", "MAX_CONTENT_LENGTH", "MEDIA_MAX_PIXELS", "MEDIA_URL_TTL",
-                "STATS_MIN_SAMPLE", "STATS_MAX_DAYS"):
+                "STATS_MIN_SAMPLE", "STATS_MAX_DAYS", "NEARBY_RADIUS_M", "NEARBY_DAYS",
+                "DUPLICATE_RADIUS_M", "DUPLICATE_DAYS", "AFTER_PHOTO_MAX_DISTANCE_M"):
         if config[key] <= 0:
             raise SettingsError(f"{PREFIX}{key} must be positive")
     if config["ENV"] == "production":
@@ -163,6 +174,8 @@ def validate(config: dict[str, Any]) -> None:
             raise SettingsError(f"{PREFIX}WECHAT_APPID and {PREFIX}WECHAT_SECRET are required in production")
         if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
             raise SettingsError(f"{PREFIX}RATELIMIT_STORAGE_URI must be shared (redis://…) in production")
+    if not 0 <= config["PHOTO_MATCH_BITS"] <= 64:
+        raise SettingsError(f"{PREFIX}PHOTO_MATCH_BITS must be between 0 and 64")
     if config["MEDIA_BACKEND"] not in ("local", "s3"):
         raise SettingsError(f"{PREFIX}MEDIA_BACKEND must be local or s3")
     if config["MEDIA_BACKEND"] == "s3" and not config["S3_BUCKET"]:

@@ -132,3 +132,44 @@ def _confirmed(r: Report, e: ReportEvent, cat: str) -> Draft:
     """The resolver hears that the reporter is satisfied."""
     return Draft("report_confirmed", to.resolver(r), "居民已确认办结",
                  f"居民已确认“{cat}”问题处理完毕，案件结案。")
+
+
+#: timeline action → what the report's followers (附议) hear: the reporter's news, in their words
+FOLLOWER_STEPS: dict[str, Callable[[Report, ReportEvent, str], Draft]] = {}
+
+
+def follower_step(action: str):
+    """Register the followers' draft of a timeline action."""
+    def register(func):
+        """Keep the function under its action."""
+        FOLLOWER_STEPS[action] = func
+        return func
+    return register
+
+
+@follower_step("accept")
+def _followed_accepted(r: Report, e: ReportEvent, cat: str) -> Draft:
+    """Followers hear that someone took the case."""
+    return Draft("report_accepted", to.followers(r), "您附议的随手拍已受理",
+                 f"您附议的“{cat}”问题已由{ROLE_LABELS.get(e.actor_role, '工作人员')}受理，正在处理。")
+
+
+@follower_step("resolve")
+def _followed_resolved(r: Report, e: ReportEvent, cat: str) -> Draft:
+    """Followers may look at the result (confirming and rating stay the reporter's)."""
+    return Draft("report_resolved", to.followers(r), "您附议的随手拍已办结",
+                 f"您附议的“{cat}”问题已处理完毕，可查看处理结果。")
+
+
+@follower_step("reject")
+def _followed_rejected(r: Report, e: ReportEvent, cat: str) -> Draft:
+    """Followers learn why the case was refused."""
+    return Draft("report_rejected", to.followers(r), "您附议的随手拍未予受理",
+                 f"您附议的“{cat}”问题未予受理。原因：{r.reject_reason or e.note or '未说明'}")
+
+
+@follower_step("reopen")
+def _followed_reopened(r: Report, e: ReportEvent, cat: str) -> Draft:
+    """Followers hear the case is being worked again."""
+    return Draft("report_reopened", to.followers(r), "您附议的随手拍重新办理",
+                 f"您附议的“{cat}”问题已重新办理。")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from suishoupai.notify import recipients as to
-from suishoupai.notify.drafts import ROLE_LABELS, STEPS
+from suishoupai.notify.drafts import FOLLOWER_STEPS, ROLE_LABELS, STEPS
 from suishoupai.notify.fields import clean
 from suishoupai.notify.service import enqueue
 from suishoupai.reports import events
@@ -26,13 +26,18 @@ def _fields(report: Report, event: ReportEvent) -> dict:
 
 def on_report_event(report: Report, event: ReportEvent, **_extra) -> None:
     """Write one notification per person the step concerns; a repeated event writes nothing new."""
-    draft_of = STEPS.get(event.action)
-    if draft_of is None:
-        return
-    draft = draft_of(report, event, report.category.name)
-    for user_id in to.distinct(draft.recipients, event.actor_id):
-        enqueue(user_id, draft.kind, draft.title, draft.body, REPORT_PAGE.format(id=report.id),
-                _fields(report, event), dedupe_key=f"report-event:{event.id}:{draft.kind}:{user_id}")
+    told: list[int] = []
+    for drafts in (STEPS, FOLLOWER_STEPS):  # followers hear what the reporter hears, once each
+        draft_of = drafts.get(event.action)
+        if draft_of is None:
+            continue
+        draft = draft_of(report, event, report.category.name)
+        for user_id in to.distinct(draft.recipients, event.actor_id):
+            if user_id in told:
+                continue
+            told.append(user_id)
+            enqueue(user_id, draft.kind, draft.title, draft.body, REPORT_PAGE.format(id=report.id),
+                    _fields(report, event), dedupe_key=f"report-event:{event.id}:{draft.kind}:{user_id}")
 
 
 def connect() -> None:

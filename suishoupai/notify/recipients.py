@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from suishoupai.auth.models import Role, User
 from suishoupai.extensions import db
-from suishoupai.reports.models import Report, ReportEvent, ReportHandling
+from suishoupai.reports.models import Report, ReportEvent, ReportFollow, ReportHandling
 
 #: escalation level (reports' Report.escalation_level) → admin role and the report column of its unit
 LEVEL_ADMINS = {1: (Role.COMMUNITY_ADMIN, "community_id"), 2: (Role.STREET_ADMIN, "street_id")}
@@ -54,6 +54,13 @@ def resolver(report: Report) -> list[int]:
         ReportEvent.report_id == report.id, ReportEvent.action == "resolve")
         .order_by(ReportEvent.id.desc()).limit(1))
     return [actor_id or report.assignee_id]
+
+
+def followers(report: Report) -> list[int]:
+    """Who follows (附议) the report; never its reporter."""
+    return list(db.session.scalars(select(ReportFollow.user_id).where(
+        ReportFollow.report_id == report.id, ReportFollow.user_id != report.reporter_id)
+        .order_by(ReportFollow.user_id)))
 
 
 def distinct(user_ids: list[int | None], actor_id: int | None) -> list[int]:

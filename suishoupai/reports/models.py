@@ -61,6 +61,8 @@ class Report(db.Model):
         Index("ix_reports_department_open", "department_id", "is_open", "created_at", "id"),
         Index("ix_reports_public", "public", "moderation", "created_at", "id"),
         Index("ix_reports_sweep", "is_open", "status"),
+        #: GET /reports/nearby: category and open by equality, a latitude range, the rest read in the index
+        Index("ix_reports_nearby", "category_id", "is_open", "lat", "lng", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,3 +166,38 @@ class ReportPhoto(db.Model):
     #: None for the photos filed with the report
     event_id: Mapped[int | None] = mapped_column(ForeignKey("report_events.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(default=0)
+
+
+class ReportFollow(db.Model):
+    """A resident backing someone else's report (附议); they hear of its steps as its reporter does."""
+
+    __tablename__ = "report_follows"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
+                                         index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReportFlag(db.Model):
+    """Something about a resolution the community admin should look at (a recycled or far after-photo)."""
+
+    __tablename__ = "report_flags"
+    __table_args__ = (Index("ix_report_flags_open", "report_id", "reviewed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    #: the resolve step whose photo raised it
+    event_id: Mapped[int] = mapped_column(ForeignKey("report_events.id", ondelete="CASCADE"))
+    media_id: Mapped[int] = mapped_column(ForeignKey("media.id"))
+    #: same_as_before | reused_photo | far_from_report
+    kind: Mapped[str] = mapped_column(String(24))
+    #: the photo it matched (phash checks) and that photo's report
+    matched_media_id: Mapped[int | None] = mapped_column(ForeignKey("media.id"))
+    matched_report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
+    #: Hamming distance of the perceptual hashes, or metres between EXIF GPS and the report
+    distance: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    review_note: Mapped[str | None] = mapped_column(String(200))

@@ -15,9 +15,11 @@ from suishoupai.media.models import Media, display_key, thumb_key
 from suishoupai.org import geo
 from suishoupai.org.models import Department, OrgUnit
 from suishoupai.org.service import CARD_COLUMNS, card_of
+from suishoupai.reports import follows, photo_checks
 from suishoupai.reports.deadlines import urgency
 from suishoupai.reports.lifecycle import ACTION_LABELS, STATUS_LABELS, Party, Status, available_actions
 from suishoupai.reports.models import Report, ReportEvent, ReportPhoto
+from suishoupai.reports.nearby import Hit
 from suishoupai.reports.queries import parties_of
 
 ROLE_LABELS = {
@@ -26,7 +28,7 @@ ROLE_LABELS = {
     "district_admin": "区", "system": "系统",
 }
 EVENT_LABELS = {**{a.value: label for a, label in ACTION_LABELS.items()},
-                "file": "提交", "overdue": "超时督办", "handover": "工作交接"}
+                "file": "提交", "overdue": "超时督办", "handover": "工作交接", "merge": "合并重复案件"}
 
 
 def _names(model, ids) -> dict:
@@ -116,6 +118,7 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
         people = _people([r.reporter_id for r in reports if r.id in staff] + list(assignees))
     if thumbs is None:
         thumbs = _thumbs([r.id for r in reports])
+    followed = follows.counts([r.id for r in reports], actor.user_id)
     # one card per distinct assignee (a page usually holds a handful of grid members)
     cards = {i: card_of(people[i]) for i in assignees if i in people}
     now = utcnow()
@@ -144,6 +147,7 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
             "thumb_url": thumbs.get(r.id),
             "created_at": r.created_at, "updated_at": r.updated_at,
         }
+        item["follower_count"], item["following"] = followed.get(r.id, (0, False))
         if r.id in staff:
             reporter = people.get(r.reporter_id)
             item["reporter"] = {"id": reporter.id, "name": User.display_name.fget(reporter)}
@@ -184,7 +188,50 @@ def detail(report: Report, actor: Actor, coord_type: str,
     view["actions"] = [a.value for a in available_actions(Status(report.status), parties)]
     view["timeline"] = timeline(report, staff=bool(parties - {Party.REPORTER}), events=events,
                                 photos=by_event, people=people)
+    if photo_checks.may_review(actor, report):
+        view["flags"] = flags(report)
     return view
+
+
+def flags(report: Report) -> list[dict]:
+    """The after-photo flags of a case with both photos, for the admins who review them."""
+    rows = photo_checks.flags_of(report.id)
+    photos = _names(Media, [f.media_id for f in rows] + [f.matched_media_id for f in rows])
+    return [{"id": f.id, "kind": f.kind, "label": photo_checks.KIND_LABELS.get(f.kind, f.kind),
+             "photo": _photo(photos[f.media_id]),
+             "matched_photo": _photo(photos[f.matched_media_id]) if f.matched_media_id else None,
+             "matched_report_id": f.matched_report_id, "distance": f.distance,
+             "created_at": f.created_at, "reviewed_at": f.reviewed_at, "review_note": f.review_note}
+            for f in rows]
+
+
+def nearby(hits: list[Hit], actor: Actor, coord_type: str) -> list[dict]:
+    """Nearby open reports as the public sees them, with distance and 附议 count; never who filed."""
+    ids = [h.id for h in hits]
+    # the few reports' own columns with their first filing photo, in one query
+    rows = {row.id: row for row in db.session.execute(
+        select(Report.id, Report.description, Report.status, Report.reporter_id, Report.created_at,
+               Media.sha256, Media.public)
+        .outerjoin(ReportPhoto, (ReportPhoto.report_id == Report.id) & ReportPhoto.event_id.is_(None)
+                   & (ReportPhoto.position == 0))
+        .outerjoin(Media, Media.id == ReportPhoto.media_id).where(Report.id.in_(ids)))}
+    followed = follows.counts(ids, actor.user_id)
+    items = []
+    for hit in hits:
+        r = rows[hit.id]
+        lat, lng = geo.from_wgs84(hit.lat, hit.lng, coord_type)
+        count, following = followed.get(r.id, (0, False))
+        items.append({
+            "id": r.id, "category": {"code": hit.category.code, "name": hit.category.name},
+            "description": r.description, "status": r.status,
+            "status_label": STATUS_LABELS[Status(r.status)],
+            # rounded as on the public board, and the distance to whole tens of metres, no finer
+            "location": {"lat": round(lat, 3), "lng": round(lng, 3), "coord_type": coord_type},
+            "distance_m": int(round(hit.metres, -1)), "follower_count": count, "following": following,
+            "mine": r.reporter_id == actor.user_id,
+            "thumb_url": media.url(thumb_key(r.sha256), r.public) if r.sha256 else None,
+            "created_at": r.created_at})
+    return items
 
 
 def _actor_name(user, role: str, staff: bool) -> str:
@@ -224,3 +271,12 @@ def timeline(report: Report, staff: bool, events: list[ReportEvent] | None = Non
                     "actor_role": e.actor_role, "from_status": e.from_status, "to_status": e.to_status,
                     "note": e.note, "data": data, "photos": photos.get(e.id, []), "at": e.created_at})
     return out
+
+
+def suspects(rows: list[tuple[Report, float, list[str], int | None]], actor: Actor,
+             coord_type: str) -> list[dict]:
+    """Suspected duplicates as staff list cards, each with why it is suspected."""
+    cards = present([r for r, *_ in rows], actor, coord_type)
+    for card, (_, metres, reasons, bits) in zip(cards, rows, strict=True):
+        card.update(distance_m=round(metres, 1), reasons=reasons, photo_bits=bits)
+    return cards

@@ -11,7 +11,7 @@ from suishoupai.errors import Forbidden, NotFound
 from suishoupai.extensions import db
 from suishoupai.pagination import keyset_page
 from suishoupai.reports.lifecycle import OPEN, Party, Status
-from suishoupai.reports.models import Category, Report
+from suishoupai.reports.models import Category, Report, ReportFlag
 
 ADMIN_ROLES = (Role.COMMUNITY_ADMIN, Role.STREET_ADMIN, Role.DISTRICT_ADMIN)
 
@@ -26,6 +26,9 @@ def _staff_clause(actor: Actor) -> ColumnElement[bool]:
 def on_public_board() -> ColumnElement[bool]:
     """Reports anyone may see: public, not rejected, and passed by content security."""
     return Report.public.is_(True) & (Report.moderation == "pass") & (Report.status != Status.REJECTED)
+def worked_by(actor: Actor) -> ColumnElement[bool]:
+    """Reports the caller works on (not merely may read): their grids, department or unit."""
+    return _staff_clause(actor)
 
 
 def visible(actor: Actor) -> ColumnElement[bool]:
@@ -102,8 +105,18 @@ def list_reports(actor: Actor, args: dict) -> dict:
     if args.get("category"):
         stmt = stmt.where(Report.category_id == select(Category.id).where(
             Category.code == args["category"]).scalar_subquery())
+    if args.get("flagged") is not None:
+        stmt = stmt.where(_flagged(actor) if args["flagged"] else ~_flagged(actor))
     if args.get("from"):
         stmt = stmt.where(Report.created_at >= args["from"])
     if args.get("to"):
         stmt = stmt.where(Report.created_at < args["to"])
     return keyset_page(stmt, [Report.created_at, Report.id], args["limit"], args.get("cursor"))
+
+
+def _flagged(actor: Actor) -> ColumnElement[bool]:
+    """Reports with after-photo flags no admin has reviewed yet; a filter for admins only."""
+    if actor.role not in ADMIN_ROLES:
+        raise Forbidden("只有社区及以上管理员可以按核查标记筛选", code="report.flagged_forbidden")
+    return select(ReportFlag.id).where(ReportFlag.report_id == Report.id,
+                                       ReportFlag.reviewed_at.is_(None)).exists()

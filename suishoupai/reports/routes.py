@@ -7,7 +7,17 @@ from suishoupai.auth.models import ADMIN_ROLES, Role
 from suishoupai.extensions import Blueprint
 from suishoupai.org.schemas import CoordArgs
 from suishoupai.pagination import page_of
-from suishoupai.reports import catalog, present, queries, schemas, service
+from suishoupai.reports import (
+    catalog,
+    duplicates,
+    follows,
+    nearby,
+    photo_checks,
+    present,
+    queries,
+    schemas,
+    service,
+)
 from suishoupai.web import json_answer, writes
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="随手拍")
@@ -49,6 +59,65 @@ def list_reports(args):
                                     public_view=args["scope"] == "public")
     # the busiest read: present() already gives the documented shape, so the schema's dump is skipped
     return json_answer(page)
+
+
+@blp.route("/reports/nearby")
+@blp.arguments(schemas.NearbyArgs, location="query")
+@blp.response(200, schemas.NearbyResult)
+def nearby_reports(args):
+    """Open reports of a category close to a spot, nearest first, to follow (附议) instead of filing."""
+    actor = current_actor()
+    hits = nearby.find(args["lat"], args["lng"], args["coord_type"], args.get("category"))
+    return {"items": present.nearby(hits, actor, args["coord_type"])}
+
+
+@blp.route("/reports/<id:report_id>/follow", methods=["POST"])
+@writes
+@blp.response(200, schemas.FollowState)
+def follow(report_id):
+    """Follow (附议) an open report once; following again answers the same state."""
+    return follows.follow(current_actor(), report_id)
+
+
+@blp.route("/reports/<id:report_id>/follow", methods=["DELETE"])
+@writes
+@blp.response(200, schemas.FollowState)
+def unfollow(report_id):
+    """Stop following a report; not following it is no error."""
+    return follows.unfollow(current_actor(), report_id)
+
+
+@blp.route("/reports/<id:report_id>/duplicates")
+@blp.arguments(CoordArgs, location="query")
+@blp.response(200, schemas.SuspectList)
+def suspected_duplicates(args, report_id):
+    """Staff: reports that may be the same problem (near in space and time, or the same picture)."""
+    actor = current_actor()
+    return {"items": present.suspects(duplicates.suspects(actor, report_id), actor, args["coord_type"])}
+
+
+@blp.route("/reports/<id:report_id>/merge", methods=["POST"])
+@blp.arguments(schemas.MergeBody)
+@blp.arguments(CoordArgs, location="query")
+@writes
+@blp.response(200, schemas.ReportDetail)
+def merge(body, args, report_id):
+    """Reject this report as a duplicate of `into`; its followers and reporter follow the original."""
+    actor = current_actor()
+    report = duplicates.merge(actor, report_id, body["into"], body.get("reason"))
+    return present.detail(report, actor, args["coord_type"])
+
+
+@blp.route("/reports/<id:report_id>/flags/review", methods=["POST"])
+@blp.arguments(schemas.FlagReviewBody)
+@blp.arguments(CoordArgs, location="query")
+@writes
+@blp.response(200, schemas.ReportDetail)
+def review_flags(body, args, report_id):
+    """Admins: mark the case's after-photo flags as looked at (they leave the flagged queue)."""
+    actor = current_actor()
+    report = photo_checks.review(actor, report_id, body.get("note"))
+    return present.detail(report, actor, args["coord_type"])
 
 
 @blp.route("/reports/<id:report_id>")

@@ -48,6 +48,7 @@ class ReportQuery(CoordArgs, PageArgs):
     category = ma.fields.String(validate=validate.Length(1, 32))
     from_ = ma.fields.AwareDateTime(data_key="from", attribute="from")
     to = ma.fields.AwareDateTime()
+    flagged = ma.fields.Boolean(metadata={"description": "admins: with after-photo flags not yet reviewed"})
 
 
 class StepBody(ma.Schema):
@@ -147,6 +148,8 @@ class ReportItem(ma.Schema):
     thumb_url = ma.fields.String(allow_none=True)
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
+    follower_count = ma.fields.Integer()
+    following = ma.fields.Boolean()
 
 
 class TimelineEntry(ma.Schema):
@@ -171,6 +174,8 @@ class ReportDetail(ReportItem):
     rating_comment = ma.fields.String(allow_none=True)
     actions = ma.fields.List(ma.fields.String())
     timeline = ma.fields.List(ma.fields.Nested(TimelineEntry))
+    flags = ma.fields.List(ma.fields.Nested(lambda: AfterPhotoFlag()),
+                           metadata={"description": "admins only"})
 
 
 class CategoryOut(ma.Schema):
@@ -249,3 +254,85 @@ class YearArgs(ma.Schema):
     """?year=."""
 
     year = ma.fields.Integer(required=True, validate=validate.Range(2000, 2100))
+
+
+class NearbyArgs(CoordArgs):
+    """?lat&lng&coord_type&category: where the resident stands and what they are about to file."""
+
+    lat = ma.fields.Float(required=True, validate=validate.Range(-90, 90), allow_nan=False)
+    lng = ma.fields.Float(required=True, validate=validate.Range(-180, 180), allow_nan=False)
+    category = ma.fields.String(validate=validate.Length(1, 32),
+                                metadata={"description": "category code; every category when absent"})
+
+
+class NearbyItem(ma.Schema):
+    """An open report close by, as the public may see it."""
+
+    id = ma.fields.Integer()
+    category = ma.fields.Nested(CategoryRef)
+    description = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": [st.value for st in Status]})
+    status_label = ma.fields.String()
+    location = ma.fields.Nested(LocationOut)
+    distance_m = ma.fields.Integer(metadata={"description": "to the nearest 10 m"})
+    follower_count = ma.fields.Integer()
+    following = ma.fields.Boolean()
+    mine = ma.fields.Boolean()
+    thumb_url = ma.fields.String(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+
+
+class NearbyResult(ma.Schema):
+    """At most 5 reports, nearest first."""
+
+    items = ma.fields.List(ma.fields.Nested(NearbyItem))
+
+
+class FollowState(ma.Schema):
+    """Whether the caller follows (附议) the report, and how many do."""
+
+    report_id = ma.fields.Integer()
+    follower_count = ma.fields.Integer()
+    following = ma.fields.Boolean()
+
+
+class Suspect(ReportItem):
+    """A suspected duplicate with the reasons: nearby (same category, close in space and time), photo."""
+
+    distance_m = ma.fields.Float()
+    reasons = ma.fields.List(ma.fields.String(metadata={"enum": ["nearby", "photo"]}))
+    photo_bits = ma.fields.Integer(allow_none=True, metadata={"description": "perceptual hash distance"})
+
+
+class SuspectList(ma.Schema):
+    """Suspected duplicates, the same picture first, then nearest."""
+
+    items = ma.fields.List(ma.fields.Nested(Suspect))
+
+
+class MergeBody(ma.Schema):
+    """Merge this report into an original: rejected as its duplicate, followers moved."""
+
+    into = Id(required=True)
+    reason = ma.fields.String(validate=validate.Length(1, 200), allow_none=True)
+
+
+class FlagReviewBody(ma.Schema):
+    """An admin's note on the flags they looked at."""
+
+    note = ma.fields.String(validate=validate.Length(max=200), allow_none=True)
+
+
+class AfterPhotoFlag(ma.Schema):
+    """Something about an after-photo for the admin to look at."""
+
+    id = ma.fields.Integer()
+    kind = ma.fields.String(metadata={"enum": ["same_as_before", "reused_photo", "far_from_report"]})
+    label = ma.fields.String()
+    photo = ma.fields.Nested(Photo)
+    matched_photo = ma.fields.Nested(Photo, allow_none=True)
+    matched_report_id = ma.fields.Integer(allow_none=True)
+    distance = ma.fields.Float(metadata={"description": "hash bits, or metres for far_from_report"})
+    created_at = ma.fields.AwareDateTime()
+    reviewed_at = ma.fields.AwareDateTime(allow_none=True)
+    review_note = ma.fields.String(allow_none=True)

@@ -18,7 +18,7 @@ from suishoupai.media.models import Media
 from suishoupai.org import geo
 from suishoupai.org import service as org
 from suishoupai.org.models import Department, GridMember, OrgUnit
-from suishoupai.reports import catalog, events
+from suishoupai.reports import catalog, events, follows, photo_checks
 from suishoupai.reports.deadlines import Unit, due_at
 from suishoupai.reports.lifecycle import OPEN, Action, Party, Status, check
 from suishoupai.reports.models import Category, Report, ReportEvent, ReportHandling, ReportPhoto
@@ -264,13 +264,14 @@ def resolve_report(actor: Actor, report_id: int, media_ids: list[int] | None,
     if report.category.needs_after_photo and not media_ids:
         raise InvalidInput("办结需上传处理后的照片", code="report.after_photo_required",
                            details={"fields": {"media_ids": ["至少一张"]}})
-    media.attach(actor.user_id, media_ids, "resolution", public=report.public)
+    photos = media.attach(actor.user_id, media_ids, "resolution", public=report.public)
     previous = _set_status(report, to)
     report.resolved_at = utcnow()
     handling = current_handling(report)
     if handling is not None:
         handling.resolved_at = report.resolved_at
-    record(report, actor, "resolve", previous, note, media_ids=media_ids)
+    event = record(report, actor, "resolve", previous, note, media_ids=media_ids)
+    photo_checks.check(report, event, photos)
     return report
 
 
@@ -291,6 +292,10 @@ def reject_report(actor: Actor, report_id: int, reason: str | None,
             raise InvalidInput("重复的原案件须是本辖区未驳回的案件", code="report.bad_duplicate_of",
                                details={"fields": {"duplicate_of": ["原案件无效"]}})
         report.duplicate_of_id = duplicate_of
+        # merging: whoever backed the duplicate, and its reporter, follow the original from now on
+        moved = follows.move(report, original)
+        record(original, actor, "merge", original.status, reason,
+               {"duplicate": report.id, "followers": moved})
     # a rejected case leaves the public board, and so do its photos
     media.set_public(_photo_ids(report), False)
     report.reject_reason = reason

@@ -1,7 +1,7 @@
 """cache version counters (per-process calendar and grid index copies)
 
 Revision ID: 0012_perf
-Revises: 0007_notifications
+Revises: 0011_moderation
 Create Date: 2026-11-22 04:55:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_perf'
-down_revision = '0007_notifications'
+down_revision = '0011_moderation'
 branch_labels = None
 depends_on = None
 

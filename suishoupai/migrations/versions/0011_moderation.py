@@ -1,7 +1,7 @@
 """moderation: content-security checks; reports and wishes carry their worst verdict (older rows: pass)
 
-Revision ID: 0010_moderation
-Revises: 0007_notifications
+Revision ID: 0011_moderation
+Revises: 0010_report_follows
 Create Date: 2026-11-22 04:43:29.847299
 
 """
@@ -12,8 +12,8 @@ import suishoupai.database
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_moderation'
-down_revision = '0007_notifications'
+revision = '0011_moderation'
+down_revision = '0010_report_follows'
 branch_labels = None
 depends_on = None
 

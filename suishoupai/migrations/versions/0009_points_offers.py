@@ -1,6 +1,6 @@
 """points offers: governance posts, bounties, rewards shop
 
-Revision ID: 0013_points_offers
+Revision ID: 0009_points_offers
 Revises: 0008_points
 Create Date: 2026-11-22 04:43:03.997081
 
@@ -12,7 +12,7 @@ import suishoupai.database
 
 
 # revision identifiers, used by Alembic.
-revision = '0013_points_offers'
+revision = '0009_points_offers'
 down_revision = '0008_points'
 branch_labels = None
 depends_on = None
