@@ -15,6 +15,16 @@ def Id(strict: bool = True, **kwargs) -> ma.fields.Integer:  # noqa: N802 - read
     return ma.fields.Integer(strict=strict, validate=validate.Range(1, MAX_ID), **kwargs)
 
 
+class StrictBoolean(ma.fields.Boolean):
+    """true or false only: JSON 0/1 or "yes" are refused, not read as booleans."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        """Refuse anything but a JSON boolean."""
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 class IdConverter(IntegerConverter):
     """`<id:name>` in routes: a positive id within range, else 404."""
 

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from suishoupai.auth.schemas import DepartmentRef
-from suishoupai.fields import Id
+from suishoupai.fields import Id, StrictBoolean
 from suishoupai.pagination import PageArgs, page_of
 
 MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
@@ -45,7 +45,7 @@ class PostIn(ma.Schema):
     duties = _text(2, 1000, required=True)
     capacity = ma.fields.Integer(strict=True, required=True, validate=validate.Range(1, 1000))
     monthly_points = ma.fields.Integer(strict=True, required=True, validate=POINTS)
-    active = ma.fields.Boolean(load_default=True)
+    active = StrictBoolean(load_default=True)
 
 
 class PostPatch(ma.Schema):
@@ -55,7 +55,7 @@ class PostPatch(ma.Schema):
     duties = _text(2, 1000)
     capacity = ma.fields.Integer(strict=True, validate=validate.Range(1, 1000))
     monthly_points = ma.fields.Integer(strict=True, validate=POINTS)
-    active = ma.fields.Boolean()
+    active = StrictBoolean()
 
 
 class PostQuery(PageArgs):
@@ -157,7 +157,7 @@ class BountyPatch(ma.Schema):
     description = _text(2, 2000)
     deadline = ma.fields.AwareDateTime(validate=_sane_year)
     max_takers = ma.fields.Integer(strict=True, validate=validate.Range(1, 1000))
-    close = ma.fields.Boolean()
+    close = StrictBoolean()
 
 
 class BountyQuery(PageArgs):

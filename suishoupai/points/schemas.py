@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from suishoupai.auth.schemas import PHONE
-from suishoupai.fields import Id
+from suishoupai.fields import Id, StrictBoolean
 from suishoupai.pagination import PageArgs, page_of
 from suishoupai.points.models import AwardStatus, Platform, RiderStatus
 
@@ -14,16 +14,6 @@ SCOPE = validate.Regexp(r"^(community|street):[1-9][0-9]{0,9}$", error="范围�
 #: "2026-11" or "2026"
 PERIOD = validate.Regexp(r"^20[0-9]{2}(-(0[1-9]|1[0-2]))?$", error="期间须为 YYYY-MM 或 YYYY")
 MONTH = validate.Regexp(r"^20[0-9]{2}-(0[1-9]|1[0-2])$", error="月份须为 YYYY-MM")
-class StrictBoolean(ma.fields.Boolean):
-    """true or false only: JSON 0/1 or "yes" are refused, not read as booleans."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        """Refuse anything but a JSON boolean."""
-        if not isinstance(value, bool):
-            raise self.make_error("invalid")
-        return value
-
-
 CAP = ma.fields.Integer(strict=True, validate=validate.Range(1, 100_000), allow_none=True)
 
 

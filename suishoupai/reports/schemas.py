@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from suishoupai.auth.schemas import DepartmentRef
-from suishoupai.fields import Id
+from suishoupai.fields import Id, StrictBoolean
 from suishoupai.org.geo import COORD_TYPES
 from suishoupai.org.schemas import CoordArgs, MemberCard
 from suishoupai.pagination import PageArgs
@@ -30,7 +30,7 @@ class ReportCreate(ma.Schema):
     location = ma.fields.Nested(Location, required=True)
     address = ma.fields.String(validate=validate.Length(max=200), allow_none=True)
     media_ids = ma.fields.List(Id(), required=True, validate=validate.Length(1, 9))
-    public = ma.fields.Boolean(load_default=True)
+    public = StrictBoolean(load_default=True)
 
     @ma.validates("media_ids")
     def _distinct(self, value, **_kwargs):
@@ -208,11 +208,11 @@ class CategoryIn(ma.Schema):
     resolve_amount = ma.fields.Integer(required=True, strict=True, validate=validate.Range(1, 1000))
     resolve_unit = ma.fields.String(required=True, validate=validate.OneOf(UNITS))
     default_department_id = Id(allow_none=True)
-    route_to_department = ma.fields.Boolean()
-    needs_after_photo = ma.fields.Boolean()
+    route_to_department = StrictBoolean()
+    needs_after_photo = StrictBoolean()
     escalate_community_factor = ma.fields.Float(validate=validate.Range(0.1, 100), allow_nan=False)
     escalate_street_factor = ma.fields.Float(validate=validate.Range(0.1, 100), allow_nan=False)
-    active = ma.fields.Boolean()
+    active = StrictBoolean()
     sort_order = ma.fields.Integer(strict=True, validate=validate.Range(0, 10_000))
 
     @ma.validates_schema
@@ -238,7 +238,7 @@ class CategoryPatch(CategoryIn):
 class CalendarDayIn(ma.Schema):
     """A holiday (false), a make-up working day (true), or null to remove the exception."""
 
-    is_workday = ma.fields.Boolean(required=True, allow_none=True)
+    is_workday = StrictBoolean(required=True, allow_none=True)
     note = ma.fields.String(validate=validate.Length(max=50), allow_none=True)
 
 
