@@ -543,9 +543,9 @@ def login(http_: Http, openid: str) -> str:
     return http_.json("POST", "/api/v1/auth/dev-login", payload={"openid": openid})["token"]
 
 
-def interleaved(variants: dict[str, Callable[[], object]], n: int) -> dict[str, Stats]:
+def interleaved(variants: dict[str, Callable[[], object]], n: int, warm: int = WARM_UP) -> dict[str, Stats]:
     """Warm up, then n rounds that each time every variant once, in turn."""
-    for _ in range(WARM_UP):
+    for _ in range(warm):
         for fn in variants.values():
             fn()
     samples: dict[str, list[float]] = {name: [] for name in variants}

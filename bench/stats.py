@@ -191,20 +191,6 @@ def fetcher(conn: rb.Http, path: str, token: str):
     return call
 
 
-def interleaved(variants: dict, n: int, warm: int) -> dict[str, rb.Stats]:
-    """Like the reports bench's, with a configurable (short) warm-up: a summary is no 10 ms call."""
-    for _ in range(warm):
-        for fn in variants.values():
-            fn()
-    samples: dict[str, list[float]] = {name: [] for name in variants}
-    for _ in range(n):
-        for name, fn in variants.items():
-            started = time.perf_counter()
-            fn()
-            samples[name].append((time.perf_counter() - started) * 1000)
-    return {name: rb.Stats(values) for name, values in samples.items()}
-
-
 def sampled(fn, n: int, warm: int = 1) -> rb.Stats:
     """A few timed calls of a slow request."""
     for _ in range(warm):
@@ -263,7 +249,7 @@ def bench(kind: str, args: argparse.Namespace) -> None:
             "export.xlsx district, 30 days": fetcher(
                 conn, "/api/v1/stats/export.xlsx?" + urlencode({"scope": f"district:{district}"}), token),
         }
-        stats = interleaved(variants, args.samples, args.warm_up)
+        stats = rb.interleaved(variants, args.samples, args.warm_up)
         report_counted(target, facts, times, stats, args)
         if args.year_samples:
             year_stats = sampled(fetcher(conn, base + urlencode({"scope": f"district:{district}",
@@ -277,7 +263,7 @@ def bench(kind: str, args: argparse.Namespace) -> None:
         server.start()
         conn = rb.Http(server.port)
         token = rb.login(conn, "demo-district-admin")
-        cached = interleaved({
+        cached = rb.interleaved({
             "baseline /api/v1/me": fetcher(conn, "/api/v1/me", token),
             "summary district, 30 days": fetcher(
                 conn, base + urlencode({"scope": f"district:{district}"}), token)},

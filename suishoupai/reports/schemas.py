@@ -112,8 +112,8 @@ class LocationOut(ma.Schema):
     coord_type = ma.fields.String()
 
 
-class ReportItem(ma.Schema):
-    """A report as a list card."""
+class ReportCard(ma.Schema):
+    """What every report card shows: category, text, status and spot."""
 
     id = ma.fields.Integer()
     category = ma.fields.Nested(CategoryRef)
@@ -121,6 +121,11 @@ class ReportItem(ma.Schema):
     status = ma.fields.String(metadata={"enum": [st.value for st in Status]})
     status_label = ma.fields.String()
     location = ma.fields.Nested(LocationOut)
+
+
+class ReportItem(ReportCard):
+    """A report as a list card."""
+
     address = ma.fields.String(allow_none=True)
     public = ma.fields.Boolean()
     moderation = ma.fields.String(metadata={
@@ -265,15 +270,9 @@ class NearbyArgs(CoordArgs):
                                 metadata={"description": "category code; every category when absent"})
 
 
-class NearbyItem(ma.Schema):
+class NearbyItem(ReportCard):
     """An open report close by, as the public may see it."""
 
-    id = ma.fields.Integer()
-    category = ma.fields.Nested(CategoryRef)
-    description = ma.fields.String()
-    status = ma.fields.String(metadata={"enum": [st.value for st in Status]})
-    status_label = ma.fields.String()
-    location = ma.fields.Nested(LocationOut)
     distance_m = ma.fields.Integer(metadata={"description": "to the nearest 10 m"})
     follower_count = ma.fields.Integer()
     following = ma.fields.Boolean()
