@@ -102,6 +102,7 @@ def _load_models() -> None:
     import suishoupai.points.models
     import suishoupai.points.offers
     import suishoupai.reports.models
+    import suishoupai.stats.facts
     import suishoupai.versioned
     import suishoupai.wishes.models  # noqa: F401
 
@@ -151,6 +152,7 @@ def _register_commands(app: Flask) -> None:
     from suishoupai.points.cli import points_cli
     from suishoupai.points.offer_cli import sweep_command
     from suishoupai.reports.cli import reports_cli
+    from suishoupai.stats.cli import stats_cli
     from suishoupai.wishes.cli import wishes_cli
 
     app.cli.add_command(org_cli)
@@ -160,6 +162,7 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(moderation_cli)
     app.cli.add_command(idempotency_cli)
     app.cli.add_command(reports_cli)
+    app.cli.add_command(stats_cli)
     app.cli.add_command(wishes_cli)
     points_cli.add_command(sweep_command)
     app.cli.add_command(points_cli)

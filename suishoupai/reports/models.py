@@ -63,6 +63,8 @@ class Report(db.Model):
         Index("ix_reports_sweep", "is_open", "status"),
         #: GET /reports/nearby: category and open by equality, a latitude range, the rest read in the index
         Index("ix_reports_nearby", "category_id", "is_open", "lat", "lng", "created_at"),
+        #: the stats facts are refreshed from the reports written since their mark
+        Index("ix_reports_updated", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

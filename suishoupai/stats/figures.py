@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from suishoupai.reports.lifecycle import OPEN, Status
-from suishoupai.stats.definitions import SATISFIED_FROM, mean, rate
+from suishoupai.stats.definitions import mean, rate
 
 DONE = frozenset({Status.RESOLVED, Status.CLOSED})
 
@@ -35,7 +35,7 @@ class Tally:
     by_status: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def add_cases(self, g: dict) -> None:
-        """One (grid, category, department, status) group of cases."""
+        """One (grid, category, department, status) group of cases, with their rate events."""
         status, n = Status(g["status"]), g["cases"]
         self.cases += n
         self.by_status[status] += n
@@ -46,13 +46,10 @@ class Tally:
         self.overdue_open += g["overdue_open"]
         self.done += n if status in DONE else 0
         self.reopened += g["reopened"]
+        self.ratings += g["ratings"]
+        self.satisfied += g["satisfied"]
         # reopened cases not resolved again were resolved once all the same
         self.ever_resolved += n if status in DONE else g["reopened"]
-
-    def add_ratings(self, g: dict) -> None:
-        """One (…, rating) group of rate events."""
-        self.ratings += g["n"]
-        self.satisfied += g["n"] if g["rating"] >= SATISFIED_FROM else 0
 
     def add_clocks(self, g: dict) -> None:
         """One (party, party id, category) group of handling clocks."""
@@ -96,7 +93,7 @@ def _round(value: float | None) -> float | None:
 
 @dataclass
 class Rollup:
-    """Every row of the answer, filled from the three grouped queries."""
+    """Every row of the answer, filled from the grouped queries."""
 
     total: Tally = field(default_factory=Tally)
     grids: dict[int | None, Tally] = field(default_factory=lambda: defaultdict(Tally))
@@ -104,7 +101,7 @@ class Rollup:
     categories: dict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
 
     def _targets(self, g: dict) -> list[Tally]:
-        """The rows a case or rating group counts in."""
+        """The rows a case group counts in."""
         rows = [self.total, self.grids[g["grid_id"]], self.categories[g["category_id"]]]
         if g["department_id"] is not None:
             rows.append(self.departments[g["department_id"]])
@@ -115,12 +112,6 @@ class Rollup:
         for g in groups:
             for tally in self._targets(g):
                 tally.add_cases(g)
-
-    def add_ratings(self, groups: list[dict]) -> None:
-        """Rating groups: (grid, category, department, rating)."""
-        for g in groups:
-            for tally in self._targets(g):
-                tally.add_ratings(g)
 
     def add_clocks(self, groups: list[dict]) -> None:
         """Clock groups: (party, party id, category); a clock counts for the party it was started for."""

@@ -15,7 +15,7 @@ from suishoupai.extensions import db
 from suishoupai.org.models import Department, Kind, OrgUnit
 from suishoupai.reports.lifecycle import STATUS_LABELS, Status
 from suishoupai.reports.models import Category
-from suishoupai.stats import cache, definitions, queries
+from suishoupai.stats import cache, definitions, facts, queries
 from suishoupai.stats.figures import Rollup
 
 #: DESIGN §2: the admins have stats for their unit, a grid member for their own grids
@@ -74,12 +74,12 @@ def summary(actor: Actor, args: dict) -> dict:
 
 
 def _count(kind: str, unit: OrgUnit, params: dict) -> dict:
-    """Run the grouped queries and assemble the answer."""
+    """Bring the facts up to date, run the grouped queries and assemble the answer."""
+    facts.refresh()
     now = utcnow()
     groups = queries.run(kind, params | {"now": now})
     roll = Rollup()
     roll.add_cases(groups["cases"])
-    roll.add_ratings(groups["ratings"])
     roll.add_clocks(groups["clocks"])
     p90 = groups["p90"]
     min_sample = current_app.config["STATS_MIN_SAMPLE"]

@@ -59,12 +59,15 @@ def test_rollup_counts_cases_ratings_and_clocks_where_they_belong():
     """Rejected cases count as cases only; reopened open cases were resolved once; clocks go to owners."""
     roll = Rollup()
     g = {"grid_id": 1, "category_id": 10, "department_id": None}
-    roll.add_cases([g | {"status": "closed", "cases": 3, "reopened": 1, "overdue_open": 0},
-                    g | {"status": "assigned", "cases": 2, "reopened": 1, "overdue_open": 1},
-                    g | {"status": "rejected", "cases": 4, "reopened": 0, "overdue_open": 0},
+    none = {"ratings": 0, "satisfied": 0}
+    roll.add_cases([g | {"status": "closed", "cases": 3, "reopened": 1, "overdue_open": 0, "ratings": 3,
+                         "satisfied": 2},
+                    g | {"status": "assigned", "cases": 2, "reopened": 1, "overdue_open": 1} | none,
+                    # a rejected case's ratings are left out with it
+                    g | {"status": "rejected", "cases": 4, "reopened": 0, "overdue_open": 0, "ratings": 2,
+                         "satisfied": 0},
                     g | {"grid_id": 2, "department_id": 7, "status": "resolved", "cases": 1, "reopened": 0,
-                         "overdue_open": 0}])
-    roll.add_ratings([g | {"rating": 5, "n": 2}, g | {"rating": 3, "n": 1}])
+                         "overdue_open": 0} | none])
     clock = {"accept_on_time": 1, "accept_counted": 2, "resolve_on_time": 1, "resolve_counted": 1,
              "accept_hours": 3.0, "accept_n": 2, "resolve_hours": 10.0, "resolve_n": 1}
     roll.add_clocks([clock | {"party": "grid", "party_id": 1, "category_id": 10},

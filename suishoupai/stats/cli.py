@@ -1,0 +1,18 @@
+"""`flask stats refresh`: bring the stats facts up to date (the summary also does this on read)."""
+
+import click
+from flask.cli import AppGroup
+
+from suishoupai.stats import facts
+
+stats_cli = AppGroup("stats", help="统计")
+
+
+@stats_cli.command("refresh")
+@click.option("--all", "everything", is_flag=True, help="Recompute every fact (after a bulk load).")
+def refresh_command(everything: bool):
+    """Recompute the facts of reports changed since the last refresh, or of all reports."""
+    if everything:
+        click.echo(f"已重算全部 {facts.rebuild()} 件案件的统计事实")
+    else:
+        click.echo(f"已更新 {facts.refresh()} 件案件的统计事实")

@@ -1,0 +1,267 @@
+"""Stats facts: one narrow row per case and one per handling clock, kept beside the reports.
+
+Counting a district's month afresh from reports, handling stints and timeline events means grouping
+tens of thousands of stints and reading every rate event (seconds at a million reports). The summary
+reads these rows instead: the same facts, derived once per change by the same SQL.
+
+They are refreshed on read, from `reports.updated_at` (every write of a report moves it, and every
+change the facts depend on writes the report): a summary first asks whether any report moved past the
+high-water mark, and only then recomputes the facts of the reports that moved. The window starts
+STATS_REFRESH_OVERLAP_SECONDS before the mark, so a transaction that stamped a report just before the
+mark but committed after the last refresh is picked up by the next one. Facts whose value depends on the
+current time (a deadline passed while nobody answered) are stored as their timestamps and judged when
+counted. `flask stats refresh --all` rebuilds everything (after a bulk load, or if a definition changes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Select,
+    String,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.orm import Mapped, aliased, mapped_column
+
+from suishoupai.database import UTCDateTime, sqlite_begin_mode
+from suishoupai.extensions import db
+from suishoupai.reports.lifecycle import Status
+from suishoupai.reports.models import Report, ReportEvent, ReportHandling
+from suishoupai.stats.definitions import SATISFIED_FROM
+from suishoupai.stats.sql import event_rating, hours_between
+
+#: the placement columns every fact carries, so any scope reads its own index
+PLACEMENT = ("district_id", "street_id", "community_id", "grid_id")
+MARK = "facts"
+#: ids per DELETE/INSERT statement (SQLite allows 32,766 bound variables)
+CHUNK = 5000
+
+
+def _placement_indexes(table: str) -> tuple[Index, ...]:
+    """(placement, created_at) for each scope kind."""
+    return tuple(Index(f"ix_{table}_{column.removesuffix('_id')}", column, "created_at")
+                 for column in PLACEMENT)
+
+
+class _Placed:
+    """The report's place in the tree and its filing time, copied from the report."""
+
+    district_id: Mapped[int | None]
+    street_id: Mapped[int | None]
+    community_id: Mapped[int | None]
+    grid_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    category_id: Mapped[int]
+
+
+class StatsCase(_Placed, db.Model):
+    """One row per report: its status now and what the case counts of it."""
+
+    __tablename__ = "stats_cases"
+    __table_args__ = _placement_indexes("stats_cases")
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    department_id: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(16))
+    reopened: Mapped[bool] = mapped_column(Boolean)
+    overdue_open: Mapped[bool] = mapped_column(Boolean)
+    #: rate events of every round, and those at SATISFIED_FROM or above
+    ratings: Mapped[int] = mapped_column(Integer)
+    satisfied: Mapped[int] = mapped_column(Integer)
+
+
+class StatsClock(_Placed, db.Model):
+    """One row per handling clock of a valid (not rejected) case, owned by its first stint's party.
+
+    Stints sharing (report, started_at) are one clock carried on (escalation, reassignment).
+    """
+
+    __tablename__ = "stats_clocks"
+    __table_args__ = _placement_indexes("stats_clocks")
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    #: grid | department | community | street
+    party: Mapped[str] = mapped_column(String(16))
+    party_id: Mapped[int | None]
+    accept_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolve_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: accepted, or handed on before accepting (转办 is a response too)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: a stint of the clock is still running
+    running: Mapped[bool] = mapped_column(Boolean)
+    accept_hours: Mapped[float | None] = mapped_column(Float)
+    resolve_hours: Mapped[float | None] = mapped_column(Float)
+
+
+class StatsMark(db.Model):
+    """How far the facts have been brought: the newest `reports.updated_at` they reflect."""
+
+    __tablename__ = "stats_marks"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    seen: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- deriving the facts ---------------------------------------------------------------------------
+
+
+def _placed(report) -> tuple:
+    """The placement columns and filing time of a report (table or alias)."""
+    return (*(getattr(report, c) for c in PLACEMENT), report.created_at, report.category_id)
+
+
+def _case_rows(ids: list[int] | None) -> Select:
+    """StatsCase rows of the given reports (all when None)."""
+    rating = event_rating(ReportEvent.data)
+    rates = (select(ReportEvent.report_id, func.count().label("n"),
+                    func.sum(case((rating >= SATISFIED_FROM, 1), else_=0)).label("satisfied"))
+             .where(ReportEvent.action == "rate", *_among(ReportEvent.report_id, ids))
+             .group_by(ReportEvent.report_id).subquery("rates"))
+    return (select(Report.id, *_placed(Report), Report.department_id, Report.status,
+                   Report.reopen_count > 0, Report.is_open.is_(True) & Report.overdue.is_(True),
+                   func.coalesce(rates.c.n, 0), func.coalesce(rates.c.satisfied, 0))
+            .outerjoin(rates, rates.c.report_id == Report.id)
+            .where(*_among(Report.id, ids)))
+
+
+def _clock_rows(ids: list[int] | None) -> Select:
+    """StatsClock rows of the valid ones among the given reports (all when None)."""
+    h = ReportHandling
+    clocks = (select(h.report_id, h.started_at,
+                     func.min(h.id).label("first_id"),
+                     func.min(h.accept_due_at).label("accept_due"),
+                     func.min(h.resolve_due_at).label("resolve_due"),
+                     func.min(h.accepted_at).label("accepted"),
+                     func.max(h.resolved_at).label("resolved"),
+                     (func.count(h.id) - func.count(h.ended_at)).label("running"),
+                     func.max(h.ended_at).label("ended"))
+              .where(*_among(h.report_id, ids))
+              .group_by(h.report_id, h.started_at)).subquery("clocks")
+    c = clocks.c
+    first = aliased(ReportHandling, name="first_stint")
+    return (select(c.report_id, c.started_at, *_placed(Report), first.party, first.party_id,
+                   c.accept_due, c.resolve_due,
+                   case((c.accepted.is_not(None), c.accepted), (c.running == 0, c.ended)),
+                   c.resolved, c.running > 0,
+                   hours_between(c.accepted, c.started_at), hours_between(c.resolved, c.started_at))
+            .join(Report, Report.id == c.report_id)
+            .join(first, first.id == c.first_id)
+            .where(Report.status != Status.REJECTED))
+
+
+_CASE_COLUMNS = ("report_id", *PLACEMENT, "created_at", "category_id", "department_id", "status",
+                 "reopened", "overdue_open", "ratings", "satisfied")
+_CLOCK_COLUMNS = ("report_id", "started_at", *PLACEMENT, "created_at", "category_id", "party", "party_id",
+                  "accept_due_at", "resolve_due_at", "responded_at", "resolved_at", "running",
+                  "accept_hours", "resolve_hours")
+
+
+def _among(column, ids: list[int] | None) -> tuple:
+    """`column IN ids`, or no condition for all."""
+    return () if ids is None else (column.in_(ids),)
+
+
+def _write(ids: list[int] | None) -> None:
+    """Replace the facts of the given reports (all of them when None)."""
+    for model, columns, rows in ((StatsCase, _CASE_COLUMNS, _case_rows),
+                                 (StatsClock, _CLOCK_COLUMNS, _clock_rows)):
+        db.session.execute(delete(model).where(*_among(model.report_id, ids)))
+        db.session.execute(insert(model).from_select(columns, rows(ids)))
+
+
+# --- refreshing -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def _writing() -> Iterator[None]:
+    """A write transaction of its own, even inside a read-only request (SQLite: BEGIN IMMEDIATE)."""
+    db.session.commit()
+    token = sqlite_begin_mode.set("IMMEDIATE")
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        sqlite_begin_mode.reset(token)
+
+
+def _mark() -> datetime | None | bool:
+    """The mark's `seen`; False when the facts were never built."""
+    row = db.session.execute(select(StatsMark.seen).where(StatsMark.name == MARK)).first()
+    return False if row is None else row.seen
+
+
+def stale() -> bool:
+    """Whether a report moved past the mark (one index probe), or the facts were never built."""
+    seen = _mark()
+    if seen is False:
+        return True
+    moved = Report.updated_at > seen if seen is not None else Report.id.is_not(None)
+    return bool(db.session.scalar(select(exists().where(moved))))
+
+
+def refresh() -> int:
+    """Bring the facts up to date if any report moved; the number of reports recomputed.
+
+    Concurrent refreshers queue on the mark row (SQLite: on the write lock) and the later one finds
+    less or nothing to do.
+    """
+    if not stale():
+        return 0
+    with _writing():
+        row = db.session.execute(select(StatsMark).where(StatsMark.name == MARK)
+                                 .with_for_update()).scalar_one_or_none()
+        if row is None:
+            return _rebuild()
+        since = row.seen - timedelta(seconds=current_app.config["STATS_REFRESH_OVERLAP_SECONDS"]) \
+            if row.seen is not None else None
+        moved = select(Report.id, Report.updated_at)
+        if since is not None:
+            moved = moved.where(Report.updated_at >= since)
+        changed = db.session.execute(moved).all()
+        if not changed:
+            return 0
+        ids = [r.id for r in changed]
+        for at in range(0, len(ids), CHUNK):
+            _write(ids[at:at + CHUNK])
+        row.seen = max(r.updated_at for r in changed)
+        return len(ids)
+
+
+def _rebuild() -> int:
+    """Every fact afresh, and the mark at the newest report seen before the rebuild began."""
+    seen = db.session.scalar(select(func.max(Report.updated_at)))
+    _write(None)
+    mark = db.session.get(StatsMark, MARK)
+    if mark is None:
+        db.session.add(StatsMark(name=MARK, seen=seen))
+    else:
+        mark.seen = seen
+    db.session.flush()
+    return db.session.scalar(select(func.count()).select_from(StatsCase))
+
+
+def rebuild() -> int:
+    """`flask stats refresh --all`: drop and recompute every fact; the number of cases."""
+    with _writing():
+        db.session.execute(select(StatsMark).where(StatsMark.name == MARK).with_for_update()).first()
+        return _rebuild()
+
