@@ -59,9 +59,9 @@ def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-#: PostgreSQL's percentile_disc takes rank ⌈p·n⌉ computed in floating point, where 0.9 × 70 comes out
-#: as 63.00000000000001; a nudge this small gives the exact nearest rank ⌈0.9 n⌉ for any n below 10⁸
-P90_FRACTION = 0.9 - 1e-9
+#: PostgreSQL's percentile_disc takes rank ⌈p·n⌉ computed in floating point; for p = 0.9 that equals the
+#: exact ⌈9n/10⌉ for every n up to 2,000,000 (checked), and a test holds it equal to definitions.p90
+P90_FRACTION = 0.9
 
 
 class p90(FunctionElement):  # noqa: N801

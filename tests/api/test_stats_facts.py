@@ -4,12 +4,13 @@ after every kind of change, and quiet when nothing moved."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import Float, literal, select, union_all, update
 
 from suishoupai.extensions import db
 from suishoupai.reports.models import Report
-from suishoupai.stats import facts
+from suishoupai.stats import definitions, facts
 from suishoupai.stats.facts import StatsCase, StatsClock, StatsMark
+from suishoupai.stats.sql import p90
 from tests.api.test_reports import department_id
 from tests.api.test_stats import DIST, GM, RES, get
 from tests.api.test_stats import case as case  # noqa: F401 - fixtures shared with the summary tests
@@ -111,3 +112,15 @@ def test_cli_refresh_and_rebuild(app, dataset, built):  # noqa: F811
     result = runner.invoke(args=["stats", "refresh"])
     assert result.exit_code == 0 and "已更新" in result.output
     assert int(result.output.split()[1]) >= 1
+
+
+def test_p90_aggregate_is_the_exact_nearest_rank_on_this_database(app):
+    """The SQL p90 (PostgreSQL's percentile_disc, or the aggregate registered on SQLite) equals
+    definitions.p90 for every sample size up to 200, repeats included, and is NULL on no rows."""
+    values = [((i * 37) % 101) / 4 for i in range(1, 201)]  # shuffled, with repeats
+    with app.app_context():
+        for n in range(1, 201):
+            sample = union_all(*(select(literal(v, Float).label("x")) for v in values[:n])).subquery()
+            assert db.session.scalar(select(p90(sample.c.x))) == definitions.p90(values[:n]), n
+        empty = select(literal(1.0, Float).label("x")).where(literal(False)).subquery()
+        assert db.session.scalar(select(p90(empty.c.x))) is None
