@@ -50,7 +50,7 @@ def prepare(app) -> tuple[list[int], int, int, int]:
     """Seed, then riders with points, one shared reward and one shared post."""
     with app.app_context():
         upgrade()
-        result = seed()
+        result = seed(rider_points=0)
         admin_user = db.session.scalars(select(User).where(User.openid == "demo-community-admin")).one()
         admin, community = admin_user.id, admin_user.org_unit_id
         riders = []

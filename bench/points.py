@@ -97,7 +97,7 @@ def load(app, target, txns: int, riders: int) -> dict:
     rng = random.Random(7)
     with app.app_context():
         upgrade()
-        seed()
+        seed(rider_points=0)
         db.session.commit()
         community = db.session.scalar(select(User.org_unit_id).where(User.openid == "demo-rider"))
         street = db.session.get(OrgUnit, community).parent_id

@@ -17,7 +17,7 @@ from suishoupai.auth.models import Role, User
 from suishoupai.extensions import db
 from suishoupai.org import boundaries
 from suishoupai.org.models import Department, Duty, GridMember, OrgUnit
-from suishoupai.points.demo_seed import seed_points
+from suishoupai.points.demo_seed import DEMO_POINTS, seed_points
 from suishoupai.points.offer_demo import seed_offers
 from suishoupai.reports import catalog
 
@@ -127,8 +127,11 @@ def _on_duty(user: User, grid_id: int) -> None:
     db.session.flush()
 
 
-def seed() -> dict:
-    """Build the demo district and accounts; returns what the command prints."""
+def seed(rider_points: int = DEMO_POINTS) -> dict:
+    """Build the demo district and accounts; returns what the command prints.
+
+    ``rider_points``: demo-rider's opening balance (the test suite starts from an empty ledger).
+    """
     doc, centre, centre_code = district_geojson()
     summary = boundaries.import_units(doc, "gcj02")
     by_code = {u.code: u for u in db.session.scalars(
@@ -161,7 +164,7 @@ def seed() -> dict:
           departments["DEMO-CG"].id)
 
     categories = catalog.seed_categories()
-    points = seed_points(rider, community.id, community_admin.id)
+    points = seed_points(rider, community.id, community_admin.id, rider_points)
     offers = seed_offers(community.id, community_admin.id)
     grids = sorted((u for u in by_code.values() if u.kind == "grid"), key=lambda u: u.code)
     for n, grid in enumerate(grids):

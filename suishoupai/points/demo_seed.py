@@ -1,4 +1,4 @@
-"""Demo points: the rule book, and demo-rider registered and verified in the demo community."""
+"""Demo points: the rule book, and demo-rider registered, verified and holding points to spend."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from suishoupai import crypto
 from suishoupai.auth.models import User
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
-from suishoupai.points import rulebook
-from suishoupai.points.models import Platform, Rider, RiderStatus
+from suishoupai.points import awards, rulebook
+from suishoupai.points.models import Adjustment, Platform, Rider, RiderStatus
+
+#: demo-rider's opening balance, so the rewards shop can be tried at once
+DEMO_POINTS = 120
 
 
-def seed_points(rider_user: User, community_id: int, verifier_id: int) -> dict:
-    """Seed the rule book and make demo-rider a verified 美团 rider (re-running updates)."""
+def seed_points(rider_user: User, community_id: int, verifier_id: int, opening: int = DEMO_POINTS) -> dict:
+    """Seed the rule book, make demo-rider a verified 美团 rider with some points (re-running updates)."""
     added = rulebook.seed_rules()
     rider = db.session.scalars(select(Rider).where(Rider.user_id == rider_user.id)).first()
     if rider is None:
@@ -24,4 +27,8 @@ def seed_points(rider_user: User, community_id: int, verifier_id: int) -> dict:
     rider.home_community_id, rider.status = community_id, RiderStatus.VERIFIED
     rider.verified_by_id, rider.verified_at = verifier_id, rider.verified_at or utcnow()
     db.session.flush()
+    # through the ledger like any manual award, so `flask points verify` holds; once only
+    if opening and db.session.scalar(
+            select(Adjustment.id).where(Adjustment.user_id == rider_user.id).limit(1)) is None:
+        awards.adjust(verifier_id, rider_user.id, community_id, opening, "演示数据：参与社区治理岗值守")
     return {"rules_added": added, "rider_id": rider.id}

@@ -14,6 +14,7 @@ from suishoupai.org.models import OrgUnit
 from suishoupai.points import ledger
 from suishoupai.points.models import Award, LedgerTxn, Posting, Rider
 from tests.api.test_reports import Case
+from tests.conftest import Auth
 
 
 @pytest.fixture
@@ -413,3 +414,16 @@ def test_rule_flags_must_be_booleans(case):
     assert resp.status_code == 422 and "needs_review" in resp.json["error"]["details"]["fields"]
     rules = {r["code"]: r for r in case.client.get("/api/v1/points/rules", headers=case.h("demo-rider")).json}
     assert rules["report_valid"]["version"] == 1 and rules["report_valid"]["needs_review"] is False
+
+
+def test_demo_command_gives_demo_rider_points_to_spend_once(app):
+    """`flask demo seed` (run twice) leaves demo-rider 120 points through one manual award, chain intact."""
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    case = Case(app.test_client(), Auth(app.test_client()))
+    body = me(case)
+    assert body["balance"] == 120
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LedgerTxn)) == 1
+    assert verify_ledger(app)[0] == 0
