@@ -34,6 +34,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
@@ -260,8 +261,15 @@ def _rebuild() -> int:
 
 
 def rebuild() -> int:
-    """`flask stats refresh --all`: drop and recompute every fact; the number of cases."""
+    """`flask stats refresh --all`: drop and recompute every fact; the number of cases.
+
+    The tables are analysed afterwards, so the planner knows their new size at once.
+    """
     with _writing():
         db.session.execute(select(StatsMark).where(StatsMark.name == MARK).with_for_update()).first()
-        return _rebuild()
+        cases = _rebuild()
+    with _writing():
+        for model in (StatsCase, StatsClock):
+            db.session.execute(text(f"ANALYZE {model.__tablename__}"))
+    return cases
 

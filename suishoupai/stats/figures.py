@@ -35,7 +35,7 @@ class Tally:
     by_status: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def add_cases(self, g: dict) -> None:
-        """One (grid, category, department, status) group of cases, with their rate events."""
+        """One (dimension, key, status) group of cases, with their rate events."""
         status, n = Status(g["status"]), g["cases"]
         self.cases += n
         self.by_status[status] += n
@@ -100,18 +100,16 @@ class Rollup:
     departments: dict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
     categories: dict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
 
-    def _targets(self, g: dict) -> list[Tally]:
-        """The rows a case group counts in."""
-        rows = [self.total, self.grids[g["grid_id"]], self.categories[g["category_id"]]]
-        if g["department_id"] is not None:
-            rows.append(self.departments[g["department_id"]])
-        return rows
-
     def add_cases(self, groups: list[dict]) -> None:
-        """Case groups: (grid, category, department, status)."""
+        """Case groups per (dimension, key, status): every case is in one category group (which also
+        makes the total), one grid group, and one department group if a department held it."""
         for g in groups:
-            for tally in self._targets(g):
-                tally.add_cases(g)
+            if g["dimension"] == "department" and g["key"] is None:
+                continue
+            if g["dimension"] == "category":
+                self.total.add_cases(g)
+            {"category": self.categories, "grid": self.grids,
+             "department": self.departments}[g["dimension"]][g["key"]].add_cases(g)
 
     def add_clocks(self, groups: list[dict]) -> None:
         """Clock groups: (party, party id, category); a clock counts for the party it was started for."""

@@ -58,16 +58,22 @@ def test_every_rate_has_its_wording():
 def test_rollup_counts_cases_ratings_and_clocks_where_they_belong():
     """Rejected cases count as cases only; reopened open cases were resolved once; clocks go to owners."""
     roll = Rollup()
-    g = {"grid_id": 1, "category_id": 10, "department_id": None}
     none = {"ratings": 0, "satisfied": 0}
-    roll.add_cases([g | {"status": "closed", "cases": 3, "reopened": 1, "overdue_open": 0, "ratings": 3,
-                         "satisfied": 2},
-                    g | {"status": "assigned", "cases": 2, "reopened": 1, "overdue_open": 1} | none,
-                    # a rejected case's ratings are left out with it
-                    g | {"status": "rejected", "cases": 4, "reopened": 0, "overdue_open": 0, "ratings": 2,
-                         "satisfied": 0},
-                    g | {"grid_id": 2, "department_id": 7, "status": "resolved", "cases": 1, "reopened": 0,
-                         "overdue_open": 0} | none])
+    groups = [
+        {"grid_id": 1, "department_id": None, "status": "closed", "cases": 3, "reopened": 1,
+         "overdue_open": 0, "ratings": 3, "satisfied": 2},
+        {"grid_id": 1, "department_id": None, "status": "assigned", "cases": 2, "reopened": 1,
+         "overdue_open": 1} | none,
+        # a rejected case's ratings are left out with it
+        {"grid_id": 1, "department_id": None, "status": "rejected", "cases": 4, "reopened": 0,
+         "overdue_open": 0, "ratings": 2, "satisfied": 0},
+        {"grid_id": 2, "department_id": 7, "status": "resolved", "cases": 1, "reopened": 0,
+         "overdue_open": 0} | none]
+    # what the SQL returns: the same cases grouped once per dimension
+    for dimension, key in (("category", None), ("grid", "grid_id"), ("department", "department_id")):
+        roll.add_cases([{k: v for k, v in g.items() if not k.endswith("_id")}
+                        | {"dimension": dimension, "key": 10 if key is None else g[key]}
+                        for g in groups if key is None or g[key] is not None])
     clock = {"accept_on_time": 1, "accept_counted": 2, "resolve_on_time": 1, "resolve_counted": 1,
              "accept_hours": 3.0, "accept_n": 2, "resolve_hours": 10.0, "resolve_n": 1}
     roll.add_clocks([clock | {"party": "grid", "party_id": 1, "category_id": 10},
