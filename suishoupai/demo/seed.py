@@ -16,6 +16,7 @@ from suishoupai import crypto
 from suishoupai.auth.models import Role, User
 from suishoupai.extensions import db
 from suishoupai.org import boundaries
+from suishoupai.org import index as org_index
 from suishoupai.org.models import Department, Duty, GridMember, OrgUnit
 from suishoupai.points.demo_seed import DEMO_POINTS, seed_points
 from suishoupai.points.offer_demo import seed_offers
@@ -147,6 +148,7 @@ def seed(rider_points: int = DEMO_POINTS) -> dict:
         if dept is None:
             dept = Department(code=code, name=name, district_id=district.id)
             db.session.add(dept)
+            org_index.departments_changed()
         departments[code] = dept
     db.session.flush()
 

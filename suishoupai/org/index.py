@@ -1,4 +1,5 @@
-"""The process-wide spatial index of grids, rebuilt only when boundaries change."""
+"""Process-wide copies of the org tree: the spatial index of grids, and the names of units and
+departments that every list shows; rebuilt only when their version counter moves."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from sqlalchemy import func, select
 
 from suishoupai import versioned
 from suishoupai.extensions import db
-from suishoupai.org.models import GRID_KINDS, BoundaryRevision, OrgUnit
+from suishoupai.org.models import GRID_KINDS, BoundaryRevision, Department, OrgUnit
 from suishoupai.org.routing import GridIndex, GridShape
 
 #: the version counter (suishoupai.versioned) of grid boundaries
 BOUNDARIES = "boundaries"
+#: the version counter of unit and department names (moved by every import and department change)
+NAMES = "org_names"
 
 
 def current_revision() -> int:
@@ -24,6 +27,12 @@ def bump_revision(note: str) -> None:
     db.session.add(BoundaryRevision(note=note[:200]))
     db.session.flush()
     versioned.bump(BOUNDARIES)
+    versioned.bump(NAMES)
+
+
+def departments_changed() -> None:
+    """Record that departments were added or renamed, so every worker reads their names again."""
+    versioned.bump(NAMES)
 
 
 def _build() -> GridIndex:
@@ -42,3 +51,19 @@ def _build() -> GridIndex:
 def grid_index() -> GridIndex:
     """This process's index, rebuilt if another process or request changed boundaries."""
     return versioned.cached(BOUNDARIES, _build)
+
+
+def _read_names() -> tuple[dict[int, str], dict[int, str]]:
+    """Every unit's and department's name (a few columns: no polygons)."""
+    units = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name)).all())
+    return units, dict(db.session.execute(select(Department.id, Department.name)).all())
+
+
+def unit_names() -> dict[int, str]:
+    """Names of org units by id, this process's copy."""
+    return versioned.cached(NAMES, _read_names)[0]
+
+
+def department_names() -> dict[int, str]:
+    """Names of departments by id, this process's copy."""
+    return versioned.cached(NAMES, _read_names)[1]

@@ -13,7 +13,7 @@ from suishoupai.extensions import db
 from suishoupai.media import service as media
 from suishoupai.media.models import Media, display_key, thumb_key
 from suishoupai.org import geo
-from suishoupai.org.models import Department, OrgUnit
+from suishoupai.org import index as org_index
 from suishoupai.org.service import CARD_COLUMNS, card_of
 from suishoupai.reports import follows, photo_checks
 from suishoupai.reports.deadlines import urgency
@@ -39,14 +39,6 @@ def _names(model, ids) -> dict:
     return {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
 
 
-def _refs(model, ids) -> dict:
-    """(id, name) rows by id, in one query of those two columns (org units carry big polygons)."""
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    return {row.id: row for row in db.session.execute(select(model.id, model.name).where(model.id.in_(ids)))}
-
-
 def _people(ids) -> dict:
     """Users by id as light rows (name and phone columns), in one query."""
     ids = {i for i in ids if i is not None}
@@ -55,9 +47,9 @@ def _people(ids) -> dict:
     return {row.id: row for row in db.session.execute(select(*CARD_COLUMNS).where(User.id.in_(ids)))}
 
 
-def _ref(row) -> dict | None:
+def _ref(names: dict[int, str], ref_id: int | None) -> dict | None:
     """{id, name} of a unit or department."""
-    return {"id": row.id, "name": row.name} if row is not None else None
+    return None if ref_id is None else {"id": ref_id, "name": names.get(ref_id, "")}
 
 
 #: what a photo's URLs need, without the rest of the media row
@@ -109,8 +101,7 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
     ``people`` when the caller has read them already)."""
     if not reports:
         return []
-    units = _refs(OrgUnit, [r.grid_id for r in reports] + [r.community_id for r in reports])
-    departments = _refs(Department, [r.department_id for r in reports])
+    units, departments = org_index.unit_names(), org_index.department_names()
     staff = set() if public_view else {r.id for r in reports if parties_of(actor, r) - {Party.REPORTER}}
     assignees = set() if public_view else {r.assignee_id for r in reports} - {None}
     # reporters and assignees in one query of the few columns a name and a card need
@@ -133,8 +124,8 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
             "description": r.description, "status": r.status, "status_label": STATUS_LABELS[status],
             "location": _location(r, coord_type, public_view),
             "address": None if public_view else r.address, "public": r.public, "moderation": r.moderation,
-            "grid": _ref(units.get(r.grid_id)), "community": _ref(units.get(r.community_id)),
-            "department": _ref(departments.get(r.department_id)),
+            "grid": _ref(units, r.grid_id), "community": _ref(units, r.community_id),
+            "department": _ref(departments, r.department_id),
             "assignee": cards.get(r.assignee_id),
             "escalation_level": r.escalation_level,
             "accept_due_at": r.accept_due_at, "resolve_due_at": r.resolve_due_at,

@@ -9,13 +9,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from suishoupai import versioned
 from suishoupai.auth.actor import current_actor
 from suishoupai.extensions import db
+from suishoupai.org import index as org_index
 from suishoupai.org.index import BOUNDARIES, grid_index
+from suishoupai.org.models import Department
 from suishoupai.pagination import page_of
 from suishoupai.reports import present, queries, schemas
 from suishoupai.reports.catalog import CALENDAR, calendar
@@ -114,6 +117,32 @@ def test_grid_index_follows_a_boundary_change_made_elsewhere(app_factory, demo):
     with worker_b.app_context():
         after = grid_index()
         assert after is not before and len(after) == len(before)
+
+
+def test_list_names_follow_a_rename_made_elsewhere(app_factory, demo, auth):
+    """Lists read unit and department names from a per-process copy; worker B shows a department's
+    new name once worker A committed it with departments_changed()."""
+    worker_a, worker_b = app_factory(), app_factory()
+    client_b, resident = worker_b.test_client(), auth.headers("demo-resident")
+    admin = auth.headers("demo-community-admin")
+    report = _file(client_b, resident, 1)
+    member = auth.headers("demo-grid-member")
+    with worker_b.app_context():
+        department_id = db.session.scalar(select(Department.id).where(Department.code == "DEMO-CG"))
+    for step, body in (("accept", {}), ("transfer", {"department_id": department_id})):
+        resp = client_b.post(f"/api/v1/reports/{report['id']}/{step}", json=body, headers=member)
+        assert resp.status_code == 200, resp.json
+
+    def department_names():
+        items = client_b.get("/api/v1/reports?scope=community", headers=admin).json["items"]
+        return {i["department"]["name"] for i in items if i["department"]}
+
+    assert department_names() == {"区城管局"}
+    with worker_a.app_context():
+        db.session.get(Department, department_id).name = "区城市管理局"
+        org_index.departments_changed()
+        db.session.commit()
+    assert department_names() == {"区城市管理局"}
 
 
 @pytest.mark.parametrize("openid, scope", [
