@@ -36,6 +36,8 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from suishoupai.database import UTCDateTime, sqlite_begin_mode
@@ -204,58 +206,47 @@ def _writing() -> Iterator[None]:
         sqlite_begin_mode.reset(token)
 
 
-def _mark() -> datetime | None | bool:
-    """The mark's `seen`; False when the facts were never built."""
-    row = db.session.execute(select(StatsMark.seen).where(StatsMark.name == MARK)).first()
-    return False if row is None else row.seen
-
-
 def stale() -> bool:
     """Whether a report moved past the mark (one index probe), or the facts were never built."""
-    seen = _mark()
-    if seen is False:
+    row = db.session.execute(select(StatsMark.seen).where(StatsMark.name == MARK)).first()
+    if row is None:
         return True
-    moved = Report.updated_at > seen if seen is not None else Report.id.is_not(None)
+    moved = Report.updated_at > row.seen if row.seen is not None else Report.id.is_not(None)
     return bool(db.session.scalar(select(exists().where(moved))))
 
 
-def refresh() -> int:
-    """Bring the facts up to date if any report moved; the number of reports recomputed.
+def _locked_mark() -> StatsMark:
+    """The mark row, created if missing and locked for this transaction: concurrent refreshers queue
+    here (SQLite: on the write lock), and the later one finds less or nothing to do."""
+    upsert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(upsert(StatsMark).values(name=MARK, seen=None).on_conflict_do_nothing())
+    return db.session.execute(select(StatsMark).where(StatsMark.name == MARK).with_for_update()
+                              .execution_options(populate_existing=True)).scalar_one()
 
-    Concurrent refreshers queue on the mark row (SQLite: on the write lock) and the later one finds
-    less or nothing to do.
-    """
+
+def refresh() -> int:
+    """Bring the facts up to date if any report moved; the number of reports recomputed."""
     if not stale():
         return 0
     with _writing():
-        row = db.session.execute(select(StatsMark).where(StatsMark.name == MARK)
-                                 .with_for_update()).scalar_one_or_none()
-        if row is None:
-            return _rebuild()
-        since = row.seen - timedelta(seconds=current_app.config["STATS_REFRESH_OVERLAP_SECONDS"]) \
-            if row.seen is not None else None
-        moved = select(Report.id, Report.updated_at)
-        if since is not None:
-            moved = moved.where(Report.updated_at >= since)
-        changed = db.session.execute(moved).all()
-        if not changed:
-            return 0
+        mark = _locked_mark()
+        if mark.seen is None:  # never built, or built before the first report
+            return _rebuild(mark)
+        since = mark.seen - timedelta(seconds=current_app.config["STATS_REFRESH_OVERLAP_SECONDS"])
+        changed = db.session.execute(select(Report.id, Report.updated_at)
+                                     .where(Report.updated_at >= since)).all()
         ids = [r.id for r in changed]
         for at in range(0, len(ids), CHUNK):
             _write(ids[at:at + CHUNK])
-        row.seen = max(r.updated_at for r in changed)
+        if changed:
+            mark.seen = max(r.updated_at for r in changed)
         return len(ids)
 
 
-def _rebuild() -> int:
+def _rebuild(mark: StatsMark) -> int:
     """Every fact afresh, and the mark at the newest report seen before the rebuild began."""
-    seen = db.session.scalar(select(func.max(Report.updated_at)))
+    mark.seen = db.session.scalar(select(func.max(Report.updated_at)))
     _write(None)
-    mark = db.session.get(StatsMark, MARK)
-    if mark is None:
-        db.session.add(StatsMark(name=MARK, seen=seen))
-    else:
-        mark.seen = seen
     db.session.flush()
     return db.session.scalar(select(func.count()).select_from(StatsCase))
 
@@ -266,8 +257,7 @@ def rebuild() -> int:
     The tables are analysed afterwards, so the planner knows their new size at once.
     """
     with _writing():
-        db.session.execute(select(StatsMark).where(StatsMark.name == MARK).with_for_update()).first()
-        cases = _rebuild()
+        cases = _rebuild(_locked_mark())
     with _writing():
         for model in (StatsCase, StatsClock):
             db.session.execute(text(f"ANALYZE {model.__tablename__}"))
