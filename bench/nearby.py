@@ -25,9 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -42,17 +40,15 @@ from bench.reports import (  # noqa: E402
     PG_URL,
     WORKERS,
     Http,
-    Server,
     Stats,
     World,
     captured_sql,
-    close_target,
     interleaved,
     login,
     mark,
-    open_target,
     prepare,
     say,
+    scratch,
 )
 from suishoupai.database import sqlite_begin_mode, utcnow  # noqa: E402
 from suishoupai.extensions import db  # noqa: E402
@@ -130,14 +126,11 @@ def statements_and_plan(app: Flask, token: str, spot: dict) -> tuple[int, list[s
 
 def bench(kind: str, args: argparse.Namespace) -> list[tuple[str, bool]]:
     """Load one database, serve it, time nearby against /me, check answers; always clean up."""
-    tmp = Path(tempfile.mkdtemp(prefix=f"suishoupai-bench-nearby-{kind}-"))
-    target, server, checks = None, None, []
-    try:
-        target = open_target(kind, tmp, args.pg_url)
-        app, world, times, facts = prepare(target, args.rows)
-        say(f"[{target.label}] loaded: " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()))
-        server = Server(target)
-        server.start()
+    checks = []
+    with scratch("nearby", kind, args.pg_url) as run:
+        app, world, times, facts = prepare(run.target, args.rows)
+        say(f"[{run.target.label}] loaded: " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()))
+        server = run.serve()
         conn = Http(server.port)
         token = login(conn, RESIDENT)
         queries = spots(world, args.samples, seed=1)
@@ -166,18 +159,8 @@ def bench(kind: str, args: argparse.Namespace) -> list[tuple[str, bool]]:
             statements, plan = statements_and_plan(app, token, queries[0])
         finally:
             sqlite_begin_mode.reset(token_mode)
-        report(target.label, facts, stats, agree, checked, sizes, statements, plan, checks)
+        report(run.target.label, facts, stats, agree, checked, sizes, statements, plan, checks)
         return checks
-    except BaseException:
-        if server is not None and server.log_path.exists():
-            say(f"gunicorn log (last 4,000 characters):\n{server.log_path.read_text()[-4000:]}")
-        raise
-    finally:
-        if server is not None:
-            server.stop()
-        if target is not None:
-            close_target(target, args.pg_url)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def report(label: str, facts: dict, stats: dict[str, Stats], agree: int, checked: int, sizes: list[int],

@@ -505,6 +505,45 @@ class Server:
             self.proc.wait()
 
 
+
+@dataclass
+class Run:
+    """One bench's scratch: a temporary directory, its database and the gunicorns serving it."""
+
+    tmp: Path
+    target: Target | None = None
+    servers: list[Server] = field(default_factory=list)
+
+    def serve(self, env: dict[str, str] | None = None) -> Server:
+        """Start a gunicorn on the target (settings in ``env`` on top of the bench's); stopped at the end."""
+        server = Server(self.target)
+        server.env.update(env or {})
+        self.servers.append(server)
+        server.start()
+        return server
+
+
+@contextmanager
+def scratch(name: str, kind: str, pg_url: str) -> Iterator[Run]:
+    """A fresh database for one bench; on failure gunicorn's log is shown; always cleaned up."""
+    run = Run(Path(tempfile.mkdtemp(prefix=f"suishoupai-bench-{name}-{kind}-")))
+    try:
+        run.target = open_target(kind, run.tmp, pg_url)
+        yield run
+    except BaseException:
+        for server in run.servers:
+            if server.log_path.exists():
+                say(f"gunicorn log (last 4,000 characters):\n{server.log_path.read_text()[-4000:]}")
+                break
+        raise
+    finally:
+        for server in run.servers:
+            server.stop()
+        if run.target is not None:
+            close_target(run.target, pg_url)
+        shutil.rmtree(run.tmp, ignore_errors=True)
+
+
 class Http:
     """One keep-alive connection; a GET the server dropped while idle is sent again once."""
 
@@ -904,31 +943,18 @@ class Result:
 
 def bench(kind: str, args: argparse.Namespace) -> Result:
     """Prepare one database, serve it, time lists, direct queries and filing; always clean up."""
-    tmp = Path(tempfile.mkdtemp(prefix=f"suishoupai-bench-reports-{kind}-"))
-    target, server = None, None
-    try:
-        target = open_target(kind, tmp, args.pg_url)
-        app, world, times, facts = prepare(target, args.rows)
-        say(f"[{target.label}] loaded: " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()))
-        server = Server(target)
-        server.start()
+    with scratch("reports", kind, args.pg_url) as run:
+        app, world, times, facts = prepare(run.target, args.rows)
+        say(f"[{run.target.label}] loaded: " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()))
+        server = run.serve()
         conn = Http(server.port)
         tokens = {scope: login(conn, openid) for scope, openid in ACCOUNTS.items()}
         lists, requests, page = http_lists(server.port, tokens, args.samples)
         direct, same_page, plans = direct_queries(app, world, page, args.samples, args.explain)
         sql, page_no = statements_per_request(app, requests), page[1]
         filed = None if args.skip_filing else filing(server, app, world, args)
-        return Result(target, args.rows, times, facts, lists, sql, page_no, direct, same_page, plans, filed)
-    except BaseException:
-        if server is not None and server.log_path.exists():
-            say(f"gunicorn log (last 4,000 characters):\n{server.log_path.read_text()[-4000:]}")
-        raise
-    finally:
-        if server is not None:
-            server.stop()
-        if target is not None:
-            close_target(target, args.pg_url)
-        shutil.rmtree(tmp, ignore_errors=True)
+        return Result(run.target, args.rows, times, facts, lists, sql, page_no, direct, same_page, plans,
+                      filed)
 
 
 def print_load(r: Result) -> None:

@@ -24,10 +24,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sqlite3
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -234,14 +232,11 @@ def report_counted(target, facts: dict, times: dict, stats: dict, args: argparse
 
 def bench(kind: str, args: argparse.Namespace) -> None:
     """Prepare one database, serve it, time the stats requests; print; always clean up."""
-    tmp = Path(tempfile.mkdtemp(prefix=f"suishoupai-bench-stats-{kind}-"))
-    target, server = None, None
-    try:
-        target = rb.open_target(kind, tmp, args.pg_url)
+    with rb.scratch("stats", kind, args.pg_url) as run:
+        target = run.target
         world, times, facts = prepare(target, args.rows)
-        server = rb.Server(target)
-        server.env["SUISHOUPAI_STATS_CACHE_SECONDS"] = "0"  # every request counts: the compute is timed
-        server.start()
+        # every request counts: the compute is timed
+        server = run.serve({"SUISHOUPAI_STATS_CACHE_SECONDS": "0"})
         conn = rb.Http(server.port)
         token = rb.login(conn, "demo-district-admin")
         district, community = world.grids[0].district_id, world.centre.community_id
@@ -266,8 +261,7 @@ def bench(kind: str, args: argparse.Namespace) -> None:
                   f"p50 {year_stats.p50 / floor.p50:6.1f}× floor  "
                   f"({args.year_samples} samples after 1 warm-up; no target)", flush=True)
         server.stop()
-        server = rb.Server(target)  # the shipped setting: a summary is served again for 60 s per worker
-        server.start()
+        server = run.serve()  # the shipped setting: a summary is served again for 60 s per worker
         conn = rb.Http(server.port)
         token = rb.login(conn, "demo-district-admin")
         cached = rb.interleaved({
@@ -275,16 +269,6 @@ def bench(kind: str, args: argparse.Namespace) -> None:
             "summary district, 30 days": fetcher(
                 conn, base + urlencode({"scope": f"district:{district}"}), token)},
             args.samples, args.warm_up)
-    except BaseException:
-        if server is not None and server.log_path.exists():
-            rb.say(f"gunicorn log (last 4,000 characters):\n{server.log_path.read_text()[-4000:]}")
-        raise
-    finally:
-        if server is not None:
-            server.stop()
-        if target is not None:
-            rb.close_target(target, args.pg_url)
-        shutil.rmtree(tmp, ignore_errors=True)
 
     floor, served = cached["baseline /api/v1/me"], cached["summary district, 30 days"]
     ok = served.p95 <= SUMMARY_P95_MS
