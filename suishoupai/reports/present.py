@@ -104,9 +104,10 @@ AWAITING_ACCEPT = (Status.SUBMITTED, Status.ASSIGNED, Status.TRANSFERRED)
 
 
 def present(reports: list[Report], actor: Actor, coord_type: str, public_view: bool = False,
-            thumbs: dict[int, str] | None = None, people: dict | None = None) -> list[dict]:
-    """List items: enough to draw a card, loaded in a fixed number of queries (``thumbs`` and
-    ``people`` when the caller has read them already)."""
+            thumbs: dict[int, str] | None = None, people: dict | None = None,
+            followed: dict[int, tuple[int, bool]] | None = None) -> list[dict]:
+    """List items: enough to draw a card, loaded in a fixed number of queries (``thumbs``,
+    ``people`` and ``followed`` when the caller knows them already)."""
     if not reports:
         return []
     units = _refs(OrgUnit, [r.grid_id for r in reports] + [r.community_id for r in reports])
@@ -118,7 +119,8 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
         people = _people([r.reporter_id for r in reports if r.id in staff] + list(assignees))
     if thumbs is None:
         thumbs = _thumbs([r.id for r in reports])
-    followed = follows.counts([r.id for r in reports], actor.user_id)
+    if followed is None:
+        followed = follows.counts([r.id for r in reports], actor.user_id)
     # one card per distinct assignee (a page usually holds a handful of grid members)
     cards = {i: card_of(people[i]) for i in assignees if i in people}
     now = utcnow()
@@ -182,7 +184,9 @@ def detail(report: Report, actor: Actor, coord_type: str,
         by_event.setdefault(row[0], []).append(_photo(row if not fresh else row[2]))
     filed = by_event.pop(None, [])
     view = present([report], actor, coord_type, public_view=public_view,
-                   thumbs={report.id: filed[0]["thumb_url"]} if filed else {}, people=people)[0]
+                   thumbs={report.id: filed[0]["thumb_url"]} if filed else {}, people=people,
+                   # nobody can have followed a report filed in this very transaction
+                   followed={} if fresh else None)[0]
     view["photos"] = filed
     view["rating_comment"] = report.rating_comment
     view["actions"] = [a.value for a in available_actions(Status(report.status), parties)]

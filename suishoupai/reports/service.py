@@ -36,20 +36,32 @@ def record(report: Report, actor: Actor | None, action: str, from_status: str | 
            media_ids: list[int] | None = None, to_status: str | None = None) -> ReportEvent:
     """Write a timeline event (and its photos), then announce it; ``to_status`` defaults to the
     report's status (filing records its steps after the report already stands where they end)."""
+    event = _event(report, actor, action, from_status, note, data, to_status)
+    db.session.flush()
+    for position, media_id in enumerate(media_ids or []):
+        db.session.add(ReportPhoto(report_id=report.id, media_id=media_id, event_id=event.id,
+                                   position=position))
+    _announce(report, event)
+    return event
+
+
+def _event(report: Report, actor: Actor | None, action: str, from_status: str | None,
+           note: str | None = None, data: dict | None = None, to_status: str | None = None) -> ReportEvent:
+    """A timeline event added to the session, not yet written."""
     event = ReportEvent(
         report_id=report.id, actor_id=actor.user_id if actor else None,
         actor_role=actor.role if actor else SYSTEM, action=action, from_status=from_status,
         to_status=to_status or report.status, note=note,
         data=json.dumps(data, ensure_ascii=False) if data else None, created_at=utcnow())
     db.session.add(event)
-    db.session.flush()
-    for position, media_id in enumerate(media_ids or []):
-        db.session.add(ReportPhoto(report_id=report.id, media_id=media_id, event_id=event.id,
-                                   position=position))
-    signal = events.BY_ACTION.get(action)
-    if signal is not None:
-        signal.send(report, event=event)
     return event
+
+
+def _announce(report: Report, event: ReportEvent, **extra) -> None:
+    """Send the signal of a written event; handlers join this transaction."""
+    signal = events.BY_ACTION.get(event.action)
+    if signal is not None:
+        signal.send(report, event=event, **extra)
 
 
 def _photo_ids(report: Report) -> list[int]:
@@ -173,12 +185,18 @@ def file_report_parts(actor: Actor, data: dict) -> Filed:
     db.session.add(ReportHandling(report_id=report.id, party=party, party_id=party_id,
                                   assignee_id=assignee_id, started_at=now, accept_due_at=accept_due,
                                   resolve_due_at=resolve_due))
-    events = [record(report, actor, "file", None, to_status=Status.SUBMITTED)]
+    events = [_event(report, actor, "file", None, to_status=Status.SUBMITTED)]
     if action == "transfer":
-        events.append(record(report, None, "transfer", Status.SUBMITTED,
+        events.append(_event(report, None, "transfer", Status.SUBMITTED,
                              data={"department_id": department.id}))
     elif action == "assign":
-        events.append(record(report, None, "assign", Status.SUBMITTED, data={"assignee_id": assignee_id}))
+        events.append(_event(report, None, "assign", Status.SUBMITTED, data={"assignee_id": assignee_id}))
+    # the photos, the stint and the events in one flush (a batched insert per table), then the news
+    db.session.flush()
+    _announce(report, events[0], photos=[photo for _, photo in photos])
+    for event in events[1:]:
+        _announce(report, event)
+    if action == "assign":
         org.note_assigned(routed.grid_id, assignee_id)
     return Filed(report, photos, events)
 
