@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import User
@@ -39,12 +40,24 @@ def _names(model, ids) -> dict:
     return {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
 
 
+@cache
+def _refs_query(model) -> Select:
+    """(id, name) of some rows of a model (built once per model; ids expand at execution)."""
+    return select(model.id, model.name).where(model.id.in_(bindparam("ids", expanding=True)))
+
+
 def _refs(model, ids) -> dict:
     """(id, name) rows by id, in one query of those two columns (org units carry big polygons)."""
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
-    return {row.id: row for row in db.session.execute(select(model.id, model.name).where(model.id.in_(ids)))}
+    return {row.id: row for row in db.session.execute(_refs_query(model), {"ids": list(ids)})}
+
+
+@cache
+def _people_query() -> Select:
+    """Users by id, the card columns only (built once; ids expand at execution)."""
+    return select(*CARD_COLUMNS).where(User.id.in_(bindparam("ids", expanding=True)))
 
 
 def _people(ids) -> dict:
@@ -52,7 +65,7 @@ def _people(ids) -> dict:
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
-    return {row.id: row for row in db.session.execute(select(*CARD_COLUMNS).where(User.id.in_(ids)))}
+    return {row.id: row for row in db.session.execute(_people_query(), {"ids": list(ids)})}
 
 
 def _ref(row) -> dict | None:
@@ -158,16 +171,16 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
 
 
 def detail(report: Report, actor: Actor, coord_type: str,
-           fresh: tuple[list[tuple[ReportPhoto, Media]], list[ReportEvent]] | None = None) -> dict:
+           fresh: tuple[list[Media], list[ReportEvent]] | None = None) -> dict:
     """One report with its photos, timeline and the steps the caller may take now.
 
-    ``fresh``: the photos (with their media) and events of a report filed in this transaction,
+    ``fresh``: the filing photos (in order) and the events of a report filed in this transaction,
     presented as they are instead of read back.
     """
     parties = parties_of(actor, report)
     public_view = not parties
     if fresh:
-        rows = [(p.event_id, p.position, m) for p, m in fresh[0]]
+        rows = [(None, position, photo) for position, photo in enumerate(fresh[0])]
         events = fresh[1]
     else:
         rows = list(db.session.execute(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, insert, select
 
 from suishoupai.auth.actor import Actor
 from suishoupai.database import utcnow
@@ -132,7 +133,8 @@ class Filed:
     """A report just filed with the rows written for it, so the answer needs no read-back."""
 
     report: Report
-    photos: list[tuple[ReportPhoto, Media]]
+    #: the filing photos in their order
+    photos: list[Media]
     events: list[ReportEvent]
 
 
@@ -178,22 +180,22 @@ def file_report_parts(actor: Actor, data: dict) -> Filed:
         resolve_due_at=resolve_due, clock_started_at=now, created_at=now, updated_at=now)
     db.session.add(report)
     db.session.flush()
-    photos = [(ReportPhoto(report_id=report.id, media_id=photo.id, position=position), photo)
-              for position, photo in enumerate(
-                  media.attach(actor.user_id, data["media_ids"], "report", public=report.public))]
-    db.session.add_all(row for row, _ in photos)
-    db.session.add(ReportHandling(report_id=report.id, party=party, party_id=party_id,
-                                  assignee_id=assignee_id, started_at=now, accept_due_at=accept_due,
-                                  resolve_due_at=resolve_due))
+    photos = media.attach(actor.user_id, data["media_ids"], "report", public=report.public)
+    # rows this request never reads back go in as plain inserts, past the unit of work
+    db.session.execute(insert(ReportPhoto.__table__), [
+        {"report_id": report.id, "media_id": photo.id, "event_id": None, "position": position}
+        for position, photo in enumerate(photos)])
+    db.session.execute(insert(ReportHandling.__table__).values(
+        report_id=report.id, party=party, party_id=party_id, assignee_id=assignee_id, started_at=now,
+        accept_due_at=accept_due, resolve_due_at=resolve_due))
     events = [_event(report, actor, "file", None, to_status=Status.SUBMITTED)]
     if action == "transfer":
         events.append(_event(report, None, "transfer", Status.SUBMITTED,
                              data={"department_id": department.id}))
     elif action == "assign":
         events.append(_event(report, None, "assign", Status.SUBMITTED, data={"assignee_id": assignee_id}))
-    # the photos, the stint and the events in one flush (a batched insert per table), then the news
-    db.session.flush()
-    _announce(report, events[0], photos=[photo for _, photo in photos])
+    db.session.flush()  # both events in one batched insert, then the news
+    _announce(report, events[0], photos=photos)
     for event in events[1:]:
         _announce(report, event)
     if action == "assign":
@@ -437,13 +439,19 @@ def handover(actor: Actor, from_user_id: int, to_user_id: int) -> int:
     return moved
 
 
+@cache
+def _open_load_query() -> Select:
+    """Open cases per assignee (built once: every filing asks; ids expand at execution)."""
+    return (select(Report.assignee_id, func.count())
+            .where(Report.assignee_id.in_(bindparam("ids", expanding=True)), Report.is_open.is_(True))
+            .group_by(Report.assignee_id))
+
+
 def open_load(user_ids: list[int]) -> dict[int, int]:
     """Open cases held per grid member, for least-loaded routing."""
-    rows = db.session.execute(
-        select(Report.assignee_id, func.count()).where(
-            Report.assignee_id.in_(user_ids), Report.is_open.is_(True))
-        .group_by(Report.assignee_id)).all()
-    return dict(rows)
+    if not user_ids:
+        return {}
+    return dict(db.session.execute(_open_load_query(), {"ids": list(user_ids)}).all())
 
 
 #: POST /reports/{id}/<step> → the operation, fed from the step body

@@ -73,10 +73,10 @@ def kinds(case, openid: str) -> list[str]:
 def enqueue(app, nf, openid: str, key: str, kind: str = "test", body: str = "正文") -> int:
     """Write and commit one notification; returns its id."""
     with app.app_context():
-        row = nf.service.enqueue(user_id(openid), kind, "标题", body, "pages/index/index", {"report_id": "7"},
-                                 dedupe_key=key)
+        notification_id = nf.service.enqueue(user_id(openid), kind, "标题", body, "pages/index/index",
+                                             {"report_id": "7"}, dedupe_key=key)
         db.session.commit()
-        return row.id
+        return notification_id
 
 
 def rows(app, nf) -> dict[int, SimpleNamespace]:
