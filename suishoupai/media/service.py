@@ -7,9 +7,10 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app, g, url_for
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from suishoupai.auth.actor import Actor
 from suishoupai.database import utcnow
@@ -112,23 +113,36 @@ def view(media: Media) -> dict:
             "height": media.height, "purpose": media.purpose, "created_at": media.created_at}
 
 
+@cache
+def _attach_statement():
+    """Take unattached uploads of one owner, returning them (built once; ids expand at execution)."""
+    return (update(Media).where(Media.id.in_(bindparam("wanted", expanding=True)),
+                                Media.owner_id == bindparam("owner"), Media.attached_at.is_(None))
+            .values(attached_at=bindparam("now"), attached_to=bindparam("to"), public=bindparam("public_"))
+            .returning(Media)
+            .execution_options(synchronize_session=False, populate_existing=True))
+
+
 def attach(owner_id: int, media_ids: Sequence[int], attached_to: str,
            public: bool = False) -> list[Media]:
-    """Take a user's unattached uploads for a record; anything else is refused by id."""
-    rows = {m.id: m for m in db.session.scalars(
-        select(Media).where(Media.id.in_(media_ids)).with_for_update())}
-    foreign = [i for i in media_ids if i not in rows or rows[i].owner_id != owner_id]
-    if foreign:
-        raise InvalidInput("照片不存在或不属于您", code="media.not_owned",
-                           details={"fields": {"media_ids": foreign}})
-    taken = [i for i in media_ids if rows[i].attached_at is not None]
-    if taken:
+    """Take a user's unattached uploads for a record; anything else is refused by id.
+
+    One UPDATE … RETURNING takes them (a concurrent taker waits on the row, then finds it taken);
+    only when it takes fewer than asked is the reason looked up, and the request fails anyway.
+    """
+    wanted = set(media_ids)
+    if not wanted:
+        return []
+    rows = {m.id: m for m in db.session.scalars(_attach_statement(), {
+        "wanted": list(wanted), "owner": owner_id, "now": utcnow(), "to": attached_to, "public_": public})}
+    if len(rows) != len(wanted):
+        found = {m.id: m for m in db.session.scalars(select(Media).where(Media.id.in_(wanted)))}
+        foreign = [i for i in media_ids if i not in found or found[i].owner_id != owner_id]
+        if foreign:
+            raise InvalidInput("照片不存在或不属于您", code="media.not_owned",
+                               details={"fields": {"media_ids": foreign}})
         raise InvalidInput("照片已被使用，请重新上传", code="media.already_attached",
-                           details={"fields": {"media_ids": taken}})
-    now = utcnow()
-    for media in rows.values():
-        media.attached_at, media.attached_to, media.public = now, attached_to, public
-    db.session.flush()
+                           details={"fields": {"media_ids": [i for i in media_ids if i not in rows]}})
     return [rows[i] for i in media_ids]
 
 

@@ -45,28 +45,36 @@ class Ask:
 
 
 def open_check(subject_type: str, subject, field: str, owner_id: int, scene: int,
-               content: str | None = None, media_id: int | None = None) -> ModerationCheck | None:
-    """A pending check of one text or photo of a subject; None when that field is already checked."""
-    exists = db.session.scalar(select(ModerationCheck.id).where(
-        ModerationCheck.subject_type == subject_type, ModerationCheck.subject_id == subject.id,
-        ModerationCheck.field == field))
-    if exists is not None:
+               content: str | None = None, media_id: int | None = None,
+               fresh: bool = False) -> ModerationCheck | None:
+    """A pending check of one text or photo of a subject; None when that field is already checked.
+
+    ``fresh``: the subject was created in this transaction, so nothing of it is checked yet and the
+    look-up is skipped. Not flushed: the checks of one submission are written together.
+    """
+    if not fresh and db.session.scalar(select(ModerationCheck.id).where(
+            ModerationCheck.subject_type == subject_type, ModerationCheck.subject_id == subject.id,
+            ModerationCheck.field == field)) is not None:
         return None
+    now = utcnow()
     check = ModerationCheck(
         subject_type=subject_type, subject_id=subject.id, field=field,
         kind="image" if media_id is not None else "text", owner_id=owner_id, content=content,
         media_id=media_id, scene=scene, grid_id=subject.grid_id, community_id=subject.community_id,
         street_id=subject.street_id, district_id=subject.district_id, status=Verdict.PENDING,
-        attempts=0, next_attempt_at=utcnow(), created_at=utcnow())
+        attempts=0, next_attempt_at=now, created_at=now)
     db.session.add(check)
-    db.session.flush()
     return check
 
 
-def prepare(check: ModerationCheck) -> Ask:
-    """Read what the provider needs: the text, or a URL WeChat can fetch the photo from."""
+def prepare(check: ModerationCheck, openids: dict[int, str | None] | None = None) -> Ask:
+    """Read what the provider needs: the text, or a URL WeChat can fetch the photo from
+    (``openids``: owners already looked up, shared by the checks of one submission)."""
     config = current_app.config
-    openid = db.session.scalar(select(User.openid).where(User.id == check.owner_id))
+    openids = {} if openids is None else openids
+    if check.owner_id not in openids:
+        openids[check.owner_id] = db.session.scalar(select(User.openid).where(User.id == check.owner_id))
+    openid = openids[check.owner_id]
     url = None
     if check.kind == "image":
         photo = db.session.get(Media, check.media_id)
@@ -82,28 +90,43 @@ def ask(provider: Provider, question: Ask, timeout: float | None = None) -> Outc
     return provider.check_text(question.content or "", question.openid, question.scene, timeout)
 
 
-def check_now(checks: list[ModerationCheck | None]) -> None:
-    """Ask the provider within the submission, all calls together within MODERATION_SYNC_TIMEOUT.
+def check_now(checks: list[ModerationCheck]) -> None:
+    """Ask the provider within the submission, all calls together within MODERATION_SYNC_TIMEOUT,
+    and keep the outcomes on the checks (the caller shows the verdict).
 
     The submission's transaction (on SQLite, the database's write lock) is open meanwhile, so the
     budget is for the whole request; what does not fit, or follows a failure, is left to the worker.
     """
     provider = moderation.provider()
     deadline = time.monotonic() + current_app.config["MODERATION_SYNC_TIMEOUT"]
+    openids: dict[int, str | None] = {}
     for check in checks:
-        if check is None:
-            continue
         remaining = deadline - time.monotonic()
         if remaining < MIN_CALL_SECONDS:
             return
         try:
-            outcome = ask(provider, prepare(check), remaining)
+            outcome = ask(provider, prepare(check, openids), remaining)
         except ProviderUnavailable as exc:
             # the content is kept as pending; `flask moderation run` asks again
             postpone(check, str(exc))
             return
         check.attempts += 1
-        record(check, outcome, provider.name)
+        record(check, outcome, provider.name, settle_now=False)
+
+
+def check_new(checks: list[ModerationCheck | None]) -> Verdict | None:
+    """Ask at once about checks just opened, write them in one go and announce risky content;
+    returns their worst verdict (None when there was nothing new to check)."""
+    checks = [check for check in checks if check is not None]
+    if not checks:
+        return None
+    with db.session.no_autoflush:  # the checks go in once, with the provider's outcomes
+        check_now(checks)
+    db.session.flush()
+    for check in checks:
+        if check.status == Verdict.RISKY:
+            events.content_risky.send(check)
+    return rules.worst(check.status for check in checks)
 
 
 def postpone(check: ModerationCheck, error: str) -> None:
@@ -114,8 +137,9 @@ def postpone(check: ModerationCheck, error: str) -> None:
     check.claimed_by = check.claimed_until = None
 
 
-def record(check: ModerationCheck, outcome: Outcome, provider: str) -> None:
-    """Keep a provider's outcome: a verdict, or a photo handed over and awaiting its callback."""
+def record(check: ModerationCheck, outcome: Outcome, provider: str, settle_now: bool = True) -> None:
+    """Keep a provider's outcome: a verdict, or a photo handed over and awaiting its callback;
+    ``settle_now=False`` leaves showing the verdict to the caller (new checks: see check_new)."""
     before = check.status
     check.provider, check.last_error = provider, outcome.error
     check.trace_id = outcome.trace_id or check.trace_id
@@ -125,7 +149,8 @@ def record(check: ModerationCheck, outcome: Outcome, provider: str) -> None:
         check.submitted_at = utcnow()
         return
     check.status, check.checked_at = outcome.status, utcnow()
-    settle(check, before)
+    if settle_now:
+        settle(check, before)
 
 
 def settle(check: ModerationCheck, before: str) -> None:

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from suishoupai.extensions import db
 from suishoupai.media import service as media
+from suishoupai.media.models import Media
 from suishoupai.moderation.models import Verdict
-from suishoupai.moderation.service import SHOW, check_now, open_check, refresh
+from suishoupai.moderation.service import SHOW, check_new, open_check, refresh
 from suishoupai.reports import events as report_events
 from suishoupai.reports.models import Report, ReportEvent, ReportPhoto
 from suishoupai.wishes import events as wish_events
@@ -24,21 +25,34 @@ COMMENT, FORUM, SOCIAL_LOG = 2, 3, 4
 
 
 def _start(subject_type: str, subject_id: int, checks: list) -> None:
-    """Hide the subject until its new checks pass, then ask the provider at once."""
-    if any(checks):
+    """Ask the provider at once about the new checks, then show the subject's worst verdict
+    (pending hides it until its checks pass)."""
+    if check_new(checks) is not None:
         refresh(subject_type, subject_id)
-        check_now(checks)
 
 
-def on_report_filed(report: Report, event: ReportEvent, **_extra) -> None:
-    """The description and the photos filed with it."""
-    checks = [open_check("report", report, "text", report.reporter_id, FORUM, content=report.description)]
-    filed = (ReportPhoto.report_id == report.id) & ReportPhoto.event_id.is_(None)
-    photos = select(ReportPhoto.media_id).where(filed).order_by(ReportPhoto.position)
-    for media_id in db.session.scalars(photos):
-        checks.append(open_check("report", report, f"photo:{media_id}", report.reporter_id, FORUM,
-                                 media_id=media_id))
-    _start("report", report.id, checks)
+def on_report_filed(report: Report, event: ReportEvent, photos: list[Media] | None = None,
+                    **_extra) -> None:
+    """The description and the photos filed with it (``photos``: their rows, when the filing has
+    them at hand).
+
+    A report is filed once, in this transaction: none of its fields is checked yet, and these
+    checks are all it has, so their verdict is the report's without reading them back.
+    """
+    if photos is None:
+        photos = list(db.session.scalars(
+            select(Media).join(ReportPhoto, ReportPhoto.media_id == Media.id)
+            .where(ReportPhoto.report_id == report.id, ReportPhoto.event_id.is_(None))
+            .order_by(ReportPhoto.position)))
+    verdict = check_new(
+        [open_check("report", report, "text", report.reporter_id, FORUM, content=report.description,
+                    fresh=True)]
+        + [open_check("report", report, f"photo:{photo.id}", report.reporter_id, FORUM, media_id=photo.id,
+                      fresh=True) for photo in photos])
+    report.moderation = verdict
+    public = _on_board(report, verdict)
+    for photo in photos:
+        photo.public = public
 
 
 def on_report_note(report: Report, event: ReportEvent, **_extra) -> None:
@@ -48,13 +62,18 @@ def on_report_note(report: Report, event: ReportEvent, **_extra) -> None:
                                                 COMMENT, content=event.note)])
 
 
+def _on_board(report: Report, verdict: Verdict) -> bool:
+    """Whether the report's filing photos are public: only while the report is on the board."""
+    return report.public and report.status != "rejected" and verdict == Verdict.PASS
+
+
 def show_report(report_id: int, verdict: Verdict) -> None:
-    """The verdict on the report; its filing photos are public only while the report is on the board."""
+    """The verdict on the report, and its filing photos on or off the public board with it."""
     report = db.session.get(Report, report_id)
     report.moderation = verdict
     photo_ids = list(db.session.scalars(select(ReportPhoto.media_id).where(
         ReportPhoto.report_id == report_id, ReportPhoto.event_id.is_(None))))
-    media.set_public(photo_ids, report.public and report.status != "rejected" and verdict == Verdict.PASS)
+    media.set_public(photo_ids, _on_board(report, verdict))
 
 
 def on_wish_submitted(wish: Wish, event: WishEvent, **_extra) -> None:

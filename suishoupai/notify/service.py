@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import cache
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 
 from suishoupai.database import utcnow
 from suishoupai.errors import NotFound
@@ -20,27 +20,36 @@ log = logging.getLogger("suishoupai.notify")
 
 
 def enqueue(user_id: int, kind: str, title: str, body: str, page: str | None, fields: dict,
-            dedupe_key: str) -> Notification | None:
-    """Add a notification in the caller's transaction; None when its dedupe_key already exists.
+            dedupe_key: str) -> int | None:
+    """Add a notification in the caller's transaction and return its id; None when its dedupe_key
+    already exists.
 
-    The insert runs in a SAVEPOINT, so a duplicate (even one a concurrent transaction commits
-    first) rolls back only itself and the caller's change goes on unharmed.
+    One INSERT … ON CONFLICT DO NOTHING: a duplicate, even one a concurrent transaction commits
+    first, is skipped by the database without an error, so the caller's change goes on unharmed.
     """
-    if db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
-        return None
-    row = Notification(
-        user_id=user_id, kind=kind, title=title[:100], body=body[:500], page=page,
-        data=json.dumps(fields, ensure_ascii=False, default=str), dedupe_key=dedupe_key,
-        created_at=utcnow(), next_attempt_at=utcnow(), attempts=0,
+    now = utcnow()
+    notification_id = db.session.scalar(_enqueue_statement(db.session.get_bind().dialect.name), {
+        "user_id": user_id, "kind": kind, "title": title[:100], "body": body[:500], "page": page,
+        "data": json.dumps(fields, ensure_ascii=False, default=str), "dedupe_key": dedupe_key,
+        "created_at": now, "next_attempt_at": now, "attempts": 0,
         # kinds without a WeChat template live in the inbox only
-        state=State.PENDING if template_for(kind) else State.SKIPPED)
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
+        "state": State.PENDING if template_for(kind) else State.SKIPPED})
+    if notification_id is None:
         log.info("notification %s already written", dedupe_key)
-        return None
-    return row
+    return notification_id
+
+
+@cache
+def _enqueue_statement(dialect: str):
+    """The outbox insert that skips a known dedupe_key (built once per dialect)."""
+    return (_insert(dialect)(Notification.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(Notification.id))
+
+
+def _insert(dialect: str | None = None):
+    """The dialect's INSERT, which has ON CONFLICT."""
+    dialect = dialect or db.session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def inbox(user_id: int, unread: bool, limit: int, cursor: str | None) -> dict:
@@ -93,10 +102,8 @@ def reset_quota(user_id: int, kind: str) -> dict:
 
 def count_miss(user_id: int, kind: str) -> None:
     """Count a send refused for want of subscription credit (43101), atomically under concurrency."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = utcnow()
-    db.session.execute(insert(QuotaMiss).values(user_id=user_id, kind=kind, count=1, last_at=now)
+    db.session.execute(_insert()(QuotaMiss).values(user_id=user_id, kind=kind, count=1, last_at=now)
                        .on_conflict_do_update(index_elements=["user_id", "kind"],
                                               set_={"count": QuotaMiss.count + 1, "last_at": now}))
 

@@ -38,9 +38,26 @@ class Routed:
     inside: bool
 
 
+@cache
+def _members_query() -> Select:
+    """A grid's members as routing needs them (built once: every filing asks)."""
+    return (select(GridMember.user_id, GridMember.duty, GridMember.last_assigned_at)
+            .where(GridMember.grid_id == bindparam("grid_id")))
+
+
+@cache
+def _note_assigned_statement():
+    """Move one member's round-robin clock (built once; no GridMember object of the session needs
+    the new time, so the ORM's in-session sync is skipped)."""
+    return (update(GridMember).where(GridMember.grid_id == bindparam("member_grid"),
+                                     GridMember.user_id == bindparam("member_user"))
+            .values(last_assigned_at=bindparam("assigned_at"))
+            .execution_options(synchronize_session=False))
+
+
 def _candidates(grid_id: int) -> list[Candidate]:
     """The grid's members with their current load."""
-    members = db.session.scalars(select(GridMember).where(GridMember.grid_id == grid_id)).all()
+    members = db.session.execute(_members_query(), {"grid_id": grid_id}).all()
     loads: dict[int, int] = defaultdict(int)
     for provider in load_providers:
         for user_id, n in provider([m.user_id for m in members]).items():
@@ -67,8 +84,8 @@ def route(lat: float, lng: float, policy: str = "least_loaded", record: bool = F
 
 def note_assigned(grid_id: int, user_id: int) -> None:
     """Move a member's round-robin clock; callers do it last, as it locks the member's row."""
-    db.session.execute(update(GridMember).where(GridMember.grid_id == grid_id, GridMember.user_id == user_id)
-                       .values(last_assigned_at=utcnow()))
+    db.session.execute(_note_assigned_statement(),
+                       {"member_grid": grid_id, "member_user": user_id, "assigned_at": utcnow()})
 
 
 @cache

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from suishoupai import versioned
 from suishoupai.errors import Conflict, InvalidInput, NotFound
@@ -61,10 +62,15 @@ def all_categories() -> list[Category]:
     return list(db.session.scalars(select(Category).order_by(Category.sort_order, Category.id)))
 
 
+@cache
+def _by_code_query() -> Select:
+    """An active category by code (built once, like the other statements of the filing path)."""
+    return select(Category).where(Category.code == bindparam("code"), Category.active.is_(True))
+
+
 def by_code(code: str) -> Category:
     """An active category; unknown codes are a 422 on the field."""
-    category = db.session.scalars(
-        select(Category).where(Category.code == code, Category.active.is_(True))).first()
+    category = db.session.scalars(_by_code_query(), {"code": code}).first()
     if category is None:
         raise InvalidInput("问题分类不存在", code="report.unknown_category",
                            details={"fields": {"category": ["未知的分类"]}})

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import User
@@ -39,12 +40,18 @@ def _names(model, ids) -> dict:
     return {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
 
 
+@cache
+def _people_query() -> Select:
+    """Users by id, the card columns only (built once; ids expand at execution)."""
+    return select(*CARD_COLUMNS).where(User.id.in_(bindparam("ids", expanding=True)))
+
+
 def _people(ids) -> dict:
     """Users by id as light rows (name and phone columns), in one query."""
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
-    return {row.id: row for row in db.session.execute(select(*CARD_COLUMNS).where(User.id.in_(ids)))}
+    return {row.id: row for row in db.session.execute(_people_query(), {"ids": list(ids)})}
 
 
 def _ref(names: dict[int, str], ref_id: int | None) -> dict | None:
@@ -96,9 +103,10 @@ AWAITING_ACCEPT = (Status.SUBMITTED, Status.ASSIGNED, Status.TRANSFERRED)
 
 
 def present(reports: list[Report], actor: Actor, coord_type: str, public_view: bool = False,
-            thumbs: dict[int, str] | None = None, people: dict | None = None) -> list[dict]:
-    """List items: enough to draw a card, loaded in a fixed number of queries (``thumbs`` and
-    ``people`` when the caller has read them already)."""
+            thumbs: dict[int, str] | None = None, people: dict | None = None,
+            followed: dict[int, tuple[int, bool]] | None = None) -> list[dict]:
+    """List items: enough to draw a card, loaded in a fixed number of queries (``thumbs``,
+    ``people`` and ``followed`` when the caller knows them already)."""
     if not reports:
         return []
     units, departments = org_index.unit_names(), org_index.department_names()
@@ -109,7 +117,8 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
         people = _people([r.reporter_id for r in reports if r.id in staff] + list(assignees))
     if thumbs is None:
         thumbs = _thumbs([r.id for r in reports])
-    followed = follows.counts([r.id for r in reports], actor.user_id)
+    if followed is None:
+        followed = follows.counts([r.id for r in reports], actor.user_id)
     # one card per distinct assignee (a page usually holds a handful of grid members)
     cards = {i: card_of(people[i]) for i in assignees if i in people}
     now = utcnow()
@@ -147,16 +156,16 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
 
 
 def detail(report: Report, actor: Actor, coord_type: str,
-           fresh: tuple[list[tuple[ReportPhoto, Media]], list[ReportEvent]] | None = None) -> dict:
+           fresh: tuple[list[Media], list[ReportEvent]] | None = None) -> dict:
     """One report with its photos, timeline and the steps the caller may take now.
 
-    ``fresh``: the photos (with their media) and events of a report filed in this transaction,
+    ``fresh``: the filing photos (in order) and the events of a report filed in this transaction,
     presented as they are instead of read back.
     """
     parties = parties_of(actor, report)
     public_view = not parties
     if fresh:
-        rows = [(p.event_id, p.position, m) for p, m in fresh[0]]
+        rows = [(None, position, photo) for position, photo in enumerate(fresh[0])]
         events = fresh[1]
     else:
         rows = list(db.session.execute(
@@ -173,7 +182,9 @@ def detail(report: Report, actor: Actor, coord_type: str,
         by_event.setdefault(row[0], []).append(_photo(row if not fresh else row[2]))
     filed = by_event.pop(None, [])
     view = present([report], actor, coord_type, public_view=public_view,
-                   thumbs={report.id: filed[0]["thumb_url"]} if filed else {}, people=people)[0]
+                   thumbs={report.id: filed[0]["thumb_url"]} if filed else {}, people=people,
+                   # nobody can have followed a report filed in this very transaction
+                   followed={} if fresh else None)[0]
     view["photos"] = filed
     view["rating_comment"] = report.rating_comment
     view["actions"] = [a.value for a in available_actions(Status(report.status), parties)]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, insert, select
 
 from suishoupai.auth.actor import Actor
 from suishoupai.database import utcnow
@@ -36,20 +37,32 @@ def record(report: Report, actor: Actor | None, action: str, from_status: str | 
            media_ids: list[int] | None = None, to_status: str | None = None) -> ReportEvent:
     """Write a timeline event (and its photos), then announce it; ``to_status`` defaults to the
     report's status (filing records its steps after the report already stands where they end)."""
+    event = _event(report, actor, action, from_status, note, data, to_status)
+    db.session.flush()
+    for position, media_id in enumerate(media_ids or []):
+        db.session.add(ReportPhoto(report_id=report.id, media_id=media_id, event_id=event.id,
+                                   position=position))
+    _announce(report, event)
+    return event
+
+
+def _event(report: Report, actor: Actor | None, action: str, from_status: str | None,
+           note: str | None = None, data: dict | None = None, to_status: str | None = None) -> ReportEvent:
+    """A timeline event added to the session, not yet written."""
     event = ReportEvent(
         report_id=report.id, actor_id=actor.user_id if actor else None,
         actor_role=actor.role if actor else SYSTEM, action=action, from_status=from_status,
         to_status=to_status or report.status, note=note,
         data=json.dumps(data, ensure_ascii=False) if data else None, created_at=utcnow())
     db.session.add(event)
-    db.session.flush()
-    for position, media_id in enumerate(media_ids or []):
-        db.session.add(ReportPhoto(report_id=report.id, media_id=media_id, event_id=event.id,
-                                   position=position))
-    signal = events.BY_ACTION.get(action)
-    if signal is not None:
-        signal.send(report, event=event)
     return event
+
+
+def _announce(report: Report, event: ReportEvent, **extra) -> None:
+    """Send the signal of a written event; handlers join this transaction."""
+    signal = events.BY_ACTION.get(event.action)
+    if signal is not None:
+        signal.send(report, event=event, **extra)
 
 
 def _photo_ids(report: Report) -> list[int]:
@@ -120,7 +133,8 @@ class Filed:
     """A report just filed with the rows written for it, so the answer needs no read-back."""
 
     report: Report
-    photos: list[tuple[ReportPhoto, Media]]
+    #: the filing photos in their order
+    photos: list[Media]
     events: list[ReportEvent]
 
 
@@ -166,19 +180,25 @@ def file_report_parts(actor: Actor, data: dict) -> Filed:
         resolve_due_at=resolve_due, clock_started_at=now, created_at=now, updated_at=now)
     db.session.add(report)
     db.session.flush()
-    photos = [(ReportPhoto(report_id=report.id, media_id=photo.id, position=position), photo)
-              for position, photo in enumerate(
-                  media.attach(actor.user_id, data["media_ids"], "report", public=report.public))]
-    db.session.add_all(row for row, _ in photos)
-    db.session.add(ReportHandling(report_id=report.id, party=party, party_id=party_id,
-                                  assignee_id=assignee_id, started_at=now, accept_due_at=accept_due,
-                                  resolve_due_at=resolve_due))
-    events = [record(report, actor, "file", None, to_status=Status.SUBMITTED)]
+    photos = media.attach(actor.user_id, data["media_ids"], "report", public=report.public)
+    # rows this request never reads back go in as plain inserts, past the unit of work
+    db.session.execute(insert(ReportPhoto.__table__), [
+        {"report_id": report.id, "media_id": photo.id, "event_id": None, "position": position}
+        for position, photo in enumerate(photos)])
+    db.session.execute(insert(ReportHandling.__table__).values(
+        report_id=report.id, party=party, party_id=party_id, assignee_id=assignee_id, started_at=now,
+        accept_due_at=accept_due, resolve_due_at=resolve_due))
+    events = [_event(report, actor, "file", None, to_status=Status.SUBMITTED)]
     if action == "transfer":
-        events.append(record(report, None, "transfer", Status.SUBMITTED,
+        events.append(_event(report, None, "transfer", Status.SUBMITTED,
                              data={"department_id": department.id}))
     elif action == "assign":
-        events.append(record(report, None, "assign", Status.SUBMITTED, data={"assignee_id": assignee_id}))
+        events.append(_event(report, None, "assign", Status.SUBMITTED, data={"assignee_id": assignee_id}))
+    db.session.flush()  # both events in one batched insert, then the news
+    _announce(report, events[0], photos=photos)
+    for event in events[1:]:
+        _announce(report, event)
+    if action == "assign":
         org.note_assigned(routed.grid_id, assignee_id)
     return Filed(report, photos, events)
 
@@ -419,13 +439,19 @@ def handover(actor: Actor, from_user_id: int, to_user_id: int) -> int:
     return moved
 
 
+@cache
+def _open_load_query() -> Select:
+    """Open cases per assignee (built once: every filing asks; ids expand at execution)."""
+    return (select(Report.assignee_id, func.count())
+            .where(Report.assignee_id.in_(bindparam("ids", expanding=True)), Report.is_open.is_(True))
+            .group_by(Report.assignee_id))
+
+
 def open_load(user_ids: list[int]) -> dict[int, int]:
     """Open cases held per grid member, for least-loaded routing."""
-    rows = db.session.execute(
-        select(Report.assignee_id, func.count()).where(
-            Report.assignee_id.in_(user_ids), Report.is_open.is_(True))
-        .group_by(Report.assignee_id)).all()
-    return dict(rows)
+    if not user_ids:
+        return {}
+    return dict(db.session.execute(_open_load_query(), {"ids": list(user_ids)}).all())
 
 
 #: POST /reports/{id}/<step> → the operation, fed from the step body

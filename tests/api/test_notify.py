@@ -73,10 +73,10 @@ def kinds(case, openid: str) -> list[str]:
 def enqueue(app, nf, openid: str, key: str, kind: str = "test", body: str = "正文") -> int:
     """Write and commit one notification; returns its id."""
     with app.app_context():
-        row = nf.service.enqueue(user_id(openid), kind, "标题", body, "pages/index/index", {"report_id": "7"},
-                                 dedupe_key=key)
+        notification_id = nf.service.enqueue(user_id(openid), kind, "标题", body, "pages/index/index",
+                                             {"report_id": "7"}, dedupe_key=key)
         db.session.commit()
-        return row.id
+        return notification_id
 
 
 def rows(app, nf) -> dict[int, SimpleNamespace]:
@@ -188,24 +188,25 @@ def test_a_repeated_event_writes_nothing_and_breaks_nothing(case, app, nf):
         assert db.session.scalar(select(func.count()).select_from(nf.Notification)) == 1
 
 
-def test_a_duplicate_only_the_database_catches_undoes_itself_alone(case, app, nf, caplog):
-    """When the unique key, not the look-up, catches the duplicate, only the SAVEPOINT rolls back."""
+def test_a_duplicate_another_transaction_committed_is_skipped_alone(case, app, nf, caplog):
+    """A key another transaction wrote first is skipped by the insert itself; the caller's change stands."""
     caplog.set_level("INFO", "suishoupai.notify")
     rid = case.file().json["id"]
     with app.app_context():
+        with db.engine.begin() as other:  # as if a concurrent request committed the same key first
+            reporter_id = other.scalar(select(Report.reporter_id).where(Report.id == rid))
+            other.execute(nf.Notification.__table__.insert().values(
+                user_id=reporter_id, kind="test", title="t", body="b", data="{}", dedupe_key="race",
+                created_at=utcnow(), next_attempt_at=utcnow(), attempts=0, state="skipped"))
         report = db.session.get(Report, rid)
+        first = db.session.scalar(select(nf.Notification.id).where(nf.Notification.dedupe_key == "race"))
         report.description = "调用方的修改"
-        first = nf.Notification(user_id=report.reporter_id, kind="test", title="t", body="b", data="{}",
-                                dedupe_key="race", next_attempt_at=utcnow())
-        with db.session.no_autoflush:
-            # as if a concurrent transaction wrote the same key between look-up and insert
-            db.session.add(first)
-            assert nf.service.enqueue(report.reporter_id, "test", "t", "b", None, {}, "race") is None
-        assert "notification race already written" in caplog.text  # the IntegrityError path ran
+        assert nf.service.enqueue(report.reporter_id, "test", "t", "b", None, {}, "race") is None
+        assert "notification race already written" in caplog.text
         db.session.commit()
         assert db.session.get(Report, rid).description == "调用方的修改"
         assert db.session.scalars(select(nf.Notification.id).where(
-            nf.Notification.dedupe_key == "race")).all() == [first.id]
+            nf.Notification.dedupe_key == "race")).all() == [first]
 
 
 def test_connect_is_idempotent(app, nf):
