@@ -1,6 +1,7 @@
-"""Shared API fields: ids that fit the database's integer column, in bodies, queries and paths."""
+"""Shared API fields: ids that fit the database's integer column, in bodies, queries and paths;
+strict booleans; instants the database can store."""
 
-from datetime import date
+from datetime import UTC, date
 
 import marshmallow as ma
 from marshmallow import validate
@@ -23,6 +24,19 @@ class StrictBoolean(ma.fields.Boolean):
         if not isinstance(value, bool):
             raise self.make_error("invalid")
         return value
+
+
+class Instant(ma.fields.AwareDateTime):
+    """An ISO 8601 time with its offset that has a UTC equivalent (0001-01-01T00:00+00:01 has none)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        """Parse, then refuse times that fall outside the calendar once converted to UTC."""
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            parsed.astimezone(UTC)
+        except OverflowError:
+            raise ma.ValidationError("时间超出范围") from None
+        return parsed
 
 
 class IdConverter(IntegerConverter):

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from suishoupai.auth.schemas import DepartmentRef
-from suishoupai.fields import Id, StrictBoolean
+from suishoupai.fields import Id, Instant, StrictBoolean
 from suishoupai.org.geo import COORD_TYPES
 from suishoupai.org.schemas import CoordArgs, MemberCard
 from suishoupai.pagination import PageArgs
@@ -46,8 +46,8 @@ class ReportQuery(CoordArgs, PageArgs):
                              validate=validate.OneOf(["mine", "assigned", "grid", "community", "public"]))
     status = ma.fields.String(validate=validate.OneOf([s.value for s in Status] + ["open", "overdue"]))
     category = ma.fields.String(validate=validate.Length(1, 32))
-    from_ = ma.fields.AwareDateTime(data_key="from", attribute="from")
-    to = ma.fields.AwareDateTime()
+    from_ = Instant(data_key="from", attribute="from")
+    to = Instant()
     flagged = ma.fields.Boolean(metadata={"description": "admins: with after-photo flags not yet reviewed"})
 
 

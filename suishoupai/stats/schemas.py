@@ -5,7 +5,7 @@ import re
 import marshmallow as ma
 from marshmallow import validate
 
-from suishoupai.fields import MAX_ID
+from suishoupai.fields import MAX_ID, Instant
 from suishoupai.stats.tables import TABLES
 
 SCOPE_PATTERN = r"^(grid|community|street|district):[1-9][0-9]{0,9}$"
@@ -35,8 +35,8 @@ class SummaryArgs(ma.Schema):
     """?scope=kind:id&from=&to= (cases filed in [from, to); the last 30 days by default)."""
 
     scope = ScopeField(required=True, metadata={"example": "district:1"})
-    from_ = ma.fields.AwareDateTime(data_key="from", attribute="from")
-    to = ma.fields.AwareDateTime()
+    from_ = Instant(data_key="from", attribute="from")
+    to = Instant()
 
 
 class CsvArgs(SummaryArgs):

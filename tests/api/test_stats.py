@@ -279,6 +279,8 @@ def test_unit_of_another_kind_is_not_found(case, dataset, app):
     ({"scope": "district:1", "from": "2024-01-01T00:00:00+08:00", "to": "2026-01-01T00:00:00+08:00"},
      "to", "stats.range_too_long"),
     ({"scope": "district:1", "to": "0001-01-02T00:00:00+00:00"}, "to", "stats.bad_range"),
+    # no UTC equivalent: before year 1 once the offset is taken off
+    ({"scope": "district:1", "from": "0001-01-01T00:00:00+00:01"}, "from", "validation_error"),
 ])
 def test_bad_input_is_422_in_chinese(case, dataset, args, field, code):
     """Bad scope syntax, times, unknown args and windows: 422 naming the field, message in Chinese."""
