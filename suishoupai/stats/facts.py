@@ -11,23 +11,28 @@ STATS_REFRESH_OVERLAP_SECONDS before the mark, so a transaction that stamped a r
 mark but committed after the last refresh is picked up by the next one. Facts whose value depends on the
 current time (a deadline passed while nobody answered) are stored as their timestamps and judged when
 counted. `flask stats refresh --all` rebuilds everything (after a bulk load, or if a definition changes).
+
+The whole days a summary has counted are kept too (`StatsDay`); a refresh forgets the days of the
+reports it recomputed, and everything that writes the facts or the days holds the mark row's lock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
 from sqlalchemy import (
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
     Integer,
     Select,
     String,
+    Text,
     case,
     delete,
     exists,
@@ -52,6 +57,13 @@ PLACEMENT = ("district_id", "street_id", "community_id", "grid_id")
 MARK = "facts"
 #: ids per DELETE/INSERT statement (SQLite allows 32,766 bound variables)
 CHUNK = 5000
+#: the summaries' calendar: whole days are Beijing days (UTC+8 all year)
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def beijing_day(at: datetime) -> date:
+    """The Beijing calendar day of an instant."""
+    return at.astimezone(BEIJING).date()
 
 
 def _placement_indexes(table: str) -> tuple[Index, ...]:
@@ -110,6 +122,17 @@ class StatsClock(_Placed, db.Model):
     running: Mapped[bool] = mapped_column(Boolean)
     accept_hours: Mapped[float | None] = mapped_column(Float)
     resolve_hours: Mapped[float | None] = mapped_column(Float)
+
+
+class StatsDay(db.Model):
+    """A scope's whole Beijing day, counted once (`figures.Partial` as JSON) and kept until a report
+    filed that day changes: the summary adds up its window's whole days from here (`days.py`)."""
+
+    __tablename__ = "stats_days"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    partial: Mapped[str] = mapped_column(Text)
 
 
 class StatsMark(db.Model):
@@ -192,7 +215,7 @@ def _write(ids: list[int] | None) -> None:
 
 
 @contextmanager
-def _writing() -> Iterator[None]:
+def writing() -> Iterator[None]:
     """A write transaction of its own, even inside a read-only request (SQLite: BEGIN IMMEDIATE)."""
     db.session.commit()
     token = sqlite_begin_mode.set("IMMEDIATE")
@@ -215,7 +238,7 @@ def stale() -> bool:
     return bool(db.session.scalar(select(exists().where(moved))))
 
 
-def _locked_mark() -> StatsMark:
+def locked_mark() -> StatsMark:
     """The mark row, created if missing and locked for this transaction: concurrent refreshers queue
     here (SQLite: on the write lock), and the later one finds less or nothing to do."""
     upsert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -228,16 +251,20 @@ def refresh() -> int:
     """Bring the facts up to date if any report moved; the number of reports recomputed."""
     if not stale():
         return 0
-    with _writing():
-        mark = _locked_mark()
+    with writing():
+        mark = locked_mark()
         if mark.seen is None:  # never built, or built before the first report
             return _rebuild(mark)
         since = mark.seen - timedelta(seconds=current_app.config["STATS_REFRESH_OVERLAP_SECONDS"])
-        changed = db.session.execute(select(Report.id, Report.updated_at)
+        changed = db.session.execute(select(Report.id, Report.updated_at, Report.created_at)
                                      .where(Report.updated_at >= since)).all()
         ids = [r.id for r in changed]
         for at in range(0, len(ids), CHUNK):
             _write(ids[at:at + CHUNK])
+        # every scope's count of those days is out of date (a reassignment moves a case between grids)
+        days = sorted({beijing_day(r.created_at) for r in changed})
+        for at in range(0, len(days), CHUNK):
+            db.session.execute(delete(StatsDay).where(StatsDay.day.in_(days[at:at + CHUNK])))
         if changed:
             mark.seen = max(r.updated_at for r in changed)
         return len(ids)
@@ -247,6 +274,7 @@ def _rebuild(mark: StatsMark) -> int:
     """Every fact afresh, and the mark at the newest report seen before the rebuild began."""
     mark.seen = db.session.scalar(select(func.max(Report.updated_at)))
     _write(None)
+    db.session.execute(delete(StatsDay))
     db.session.flush()
     return db.session.scalar(select(func.count()).select_from(StatsCase))
 
@@ -256,9 +284,9 @@ def rebuild() -> int:
 
     The tables are analysed afterwards, so the planner knows their new size at once.
     """
-    with _writing():
-        cases = _rebuild(_locked_mark())
-    with _writing():
+    with writing():
+        cases = _rebuild(locked_mark())
+    with writing():
         for model in (StatsCase, StatsClock):
             db.session.execute(text(f"ANALYZE {model.__tablename__}"))
     return cases

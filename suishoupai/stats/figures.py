@@ -1,12 +1,24 @@
-"""Rolling grouped counts up into figures: totals, per grid, per department, per category (pure)."""
+"""Rolling grouped counts up into figures: totals, per grid, per department, per category (pure).
+
+A `Partial` holds what a stretch of time contributes to a summary: the additive tallies, the deadlines
+still ahead when it was counted (whether they count depends on when the summary is asked for), and the
+hours per party (a p90 cannot be added up, so the hours themselves are kept). Partials of adjacent
+stretches merge into the partial of their union, which is how cached days and the window's edges become
+one summary (`days.py`).
+"""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, timedelta
+from operator import add
 
 from suishoupai.reports.lifecycle import OPEN, Status
-from suishoupai.stats.definitions import mean, rate
+from suishoupai.stats.definitions import mean, p90, rate
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 DONE = frozenset({Status.RESOLVED, Status.CLOSED})
 
@@ -51,13 +63,29 @@ class Tally:
         # reopened cases not resolved again were resolved once all the same
         self.ever_resolved += n if status in DONE else g["reopened"]
 
-    def add_clocks(self, g: dict) -> None:
-        """One (party, party id, category) group of handling clocks."""
-        for key in ("accept_on_time", "accept_counted", "resolve_on_time", "resolve_counted",
-                    "accept_n", "resolve_n"):
-            setattr(self, key, getattr(self, key) + g[key])
-        self.accept_hours += g["accept_hours"] or 0.0
-        self.resolve_hours += g["resolve_hours"] or 0.0
+    def add_clocks(self, sums: list) -> None:
+        """Clocks added up in the order of `CLOCK_SUMS`, deadlines judged as of when they were counted."""
+        for name, value in zip(CLOCK_SUMS, sums, strict=True):
+            setattr(self, name, getattr(self, name) + value)
+
+    def merge(self, other: Tally) -> None:
+        """Add another tally's counts to this one."""
+        for name in _COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for status, n in other.by_status.items():
+            self.by_status[status] += n
+
+    def dump(self) -> list:
+        """The counts as a list (the order of `_COUNTS`), then the count of each status in `Status`
+        order: two dumps add up element by element."""
+        return [*(getattr(self, name) for name in _COUNTS), *(self.by_status.get(s, 0) for s in Status)]
+
+    @classmethod
+    def load(cls, row: list) -> Tally:
+        """A tally from `dump`'s list."""
+        tally = cls(*row[:len(_COUNTS)])
+        tally.by_status.update((s, n) for s, n in zip(Status, row[len(_COUNTS):], strict=True) if n)
+        return tally
 
     def figures(self, p90: dict[str, float | None] | None = None) -> dict:
         """The row as the answer shows it; ``p90`` per hours measure when known."""
@@ -86,14 +114,25 @@ class Tally:
         }
 
 
+_COUNTS = tuple(f.name for f in fields(Tally) if f.name != "by_status")
+#: what a clock adds to its rows, in the order `Partial.add_clocks` sums it
+CLOCK_SUMS = ("accept_on_time", "accept_counted", "resolve_on_time", "resolve_counted",
+              "accept_hours", "accept_n", "resolve_hours", "resolve_n")
+
+
 def _round(value: float | None) -> float | None:
     """Hours to two places."""
     return None if value is None else round(value, 2)
 
 
+def instant(value: datetime) -> int:
+    """A time as whole microseconds since the epoch: exact, comparable, and plain JSON."""
+    return (value - EPOCH) // timedelta(microseconds=1)
+
+
 @dataclass
 class Rollup:
-    """Every row of the answer, filled from the grouped queries."""
+    """Every row of the answer: the whole scope, and per grid, department and category."""
 
     total: Tally = field(default_factory=Tally)
     grids: dict[int | None, Tally] = field(default_factory=lambda: defaultdict(Tally))
@@ -108,16 +147,145 @@ class Rollup:
                 continue
             if g["dimension"] == "category":
                 self.total.add_cases(g)
-            {"category": self.categories, "grid": self.grids,
-             "department": self.departments}[g["dimension"]][g["key"]].add_cases(g)
+            self.rows(g["dimension"])[g["key"]].add_cases(g)
 
-    def add_clocks(self, groups: list[dict]) -> None:
-        """Clock groups: (party, party id, category); a clock counts for the party it was started for."""
-        for g in groups:
-            rows = [self.total, self.categories[g["category_id"]]]
-            if g["party"] == "grid":
-                rows.append(self.grids[g["party_id"]])
-            elif g["party"] == "department":
-                rows.append(self.departments[g["party_id"]])
-            for tally in rows:
-                tally.add_clocks(g)
+    def clock_tallies(self, party: str, party_id: int | None, category_id: int) -> list[Tally]:
+        """The rows a clock counts in: the total, its category, and the grid or department it was
+        started for (a community's or street's clock counts in the total and its category only)."""
+        tallies = [self.total, self.categories[category_id]]
+        if party == "grid":
+            tallies.append(self.grids[party_id])
+        elif party == "department":
+            tallies.append(self.departments[party_id])
+        return tallies
+
+    def rows(self, dimension: str) -> dict:
+        """The tallies of one dimension."""
+        return {"category": self.categories, "grid": self.grids, "department": self.departments}[dimension]
+
+    def tallies(self):
+        """(dimension, key, tally) of every row, the total as ("total", None)."""
+        yield "total", None, self.total
+        for dimension in ("category", "grid", "department"):
+            for key, tally in self.rows(dimension).items():
+                yield dimension, key, tally
+
+    def tally(self, dimension: str, key: int | None) -> Tally:
+        """The row of a (dimension, key)."""
+        return self.total if dimension == "total" else self.rows(dimension)[key]
+
+
+@dataclass
+class Partial:
+    """What a stretch of filing time contributes to a summary, as counted at `as_of`.
+
+    ``dues``: per row, the deadlines (µs since the epoch) of clocks that were unanswered at `as_of` with
+    the deadline still ahead: whether such a clock counts in a rate's denominator depends on when the
+    summary is asked for. ``hours``: per (party, party id), every clock's hours to accept and to
+    resolve, to two places (the displayed precision: the p90 of rounded values is the rounded p90).
+    """
+
+    rollup: Rollup = field(default_factory=Rollup)
+    dues: dict[tuple[str, int | None], tuple[list[int], list[int]]] = field(
+        default_factory=lambda: defaultdict(lambda: ([], [])))
+    hours: dict[tuple[str, int | None], tuple[list[float], list[float]]] = field(
+        default_factory=lambda: defaultdict(lambda: ([], [])))
+
+    def add_clocks(self, rows) -> None:
+        """Clock rows of `queries.clock_rows`: summed per (party, party id, category) first, since a
+        day holds far more clocks than such groups, then added to the rows each group counts in."""
+        groups: dict[tuple, list] = {}
+        for (party, party_id, category_id, accept_on_time, accept_counted, accept_due, resolve_on_time,
+             resolve_counted, resolve_due, accept_hours, resolve_hours) in rows:
+            key = (party, party_id, category_id)
+            sums = groups.get(key)
+            if sums is None:
+                sums = groups[key] = [0, 0, 0, 0, 0.0, 0, 0.0, 0]
+            sums[0] += accept_on_time
+            sums[1] += accept_counted
+            sums[2] += resolve_on_time
+            sums[3] += resolve_counted
+            hours = self.hours[party, party_id]
+            if accept_hours is not None:
+                sums[4] += accept_hours
+                sums[5] += 1
+                hours[0].append(round(accept_hours, 2))
+            if resolve_hours is not None:
+                sums[6] += resolve_hours
+                sums[7] += 1
+                hours[1].append(round(resolve_hours, 2))
+            if accept_due is not None or resolve_due is not None:
+                for dues in self._dues_of(party, party_id, category_id):
+                    if accept_due is not None:
+                        dues[0].append(instant(accept_due))
+                    if resolve_due is not None:
+                        dues[1].append(instant(resolve_due))
+        for (party, party_id, category_id), sums in groups.items():
+            for tally in self.rollup.clock_tallies(party, party_id, category_id):
+                tally.add_clocks(sums)
+
+    def _dues_of(self, party: str, party_id: int | None, category_id: int) -> list[tuple[list, list]]:
+        """The deadline lists of the rows a clock counts in (as `Rollup.clock_tallies`)."""
+        keys = [("total", None), ("category", category_id)]
+        if party in ("grid", "department"):
+            keys.append((party, party_id))
+        return [self.dues[key] for key in keys]
+
+    def merge(self, other: Partial) -> None:
+        """Add another stretch (disjoint from this one)."""
+        for dimension, key, tally in other.rollup.tallies():
+            self.rollup.tally(dimension, key).merge(tally)
+        for into, source in ((self.dues, other.dues), (self.hours, other.hours)):
+            for key, (first, second) in source.items():
+                mine = into[key]
+                mine[0].extend(first)
+                mine[1].extend(second)
+
+    def finish(self, now: datetime) -> tuple[Rollup, dict]:
+        """The rollup with the deadlines passed by `now` counted, and the p90 hours: overall (party
+        "all", id 0) and per grid and department."""
+        moment = instant(now)
+        for (dimension, key), (accept, resolve) in self.dues.items():
+            tally = self.rollup.tally(dimension, key)
+            tally.accept_counted += sum(due < moment for due in accept)
+            tally.resolve_counted += sum(due < moment for due in resolve)
+        self.dues.clear()
+        p90s = {key: {"to_accept": p90(accept), "to_resolve": p90(resolve)}
+                for key, (accept, resolve) in self.hours.items() if key[0] in ("grid", "department")}
+        everything = self.hours.values()
+        p90s["all", 0] = {"to_accept": p90([h for accept, _ in everything for h in accept]),
+                          "to_resolve": p90([h for _, resolve in everything for h in resolve])}
+        return self.rollup, p90s
+
+    def dump(self) -> str:
+        """Compact JSON, for the cache of whole days."""
+        return json.dumps({
+            "tallies": [[dimension, key, tally.dump()] for dimension, key, tally in self.rollup.tallies()],
+            "dues": [[dimension, key, accept, resolve] for (dimension, key), (accept, resolve)
+                     in self.dues.items()],
+            "hours": [[party, party_id, accept, resolve] for (party, party_id), (accept, resolve)
+                      in self.hours.items()],
+        }, separators=(",", ":"))
+
+    @classmethod
+    def load(cls, texts: list[str]) -> Partial:
+        """The partials `dump` wrote, added up (the rows summed as lists, one Tally each at the end:
+        a month of a district is some 2,000 rows to add)."""
+        sums: dict[tuple[str, int | None], list] = {}
+        partial = cls()
+        for text in texts:
+            data = json.loads(text)
+            for dimension, key, row in data["tallies"]:
+                mine = sums.get((dimension, key))
+                sums[dimension, key] = row if mine is None else list(map(add, mine, row))
+            for into, lists in ((partial.dues, data["dues"]), (partial.hours, data["hours"])):
+                for first, second, one, other in lists:
+                    mine = into[first, second]
+                    mine[0].extend(one)
+                    mine[1].extend(other)
+        for (dimension, key), row in sums.items():
+            if dimension == "total":
+                partial.rollup.total = Tally.load(row)
+            else:
+                partial.rollup.rows(dimension)[key] = Tally.load(row)
+        return partial

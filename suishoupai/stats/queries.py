@@ -1,8 +1,9 @@
-"""The grouped SQL behind the summary: everything is counted in the database, only group rows come back.
+"""The SQL behind a summary's partials: cases counted in groups, clocks read one row each.
 
 Each query reads the stats facts (`facts.py`) through the scope's placement index (district/street/
-community/grid id, created_at), so a month of a district reads that month's narrow fact rows only.
-Whether a deadline has passed unanswered is judged here, against the current time.
+community/grid id, created_at), so a stretch of a district reads that stretch's narrow fact rows only.
+Whether a deadline has passed unanswered is judged against ``as_of``; the deadlines still ahead come
+back so a later summary can judge them again (`figures.Partial`).
 """
 
 from __future__ import annotations
@@ -13,12 +14,10 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Select,
-    and_,
     bindparam,
     case,
     func,
     literal,
-    or_,
     select,
     tuple_,
     union_all,
@@ -27,7 +26,8 @@ from sqlalchemy import (
 from suishoupai.database import UTCDateTime
 from suishoupai.extensions import db
 from suishoupai.stats.facts import StatsCase, StatsClock
-from suishoupai.stats.sql import count_if, p90
+from suishoupai.stats.figures import Partial
+from suishoupai.stats.sql import count_if
 
 
 def _rows(stmt: Select, params: dict) -> list[dict]:
@@ -50,23 +50,22 @@ def _where(model, kind: str) -> list[ColumnElement[bool]]:
 
 @cache
 def statements(kind: str, dialect: str) -> dict[str, Select]:
-    """The three statements of a scope kind, built once per process (parameters bound at execution).
+    """The two statements of a scope kind, built once per process (parameters bound at execution).
 
-    Where the database has GROUPING SETS (PostgreSQL) each statement reads the facts once; SQLite gets
+    Where the database has GROUPING SETS (PostgreSQL) the case groups read the facts once; SQLite gets
     one GROUP BY per set, joined by UNION ALL. The rows are the same either way.
     """
-    now, sets = bindparam("now", type_=UTCDateTime()), dialect == "postgresql"
-    return {"cases": _case_groups(_where(StatsCase, kind), sets),
-            "clocks": _clock_groups(_where(StatsClock, kind), now),
-            "p90": _clock_p90(_where(StatsClock, kind), sets)}
+    return {"cases": _case_groups(_where(StatsCase, kind), dialect == "postgresql"),
+            "clocks": _clock_rows(_where(StatsClock, kind), bindparam("as_of", type_=UTCDateTime()))}
 
 
-def run(kind: str, params: dict) -> dict:
-    """Execute the scope kind's statements: case and clock groups, and the p90 table."""
+def run(kind: str, params: dict) -> Partial:
+    """What the cases and clocks filed in [start, end) contribute, counted as of ``as_of``."""
     stmts = statements(kind, db.engine.dialect.name)
-    p90s = {(row.party, row.party_id): {"to_accept": row.to_accept, "to_resolve": row.to_resolve}
-            for row in db.session.execute(stmts["p90"], params)}
-    return {"cases": _rows(stmts["cases"], params), "clocks": _rows(stmts["clocks"], params), "p90": p90s}
+    partial = Partial()
+    partial.rollup.add_cases(_rows(stmts["cases"], params))
+    partial.add_clocks(db.session.execute(stmts["clocks"], params))
+    return partial
 
 
 def _case_groups(where: list[ColumnElement[bool]], grouping_sets: bool) -> Select:
@@ -90,37 +89,27 @@ def _case_groups(where: list[ColumnElement[bool]], grouping_sets: bool) -> Selec
         .where(*where).group_by(key, c.status) for name, key in dimensions))
 
 
-def _clock_groups(where: list[ColumnElement[bool]], now: BindParameter) -> Select:
-    """Clock outcomes per (party, party id, category), with hour sums for the means."""
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """1 or 0, alike on both databases."""
+    return case((condition, 1), else_=0)
+
+
+def _clock_rows(where: list[ColumnElement[bool]], as_of: BindParameter) -> Select:
+    """One row per clock: its owner and category, whether it answered on time, whether it counts in
+    the rates' denominators as of ``as_of`` (answered, or its deadline passed), the deadlines still
+    ahead of an unanswered clock, and its hours. A clock's rows are few beside a case's events, and
+    the hours must come back one by one for the p90 anyway."""
     c = StatsClock
-    keys = (c.party, c.party_id, c.category_id)
-    return (select(*keys,
-                   count_if(c.responded_at <= c.accept_due_at).label("accept_on_time"),
-                   count_if(or_(c.responded_at.is_not(None), c.accept_due_at < now)).label("accept_counted"),
-                   count_if(c.resolved_at <= c.resolve_due_at).label("resolve_on_time"),
-                   count_if(or_(c.resolved_at.is_not(None),
-                                and_(c.running.is_(True), c.resolve_due_at < now))).label("resolve_counted"),
-                   func.sum(c.accept_hours).label("accept_hours"),
-                   func.count(c.accept_hours).label("accept_n"),
-                   func.sum(c.resolve_hours).label("resolve_hours"),
-                   func.count(c.resolve_hours).label("resolve_n"))
-            .where(*where).group_by(*keys))
-
-
-def _clock_p90(where: list[ColumnElement[bool]], grouping_sets: bool) -> Select:
-    """Nearest-rank p90 of hours to accept and to resolve: overall (party "all", id 0) and per party.
-
-    Only the grid and department rows are shown; the others come along where one pass groups all.
-    """
-    c = StatsClock
-    measures = (p90(c.accept_hours).label("to_accept"), p90(c.resolve_hours).label("to_resolve"))
-    if grouping_sets:
-        overall = func.grouping(c.party, c.party_id) != 0
-        return (select(case((overall, literal("all")), else_=c.party).label("party"),
-                       case((overall, literal(0)), else_=c.party_id).label("party_id"), *measures)
-                # the id first: fewer text comparisons in the sort
-                .where(*where).group_by(func.grouping_sets(tuple_(), tuple_(c.party_id, c.party))))
-    per_owner = (select(c.party, c.party_id, *measures).where(*where, c.party.in_(("grid", "department")))
-                 .group_by(c.party, c.party_id))
-    return union_all(select(literal("all").label("party"), literal(0).label("party_id"), *measures)
-                     .where(*where), per_owner)
+    accept_waiting = c.responded_at.is_(None)
+    resolve_waiting = c.resolved_at.is_(None) & c.running.is_(True)
+    resolve_ahead = resolve_waiting & (c.resolve_due_at >= as_of)
+    return (select(c.party, c.party_id, c.category_id,
+                   _flag(c.responded_at <= c.accept_due_at).label("accept_on_time"),
+                   _flag(c.responded_at.is_not(None) | (c.accept_due_at < as_of)).label("accept_counted"),
+                   case((accept_waiting & (c.accept_due_at >= as_of), c.accept_due_at)).label("accept_due"),
+                   _flag(c.resolved_at <= c.resolve_due_at).label("resolve_on_time"),
+                   _flag(c.resolved_at.is_not(None) | (resolve_waiting & (c.resolve_due_at < as_of)))
+                   .label("resolve_counted"),
+                   case((resolve_ahead, c.resolve_due_at)).label("resolve_due"),
+                   c.accept_hours, c.resolve_hours)
+            .where(*where))

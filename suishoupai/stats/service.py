@@ -15,7 +15,7 @@ from suishoupai.extensions import db
 from suishoupai.org.models import Department, Kind, OrgUnit
 from suishoupai.reports.lifecycle import STATUS_LABELS, Status
 from suishoupai.reports.models import Category
-from suishoupai.stats import cache, definitions, facts, queries
+from suishoupai.stats import cache, days, definitions, facts
 from suishoupai.stats.figures import Rollup
 
 #: DESIGN §2: the admins have stats for their unit, a grid member for their own grids
@@ -70,18 +70,14 @@ def summary(actor: Actor, args: dict) -> dict:
     unit, place = resolve_scope(actor, kind, unit_id)
     start, end = window(args, utcnow())
     return cache.summaries().get_or_compute(
-        (kind, unit.id, start, end), lambda: _count(kind, unit, place | {"start": start, "end": end}))
+        (kind, unit.id, start, end), lambda: _count(kind, unit, place, start, end))
 
 
-def _count(kind: str, unit: OrgUnit, params: dict) -> dict:
-    """Bring the facts up to date, run the grouped queries and assemble the answer."""
+def _count(kind: str, unit: OrgUnit, place: dict, start: datetime, end: datetime) -> dict:
+    """Bring the facts up to date, add up the window's days and edges, and assemble the answer."""
     facts.refresh()
     now = utcnow()
-    groups = queries.run(kind, params | {"now": now})
-    roll = Rollup()
-    roll.add_cases(groups["cases"])
-    roll.add_clocks(groups["clocks"])
-    p90 = groups["p90"]
+    roll, p90 = days.partial(kind, unit.id, place, start, end, now).finish(now)
     min_sample = current_app.config["STATS_MIN_SAMPLE"]
 
     grids = _grid_rows(unit, roll, p90)
@@ -90,7 +86,7 @@ def _count(kind: str, unit: OrgUnit, params: dict) -> dict:
     definitions.rank(departments, min_sample)
     return {
         "scope": {"kind": kind, "id": unit.id, "name": unit.name},
-        "from": params["start"], "to": params["end"], "as_of": now, "min_sample": min_sample,
+        "from": start, "to": end, "as_of": now, "min_sample": min_sample,
         "definitions": [d.as_dict(min_sample) for d in definitions.RATES],
         "hours_definitions": [{"key": k} | v for k, v in definitions.HOURS.items()],
         "notes": list(definitions.NOTES),

@@ -5,13 +5,13 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Float, literal, select, union_all, update
+from sqlalchemy import delete, func, select, update
 
+from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.reports.models import Report
-from suishoupai.stats import definitions, facts
-from suishoupai.stats.facts import StatsCase, StatsClock, StatsMark
-from suishoupai.stats.sql import p90
+from suishoupai.stats import days, facts, queries
+from suishoupai.stats.facts import StatsCase, StatsClock, StatsDay, StatsMark
 from tests.api.test_reports import department_id
 from tests.api.test_stats import DIST, GM, RES, get
 from tests.api.test_stats import case as case  # noqa: F401 - fixtures shared with the summary tests
@@ -115,16 +115,68 @@ def test_cli_refresh_and_rebuild(app, dataset, built):  # noqa: F811
     assert int(result.output.split()[1]) >= 1
 
 
-def test_p90_aggregate_is_the_exact_nearest_rank_on_this_database(app):
-    """The SQL p90 (PostgreSQL's percentile_disc, or the aggregate registered on SQLite) equals
-    definitions.p90 for every sample size up to 200, repeats included, and is NULL on no rows."""
-    values = [((i * 37) % 101) / 4 for i in range(1, 201)]  # shuffled, with repeats
+def _figures(partial, now) -> dict:
+    """Every row's figures and the p90 table of a partial, as a summary asked at `now` shows them."""
+    roll, p90s = partial.finish(now)
+    rows = {(dimension, key): tally.figures(p90s.get((dimension, key)))
+            for dimension, key, tally in roll.tallies()}
+    return {"rows": rows, "p90": p90s}
+
+
+def _windows(now):
+    """A default window, one starting at an odd hour days ago, one on Beijing midnights, one part-day."""
+    midnight = days.day_start(facts.beijing_day(now))
+    return [(now - timedelta(days=30), now), (now - timedelta(days=6, hours=5, minutes=7), now),
+            (midnight - timedelta(days=7), midnight), (midnight - timedelta(days=5, hours=3), midnight
+                                                       - timedelta(days=4, hours=20))]
+
+
+def test_kept_days_add_up_to_counting_the_window_afresh(app, dataset, built):  # noqa: F811
+    """Whole days counted once and kept, plus the edges counted afresh, give every row's figures and
+    every p90 exactly as one count of the whole window does; the second time the days are read."""
+    place = {"unit": dataset["district"]}
     with app.app_context():
-        for n in range(1, 201):
-            sample = union_all(*(select(literal(v, Float).label("x")) for v in values[:n])).subquery()
-            assert db.session.scalar(select(p90(sample.c.x))) == definitions.p90(values[:n]), n
-        empty = select(literal(1.0, Float).label("x")).where(literal(False)).subquery()
-        assert db.session.scalar(select(p90(empty.c.x))) is None
+        now = utcnow()
+        db.session.execute(delete(StatsDay))
+        db.session.commit()
+        for start, end in _windows(now):
+            whole = queries.run("district", place | {"start": start, "end": end, "as_of": now})
+            afresh = _figures(whole, now)
+            assert afresh["rows"][("total", None)]["cases"] > 0 or end - start < timedelta(days=1)
+            for _ in range(2):
+                kept = days.partial("district", dataset["district"], place, start, end, now)
+                assert _figures(kept, now) == afresh
+        kept = db.session.scalar(select(func.count()).select_from(StatsDay))
+        assert kept == 29  # the default window's whole days (30 days from an odd minute), kept once for all
+
+
+def test_deadlines_ahead_when_counted_are_judged_when_asked(app, dataset, built):  # noqa: F811
+    """Counted as of before any deadline of the set (every unanswered clock waiting) and judged now,
+    the figures equal counting now: the deadlines come back from SQL and are judged in Python alike."""
+    place = {"unit": dataset["district"]}
+    with app.app_context():
+        now = utcnow()
+        window = place | {"start": now - timedelta(days=30), "end": now}
+        early = queries.run("district", window | {"as_of": now - timedelta(days=6)})
+        assert early.dues, "some clock of the set waits for an answer"
+        assert _figures(early, now) == _figures(queries.run("district", window | {"as_of": now}), now)
+
+
+def test_a_change_forgets_its_day_for_every_scope(case, app, dataset, built):  # noqa: F811
+    """The refresh that recomputes a report forgets its filing day's kept counts for every scope
+    (a reassignment can move a case between grids); days whose reports did not move stay kept."""
+    assert get(case, DIST, scope=f"community:{dataset['community']}").status_code == 200
+    with app.app_context():
+        day = facts.beijing_day(db.session.get(Report, dataset["F"]).created_at)
+        before = db.session.execute(select(StatsDay.unit_id, StatsDay.day)).all()
+        assert {unit for unit, d in before if d == day} == {dataset["district"], dataset["community"]}
+    assert case.step(GM, dataset["F"], "accept").status_code == 200
+    with app.app_context():
+        assert facts.refresh() >= 1
+        after = db.session.execute(select(StatsDay.unit_id, StatsDay.day)).all()
+        quiet = facts.beijing_day(utcnow() - timedelta(days=20))  # no report of the set was filed then
+        assert set(after) < set(before) and day not in {d for _, d in after}
+        assert {(dataset["district"], quiet), (dataset["community"], quiet)} <= set(after)
 
 
 @pytest.mark.parametrize("first_build", [True, False])
@@ -160,3 +212,38 @@ def test_concurrent_refreshes_queue_on_the_mark(case, app, dataset, is_postgres,
         refreshed = snapshot()
         facts.rebuild()
         assert snapshot() == refreshed
+
+
+def test_concurrent_summaries_keep_each_day_once(app, dataset, built, is_postgres):  # noqa: F811
+    """Eight threads asking for the same window with no day kept yet all get the same figures; each
+    day is counted and kept once (a second keeper would break the primary key)."""
+    if not is_postgres:
+        pytest.skip("real concurrency needs PostgreSQL")
+    place, unit = {"unit": dataset["district"]}, dataset["district"]
+    with app.app_context():
+        db.session.execute(delete(StatsDay))
+        db.session.commit()
+        now = utcnow()
+    barrier, outcomes = threading.Barrier(8), []
+
+    def ask():
+        """One summary's partial in its own session and connection."""
+        with app.app_context():
+            barrier.wait()
+            try:
+                outcomes.append(_figures(days.partial("district", unit, place, now - timedelta(days=30), now,
+                                                      now), now))
+            except Exception as exc:  # noqa: BLE001 - the assertion below names it
+                outcomes.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(isinstance(o, dict) for o in outcomes), outcomes
+    assert all(o == outcomes[0] for o in outcomes) and outcomes[0]["rows"][("total", None)]["cases"] > 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StatsDay)) == 29

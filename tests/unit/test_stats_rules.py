@@ -2,13 +2,18 @@
 
 import csv
 import io
-from datetime import UTC, datetime
+from collections import namedtuple
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from openpyxl import load_workbook
 
-from suishoupai.stats import definitions, tables
-from suishoupai.stats.figures import Rollup
+from suishoupai.stats import days, definitions, tables
+from suishoupai.stats.figures import Partial, Rollup
+
+#: a row of queries.clock_rows
+Clock = namedtuple("Clock", "party party_id category_id accept_on_time accept_counted accept_due "
+                            "resolve_on_time resolve_counted resolve_due accept_hours resolve_hours")
 
 
 def test_rate_is_null_on_an_empty_denominator_and_four_places_otherwise():
@@ -74,11 +79,11 @@ def test_rollup_counts_cases_ratings_and_clocks_where_they_belong():
         roll.add_cases([{k: v for k, v in g.items() if not k.endswith("_id")}
                         | {"dimension": dimension, "key": 10 if key is None else g[key]}
                         for g in groups if key is None or g[key] is not None])
-    clock = {"accept_on_time": 1, "accept_counted": 2, "resolve_on_time": 1, "resolve_counted": 1,
-             "accept_hours": 3.0, "accept_n": 2, "resolve_hours": 10.0, "resolve_n": 1}
-    roll.add_clocks([clock | {"party": "grid", "party_id": 1, "category_id": 10},
-                     clock | {"party": "department", "party_id": 7, "category_id": 10},
-                     clock | {"party": "community", "party_id": 99, "category_id": 10}])
+    partial = Partial(rollup=roll)
+    for party, party_id in (("grid", 1), ("department", 7), ("community", 99)):
+        # two clocks each: one answered and resolved on time, one accepted late and still open
+        partial.add_clocks([Clock(party, party_id, 10, 1, 1, None, 1, 1, None, 1.0, 10.0),
+                            Clock(party, party_id, 10, 0, 1, None, 0, 0, None, 2.0, None)])
     total = roll.total.figures({"to_accept": 2.0})
     assert (total["cases"], total["rejected"], total["valid"], total["open"], total["overdue_open"]) == (
         10, 4, 6, 2, 1)
@@ -91,6 +96,63 @@ def test_rollup_counts_cases_ratings_and_clocks_where_they_belong():
     assert roll.grids[1].figures()["rates"]["response_rate"]["denominator"] == 2
     assert roll.departments[7].figures()["cases"] == 1
     assert 99 not in roll.grids and 99 not in roll.departments
+
+
+def _stretch(clocks: list[Clock], status: str = "closed") -> Partial:
+    """A partial of one case group and the given clocks."""
+    partial = Partial()
+    partial.rollup.add_cases([{"dimension": d, "key": k, "status": status, "cases": 1, "reopened": 0,
+                               "overdue_open": 0, "ratings": 1, "satisfied": 1}
+                              for d, k in (("category", 10), ("grid", 1))])
+    partial.add_clocks(clocks)
+    return partial
+
+
+def test_partials_merge_to_the_partial_of_the_union_and_survive_json():
+    """Adding up two stretches (one of them kept as JSON) gives the figures of counting both at once,
+    the p90 included: it is taken over the hours of both, never from the two p90s."""
+    first = [Clock("grid", 1, 10, 1, 1, None, 1, 1, None, h, h * 10) for h in (1.0, 2.0, 3.0)]
+    second = [Clock("grid", 1, 11, 0, 1, None, 0, 1, None, h, None) for h in (7.25, 9.5)]
+    together = _stretch(first + second)
+    together.rollup.add_cases([{"dimension": d, "key": k, "status": "closed", "cases": 1, "reopened": 0,
+                                "overdue_open": 0, "ratings": 1, "satisfied": 1}
+                               for d, k in (("category", 10), ("grid", 1))])
+    merged = Partial.load([_stretch(first).dump()])
+    merged.merge(_stretch(second))
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    (roll_a, p90_a), (roll_b, p90_b) = together.finish(now), merged.finish(now)
+    assert p90_a == p90_b and p90_b[("grid", 1)] == {"to_accept": 9.5, "to_resolve": 30.0}
+    for dimension, key in (("total", None), ("category", 10), ("category", 11), ("grid", 1)):
+        assert roll_a.tally(dimension, key).figures() == roll_b.tally(dimension, key).figures()
+    assert roll_b.total.figures()["hours"]["to_accept"]["mean"] == 4.55  # 22.75 / 5
+    assert roll_b.total.by_status == {"closed": 2}
+
+
+def test_a_deadline_still_ahead_when_counted_is_judged_when_asked():
+    """A kept day's unanswered clock whose deadline was ahead counts in the denominators once the
+    summary is asked after that deadline, and not before; its row, category and total alike."""
+    due = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    waiting = Clock("department", 7, 10, 0, 0, due, 0, 0, due + timedelta(hours=72), None, None)
+    kept = _stretch([waiting]).dump()
+    for now, counted in ((due - timedelta(microseconds=1), 0), (due, 0), (due + timedelta(seconds=1), 1),
+                         (due + timedelta(hours=73), 1)):
+        roll, _ = Partial.load([kept]).finish(now)
+        for tally in (roll.total, roll.categories[10], roll.departments[7]):
+            assert tally.accept_counted == counted, now
+        assert roll.total.resolve_counted == (1 if now > due + timedelta(hours=72) else 0)
+
+
+def test_a_window_is_whole_beijing_days_and_its_part_day_edges():
+    """Beijing midnights bound the kept days; what is left at either edge is counted afresh."""
+    bj = timezone(timedelta(hours=8))
+    start, end = datetime(2026, 11, 1, 15, 30, tzinfo=bj), datetime(2026, 11, 4, 9, 0, tzinfo=bj)
+    whole, edges = days.split(start.astimezone(UTC), end.astimezone(UTC))
+    assert [d.isoformat() for d in whole] == ["2026-11-02", "2026-11-03"]
+    assert edges == [(start, datetime(2026, 11, 2, tzinfo=bj)), (datetime(2026, 11, 4, tzinfo=bj), end)]
+    midnight = datetime(2026, 11, 2, tzinfo=bj)
+    assert days.split(midnight, midnight + timedelta(days=2)) == (
+        [midnight.date(), midnight.date() + timedelta(days=1)], [])
+    assert days.split(start, start + timedelta(hours=20)) == ([], [(start, start + timedelta(hours=20))])
 
 
 def summary() -> dict:

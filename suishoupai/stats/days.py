@@ -1,0 +1,77 @@
+"""A summary's window as whole Beijing days, each counted once per scope and kept, plus the part-days
+at its edges counted afresh.
+
+A district's month is some 40,000 cases and as many clocks; grouping them all again on every summary
+is what made SQLite slow (it has no hash aggregation: every GROUP BY sorts its rows). A whole day's
+`figures.Partial` is counted the first time a summary needs it and kept in `stats_days` until a report
+filed that day changes (the facts refresh forgets those days, for every scope). Deadlines still ahead
+when a day was counted are kept with it and judged when the summary is asked for, so a kept day gives
+the same figures as counting it again.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import insert, select
+
+from suishoupai.extensions import db
+from suishoupai.stats import facts, queries
+from suishoupai.stats.facts import BEIJING, StatsDay, beijing_day
+from suishoupai.stats.figures import Partial
+
+
+def day_start(day: date) -> datetime:
+    """Beijing midnight at the start of a day."""
+    return datetime.combine(day, time(), BEIJING)
+
+
+def split(start: datetime, end: datetime) -> tuple[list[date], list[tuple[datetime, datetime]]]:
+    """The whole Beijing days inside [start, end), and the part-days left at either edge."""
+    first = beijing_day(start)
+    if day_start(first) < start:
+        first += timedelta(days=1)
+    last = beijing_day(end)  # the day `end` falls in: whole days end at its midnight
+    if first >= last:
+        return [], [(start, end)]
+    days = [first + timedelta(days=i) for i in range((last - first).days)]
+    edges = [(start, day_start(first))] if start < day_start(first) else []
+    if day_start(last) < end:
+        edges.append((day_start(last), end))
+    return days, edges
+
+
+def partial(kind: str, unit_id: int, place: dict, start: datetime, end: datetime, now: datetime) -> Partial:
+    """Everything filed in [start, end) in a scope, counted as of `now` (facts already refreshed)."""
+    days, edges = split(start, end)
+    total = Partial.load(_kept(kind, unit_id, place, days, now))
+    for edge_start, edge_end in edges:
+        total.merge(queries.run(kind, place | {"start": edge_start, "end": edge_end, "as_of": now}))
+    return total
+
+
+def _kept(kind: str, unit_id: int, place: dict, days: list[date], now: datetime) -> list[str]:
+    """The kept partials of the days, the missing ones counted and kept first."""
+    if not days:
+        return []
+    kept = _stored(unit_id, days)
+    if len(kept) < len(days):
+        # under the mark's lock: a refresh cannot forget a day between its counting and its keeping
+        with facts.writing():
+            facts.locked_mark()
+            kept = _stored(unit_id, days)
+            counted = {day: queries.run(kind, place | {"start": day_start(day),
+                                                      "end": day_start(day + timedelta(days=1)),
+                                                      "as_of": now}).dump()
+                       for day in days if day not in kept}
+            if counted:  # another summary may have kept them while this one waited for the lock
+                db.session.execute(insert(StatsDay), [{"unit_id": unit_id, "day": day, "partial": text}
+                                                      for day, text in counted.items()])
+        kept |= counted
+    return [kept[day] for day in days]
+
+
+def _stored(unit_id: int, days: list[date]) -> dict[date, str]:
+    """The kept partials of a scope between the first and last of the days."""
+    return dict(db.session.execute(select(StatsDay.day, StatsDay.partial).where(
+        StatsDay.unit_id == unit_id, StatsDay.day >= days[0], StatsDay.day <= days[-1])).all())
