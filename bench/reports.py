@@ -582,14 +582,21 @@ def login(http_: Http, openid: str) -> str:
     return http_.json("POST", "/api/v1/auth/dev-login", payload={"openid": openid})["token"]
 
 
-def interleaved(variants: dict[str, Callable[[], object]], n: int, warm: int = WARM_UP) -> dict[str, Stats]:
-    """Warm up, then n rounds that each time every variant once, in turn."""
+def interleaved(variants: dict[str, Callable[[], object] | tuple[Callable[[], object], Callable[[], object]]],
+                n: int, warm: int = WARM_UP) -> dict[str, Stats]:
+    """Warm up, then n rounds that each time every variant once, in turn. A variant given as
+    (before, fn) has `before` run untimed ahead of each call."""
+    steps = {name: v if isinstance(v, tuple) else (None, v) for name, v in variants.items()}
     for _ in range(warm):
-        for fn in variants.values():
+        for before, fn in steps.values():
+            if before:
+                before()
             fn()
     samples: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(n):
-        for name, fn in variants.items():
+        for name, (before, fn) in steps.items():
+            if before:
+                before()
             started = time.perf_counter()
             fn()
             samples[name].append((time.perf_counter() - started) * 1000)

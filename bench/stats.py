@@ -10,11 +10,15 @@ summary refreshes only the facts of reports changed since). gunicorn serves it w
 and the bench times, interleaved with GET /api/v1/me as the floor measured in the same run:
 
 * GET /api/v1/stats/summary?scope=district:ID (the default window, the last 30 days) — the target;
+* the same right after one case filed in the window changed (a direct UPDATE of its updated_at, untimed):
+  the summary then recomputes that case's facts and counts its day again;
 * the same for a community, and the xlsx export of the district;
 * optionally (--year-samples) the district over 365 days, the longest window allowed.
 
-Every summary is first counted afresh (STATS_CACHE_SECONDS=0); then a second gunicorn with the shipped
-setting (60 s) shows what a dashboard is served. Figures are printed as soon as each phase ends.
+Every summary is counted afresh (STATS_CACHE_SECONDS=0): the window's whole days from the day counts
+kept in stats_days (the very first summary counts them: timed and printed), its edges from the facts.
+Then a second gunicorn with the shipped setting (60 s) shows what a dashboard is served. Figures are
+printed as soon as each phase ends.
 
 Run: .venv/bin/python bench/stats.py [--rows 1000000] [--db sqlite|postgres|both] [--samples 100]
 """
@@ -24,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import sqlite3
 import sys
 import time
@@ -186,6 +191,28 @@ def prepare(target: rb.Target, n: int):
 # --- timing -------------------------------------------------------------------------------------
 
 
+def toucher(target: rb.Target):
+    """A change to one random case filed in the last 30 days, as any step of it would stamp it."""
+    rng = random.Random(11)
+    if target.kind == "sqlite":  # timestamps as SQLAlchemy writes them there: naive UTC text
+        conn, mark = sqlite3.connect(make_url(target.url).database, isolation_level=None), "?"
+
+        def stamp(at: datetime):
+            return at.strftime("%Y-%m-%d %H:%M:%S.%f")
+    else:
+        conn, mark = psycopg.connect(rb.pg_conninfo(target.url), autocommit=True), "%s"
+
+        def stamp(at: datetime):
+            return at
+    since = stamp(datetime.now(UTC) - timedelta(days=30))
+    ids = [row[0] for row in conn.execute(f"SELECT id FROM reports WHERE created_at >= {mark}", (since,))]
+
+    def touch():
+        conn.execute(f"UPDATE reports SET updated_at = {mark} WHERE id = {mark}",
+                     (stamp(datetime.now(UTC)), rng.choice(ids)))
+    return touch
+
+
 def fetcher(conn: rb.Http, path: str, token: str):
     """A GET that must answer 200."""
     def call():
@@ -242,10 +269,14 @@ def bench(kind: str, args: argparse.Namespace) -> None:
         district, community = world.grids[0].district_id, world.centre.community_id
         year = (datetime.now(UTC) - timedelta(days=365)).isoformat()
         base = "/api/v1/stats/summary?"
+        district_summary = fetcher(conn, base + urlencode({"scope": f"district:{district}"}), token)
+        started = time.perf_counter()
+        district_summary()
+        times["first summary (whole days counted)"] = time.perf_counter() - started
         variants = {
             "baseline /api/v1/me": fetcher(conn, "/api/v1/me", token),
-            "summary district, 30 days": fetcher(
-                conn, base + urlencode({"scope": f"district:{district}"}), token),
+            "summary district, 30 days": district_summary,
+            "summary district, after a change": (toucher(target), district_summary),
             "summary community, 30 days": fetcher(
                 conn, base + urlencode({"scope": f"community:{community}"}), token),
             "export.xlsx district, 30 days": fetcher(
