@@ -10,8 +10,9 @@ summary refreshes only the facts of reports changed since). gunicorn serves it w
 and the bench times, interleaved with GET /api/v1/me as the floor measured in the same run:
 
 * GET /api/v1/stats/summary?scope=district:ID (the default window, the last 30 days) — the target;
-* the same right after one case filed in the window changed (a direct UPDATE of its updated_at, untimed):
-  the summary then recomputes that case's facts and counts its day again;
+* the same right after one case filed in the window changed category (a direct UPDATE, untimed): the
+  summary then recomputes the facts of the cases changed within the refresh overlap and counts the
+  changed case's day again;
 * the same for a community, and the xlsx export of the district;
 * optionally (--year-samples) the district over 365 days, the longest window allowed.
 
@@ -192,7 +193,8 @@ def prepare(target: rb.Target, n: int):
 
 
 def toucher(target: rb.Target):
-    """A change to one random case filed in the last 30 days, as any step of it would stamp it."""
+    """A change to one random case filed in the last 30 days: staff put it in another category (its
+    facts move, so the summary recomputes them and counts its day again)."""
     rng = random.Random(11)
     if target.kind == "sqlite":  # timestamps as SQLAlchemy writes them there: naive UTC text
         conn, mark = sqlite3.connect(make_url(target.url).database, isolation_level=None), "?"
@@ -206,10 +208,11 @@ def toucher(target: rb.Target):
             return at
     since = stamp(datetime.now(UTC) - timedelta(days=30))
     ids = [row[0] for row in conn.execute(f"SELECT id FROM reports WHERE created_at >= {mark}", (since,))]
+    categories = [row[0] for row in conn.execute("SELECT DISTINCT category_id FROM reports")]
 
     def touch():
-        conn.execute(f"UPDATE reports SET updated_at = {mark} WHERE id = {mark}",
-                     (stamp(datetime.now(UTC)), rng.choice(ids)))
+        conn.execute(f"UPDATE reports SET category_id = {mark}, updated_at = {mark} WHERE id = {mark}",
+                     (rng.choice(categories), stamp(datetime.now(UTC)), rng.choice(ids)))
     return touch
 
 

@@ -258,16 +258,36 @@ def refresh() -> int:
         since = mark.seen - timedelta(seconds=current_app.config["STATS_REFRESH_OVERLAP_SECONDS"])
         changed = db.session.execute(select(Report.id, Report.updated_at, Report.created_at)
                                      .where(Report.updated_at >= since)).all()
-        ids = [r.id for r in changed]
+        filed = {r.id: r.created_at for r in changed}
+        moved = set()
+        ids = list(filed)
         for at in range(0, len(ids), CHUNK):
-            _write(ids[at:at + CHUNK])
-        # every scope's count of those days is out of date (a reassignment moves a case between grids)
-        days = sorted({beijing_day(r.created_at) for r in changed})
+            chunk = ids[at:at + CHUNK]
+            before = _facts_of(chunk)
+            _write(chunk)
+            after = _facts_of(chunk)
+            moved |= {rid for rid in chunk if before.get(rid) != after.get(rid)}
+        # the days of reports whose facts moved are out of date for every scope (a reassignment moves a
+        # case between grids); the overlap recomputes reports already counted, their days stay kept
+        days = sorted({beijing_day(filed[rid]) for rid in moved})
         for at in range(0, len(days), CHUNK):
             db.session.execute(delete(StatsDay).where(StatsDay.day.in_(days[at:at + CHUNK])))
         if changed:
             mark.seen = max(r.updated_at for r in changed)
         return len(ids)
+
+
+def _facts_of(ids: list[int]) -> dict[int, tuple]:
+    """The fact rows of the given reports: per report its case row and its clock rows in order."""
+    facts: dict[int, tuple] = {}
+    for row in db.session.execute(select(StatsCase.__table__).where(StatsCase.report_id.in_(ids))):
+        facts[row.report_id] = (tuple(row), ())
+    clocks = db.session.execute(select(StatsClock.__table__).where(StatsClock.report_id.in_(ids))
+                                .order_by(StatsClock.report_id, StatsClock.started_at))
+    for row in clocks:
+        case_row, clock_rows = facts.get(row.report_id, (None, ()))
+        facts[row.report_id] = (case_row, (*clock_rows, tuple(row)))
+    return facts
 
 
 def _rebuild(mark: StatsMark) -> int:

@@ -164,12 +164,18 @@ def test_deadlines_ahead_when_counted_are_judged_when_asked(app, dataset, built)
 
 def test_a_change_forgets_its_day_for_every_scope(case, app, dataset, built):  # noqa: F811
     """The refresh that recomputes a report forgets its filing day's kept counts for every scope
-    (a reassignment can move a case between grids); days whose reports did not move stay kept."""
+    (a reassignment can move a case between grids); days whose reports' facts did not move stay
+    kept, though the overlap recomputes those reports again."""
     assert get(case, DIST, scope=f"community:{dataset['community']}").status_code == 200
     with app.app_context():
         day = facts.beijing_day(db.session.get(Report, dataset["F"]).created_at)
         before = db.session.execute(select(StatsDay.unit_id, StatsDay.day)).all()
         assert {unit for unit, d in before if d == day} == {dataset["district"], dataset["community"]}
+    with app.app_context():  # a change the facts do not show: recomputed, nothing forgotten
+        db.session.execute(update(Report).where(Report.id == dataset["F"]).values(address="北门"))
+        db.session.commit()
+        assert facts.refresh() >= 1
+        assert set(db.session.execute(select(StatsDay.unit_id, StatsDay.day)).all()) == set(before)
     assert case.step(GM, dataset["F"], "accept").status_code == 200
     with app.app_context():
         assert facts.refresh() >= 1
