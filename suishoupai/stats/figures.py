@@ -192,7 +192,7 @@ class Partial:
         default_factory=lambda: defaultdict(lambda: ([], [])))
 
     def add_clocks(self, rows) -> None:
-        """Clock rows of `queries.clock_rows`: summed per (party, party id, category) first, since a
+        """The clock rows `queries.run` reads: summed per (party, party id, category) first, since a
         day holds far more clocks than such groups, then added to the rows each group counts in."""
         groups: dict[tuple, list] = {}
         for (party, party_id, category_id, accept_on_time, accept_counted, accept_due, resolve_on_time,

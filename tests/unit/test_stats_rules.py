@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from suishoupai.stats import days, definitions, tables
 from suishoupai.stats.figures import Partial, Rollup
 
-#: a row of queries.clock_rows
+#: a clock row as `queries.run` reads it
 Clock = namedtuple("Clock", "party party_id category_id accept_on_time accept_counted accept_due "
                             "resolve_on_time resolve_counted resolve_due accept_hours resolve_hours")
 
