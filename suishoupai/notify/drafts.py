@@ -52,6 +52,15 @@ def _extra(event: ReportEvent) -> dict:
     return json.loads(event.data) if event.data else {}
 
 
+@step("file")
+def _filed(r: Report, e: ReportEvent, cat: str) -> Draft:
+    """A case routed to nobody (no grid there, or nobody on it) waits in the community's queue: its
+    admins hear of it. Any other filing tells nobody here: its assign or transfer step does."""
+    queued = r.assignee_id is None and r.department_id is None
+    return Draft("report_assigned", to.unit_admins(r, 1) if queued else [], f"待派单：{cat}",
+                 f"{_what(r)}。该位置暂无网格员，请社区派单或受理，{_by(r.accept_due_at)}受理。")
+
+
 @step("assign")
 def _assigned(r: Report, e: ReportEvent, cat: str) -> Draft:
     """A new case for the grid member it was routed or reassigned to."""

@@ -115,6 +115,26 @@ def test_report_lifecycle_reaches_the_people_concerned(case, app):
     assert body == "居民对“垃圾堆放”的处理结果打了4星。评价：挺快的"
 
 
+def test_a_case_in_the_community_queue_reaches_the_communitys_admins(case, app):
+    """Filed where no grid is, a case is announced to that community's admins, and to nobody else;
+    a case routed to a grid member is not announced to the admins at all."""
+    assert case.file().status_code == 201
+    assert kinds(case, "demo-community-admin") == []
+    body = case.file(location={"lat": 30.2500, "lng": 120.1400, "coord_type": "gcj02"}).json
+    assert body["assignee"] is None
+    with app.app_context():
+        db.session.add(User(openid="queue-admin", role="community_admin",
+                            org_unit_id=body["community"]["id"]))
+        db.session.commit()
+    queued = case.file(location={"lat": 30.2500, "lng": 120.1400, "coord_type": "gcj02"}).json
+    items = inbox(case, "queue-admin")["items"]
+    assert [(i["kind"], i["title"], i["page"]) for i in items] == [
+        ("report_assigned", "待派单：垃圾堆放", f"pages/report/detail?id={queued['id']}")]
+    assert "暂无网格员" in items[0]["body"] and "请于" in items[0]["body"]
+    assert "report_assigned" not in kinds(case, "demo-resident") and kinds(case, "demo-grid-member") == [
+        "report_assigned"]  # the first, routed case only
+
+
 def test_transfer_escalation_rejection_reopening_and_overdue(case, app):
     """Department staff, unit admins, reporter, assignee and the current holder each hear their part."""
     from suishoupai.reports.sweep import sweep
