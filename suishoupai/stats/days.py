@@ -20,6 +20,9 @@ from suishoupai.stats import facts, queries
 from suishoupai.stats.facts import BEIJING, StatsDay, beijing_day
 from suishoupai.stats.figures import Partial
 
+#: days counted per write transaction (a district's day is some 10–20 ms to count)
+DAYS_PER_TRANSACTION = 8
+
 
 def day_start(day: date) -> datetime:
     """Beijing midnight at the start of a day."""
@@ -51,23 +54,26 @@ def partial(kind: str, unit_id: int, place: dict, start: datetime, end: datetime
 
 
 def _kept(kind: str, unit_id: int, place: dict, days: list[date], now: datetime) -> list[str]:
-    """The kept partials of the days, the missing ones counted and kept first."""
+    """The kept partials of the days, the missing ones counted and kept first, a few days per
+    transaction: on SQLite the lock is the database's write lock, which filings wait for."""
     if not days:
         return []
     kept = _stored(unit_id, days)
-    if len(kept) < len(days):
+    missing = [day for day in days if day not in kept]
+    for at in range(0, len(missing), DAYS_PER_TRANSACTION):
         # under the mark's lock: a refresh cannot forget a day between its counting and its keeping
         with facts.writing():
             facts.locked_mark()
-            kept = _stored(unit_id, days)
+            batch = missing[at:at + DAYS_PER_TRANSACTION]
+            stored = _stored(unit_id, batch)
             counted = {day: queries.run(kind, place | {"start": day_start(day),
                                                       "end": day_start(day + timedelta(days=1)),
                                                       "as_of": now}).dump()
-                       for day in days if day not in kept}
+                       for day in batch if day not in stored}
             if counted:  # another summary may have kept them while this one waited for the lock
                 db.session.execute(insert(StatsDay), [{"unit_id": unit_id, "day": day, "partial": text}
                                                       for day, text in counted.items()])
-        kept |= counted
+        kept |= stored | counted
     return [kept[day] for day in days]
 
 
