@@ -67,9 +67,13 @@ def open_check(subject_type: str, subject, field: str, owner_id: int, scene: int
     return check
 
 
-def prepare(check: ModerationCheck, openids: dict[int, str | None] | None = None) -> Ask:
+def prepare(check: ModerationCheck, openids: dict[int, str | None] | None = None,
+            outside: bool = True) -> Ask:
     """Read what the provider needs: the text, or a URL WeChat can fetch the photo from
-    (``openids``: owners already looked up, shared by the checks of one submission)."""
+    (``openids``: owners already looked up, shared by the checks of one submission); a provider
+    that asks nobody outside (``outside=False``) needs neither openid nor URL, so nothing is read."""
+    if not outside:
+        return Ask(check.id, check.kind, check.content, None, None, check.scene)
     config = current_app.config
     openids = {} if openids is None else openids
     if check.owner_id not in openids:
@@ -105,7 +109,7 @@ def check_now(checks: list[ModerationCheck]) -> None:
         if remaining < MIN_CALL_SECONDS:
             return
         try:
-            outcome = ask(provider, prepare(check, openids), remaining)
+            outcome = ask(provider, prepare(check, openids, provider.asks_outside), remaining)
         except ProviderUnavailable as exc:
             # the content is kept as pending; `flask moderation run` asks again
             postpone(check, str(exc))

@@ -44,7 +44,8 @@ def file_report(data, args):
     actor = current_actor()
     filed = service.file_report_parts(actor, data)
     report = filed.report
-    return (present.detail(report, actor, args["coord_type"], fresh=(filed.photos, filed.events)), 201,
+    return (present.detail(report, actor, args["coord_type"], fresh=(filed.photos, filed.events),
+                           known=filed.people), 201,
             {"Location": url_for("reports.get_report", report_id=report.id)})
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, func, insert, select
+from sqlalchemy import ColumnElement, func, insert, select
 
 from suishoupai.auth.actor import Actor
 from suishoupai.database import utcnow
@@ -136,6 +135,8 @@ class Filed:
     #: the filing photos in their order
     photos: list[Media]
     events: list[ReportEvent]
+    #: light user rows routing read (the assignee's card columns), by id
+    people: dict
 
 
 def file_report(actor: Actor, data: dict) -> Report:
@@ -200,7 +201,8 @@ def file_report_parts(actor: Actor, data: dict) -> Filed:
         _announce(report, event)
     if action == "assign":
         org.note_assigned(routed.grid_id, assignee_id)
-    return Filed(report, photos, events)
+    card = routed.assignee_card
+    return Filed(report, photos, events, {card.id: card} if card is not None and assignee_id else {})
 
 
 # --- lifecycle steps ----------------------------------------------------------------------------
@@ -439,19 +441,11 @@ def handover(actor: Actor, from_user_id: int, to_user_id: int) -> int:
     return moved
 
 
-@cache
-def _open_load_query() -> Select:
-    """Open cases per assignee (built once: every filing asks; ids expand at execution)."""
-    return (select(Report.assignee_id, func.count())
-            .where(Report.assignee_id.in_(bindparam("ids", expanding=True)), Report.is_open.is_(True))
-            .group_by(Report.assignee_id))
-
-
-def open_load(user_ids: list[int]) -> dict[int, int]:
-    """Open cases held per grid member, for least-loaded routing."""
-    if not user_ids:
-        return {}
-    return dict(db.session.execute(_open_load_query(), {"ids": list(user_ids)}).all())
+def open_load_of(user_id: ColumnElement[int]) -> ColumnElement[int]:
+    """Open cases held by a grid member, for least-loaded routing: a count correlated to the
+    member's user id column, so routing reads members and loads in one query."""
+    return (select(func.count()).where(Report.assignee_id == user_id, Report.is_open.is_(True))
+            .scalar_subquery())
 
 
 #: POST /reports/{id}/<step> → the operation, fed from the step body

@@ -73,6 +73,38 @@ def test_calendar_change_reaches_a_worker_that_cached_it(app_factory, demo, auth
     assert _local_day(third["accept_due_at"]) == due_day
 
 
+def _file_as(client, headers: dict, seed: int, category: str):
+    """File a report at the demo centre; returns the response, whatever it is."""
+    return client.post("/api/v1/reports", headers=headers, json={
+        "category": category, "description": "绿化带树枝折断挡路", "location": CENTRE,
+        "media_ids": [_photo(client, headers, seed)]})
+
+
+def test_category_change_reaches_a_worker_that_cached_it(app_factory, demo, auth):
+    """Worker B files from its copy of the catalog; a deadline changed, a category switched off or
+    one added through worker A is seen by B's next filing."""
+    worker_a, worker_b = app_factory(), app_factory()
+    client_a, client_b = worker_a.test_client(), worker_b.test_client()
+    resident, admin = auth.headers("demo-resident"), auth.headers("demo-district-admin")
+    first = _file(client_b, resident, 1, "noise")  # accept within 2 hours
+    hours = (datetime.fromisoformat(first["accept_due_at"]) - datetime.fromisoformat(first["created_at"]))
+    assert round(hours.total_seconds() / 3600) == 2
+    assert client_a.patch("/api/v1/admin/categories/noise", json={"accept_amount": 5},
+                          headers=admin).status_code == 200
+    second = _file(client_b, resident, 2, "noise")
+    hours = (datetime.fromisoformat(second["accept_due_at"]) - datetime.fromisoformat(second["created_at"]))
+    assert round(hours.total_seconds() / 3600) == 5
+    assert client_a.patch("/api/v1/admin/categories/noise", json={"active": False},
+                          headers=admin).status_code == 200
+    resp = _file_as(client_b, resident, 3, "noise")
+    assert resp.status_code == 422 and resp.json["error"]["code"] == "report.unknown_category", resp.json
+    assert _file_as(client_b, resident, 4, "pets").status_code == 422
+    assert client_a.post("/api/v1/admin/categories", json={
+        "code": "pets", "name": "宠物扰民", "accept_amount": 4, "accept_unit": "hours",
+        "resolve_amount": 2, "resolve_unit": "workdays"}, headers=admin).status_code == 201
+    assert _file(client_b, resident, 5, "pets")["category"] == {"code": "pets", "name": "宠物扰民"}
+
+
 def test_rolled_back_change_is_never_cached(app):
     """A transaction that bumped a counter builds afresh and stores nothing; after its rollback the
     copy of the committed data is served again."""
