@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import ColumnElement, func, insert, select
@@ -48,13 +49,32 @@ def record(report: Report, actor: Actor | None, action: str, from_status: str | 
 def _event(report: Report, actor: Actor | None, action: str, from_status: str | None,
            note: str | None = None, data: dict | None = None, to_status: str | None = None) -> ReportEvent:
     """A timeline event added to the session, not yet written."""
-    event = ReportEvent(
-        report_id=report.id, actor_id=actor.user_id if actor else None,
-        actor_role=actor.role if actor else SYSTEM, action=action, from_status=from_status,
-        to_status=to_status or report.status, note=note,
-        data=json.dumps(data, ensure_ascii=False) if data else None, created_at=utcnow())
+    event = ReportEvent(**_event_row(report, actor, action, from_status, note, data, to_status))
     db.session.add(event)
     return event
+
+
+def _event_row(report: Report, actor: Actor | None, action: str, from_status: str | None,
+               note: str | None = None, data: dict | None = None, to_status: str | None = None) -> dict:
+    """The columns of a timeline event."""
+    return {"report_id": report.id, "actor_id": actor.user_id if actor else None,
+            "actor_role": actor.role if actor else SYSTEM, "action": action, "from_status": from_status,
+            "to_status": to_status or report.status, "note": note,
+            "data": json.dumps(data, ensure_ascii=False) if data else None, "created_at": utcnow()}
+
+
+@cache
+def _events_insert():
+    """Timeline events with their new ids, in the order given (built once: every filing writes two)."""
+    table = ReportEvent.__table__
+    return insert(table).returning(table.c.id, sort_by_parameter_order=True)
+
+
+def _write_events(rows: list[dict]) -> list[ReportEvent]:
+    """Write timeline events past the unit of work, in one statement; the events returned carry
+    their ids but belong to no session (nothing in the request changes them afterwards)."""
+    ids = db.session.scalars(_events_insert(), rows).all()
+    return [ReportEvent(id=event_id, **row) for event_id, row in zip(ids, rows, strict=True)]
 
 
 def _announce(report: Report, event: ReportEvent, **extra) -> None:
@@ -189,13 +209,13 @@ def file_report_parts(actor: Actor, data: dict) -> Filed:
     db.session.execute(insert(ReportHandling.__table__).values(
         report_id=report.id, party=party, party_id=party_id, assignee_id=assignee_id, started_at=now,
         accept_due_at=accept_due, resolve_due_at=resolve_due))
-    events = [_event(report, actor, "file", None, to_status=Status.SUBMITTED)]
+    rows = [_event_row(report, actor, "file", None, to_status=Status.SUBMITTED)]
     if action == "transfer":
-        events.append(_event(report, None, "transfer", Status.SUBMITTED,
-                             data={"department_id": department.id}))
+        rows.append(_event_row(report, None, "transfer", Status.SUBMITTED,
+                               data={"department_id": department.id}))
     elif action == "assign":
-        events.append(_event(report, None, "assign", Status.SUBMITTED, data={"assignee_id": assignee_id}))
-    db.session.flush()  # both events in one batched insert, then the news
+        rows.append(_event_row(report, None, "assign", Status.SUBMITTED, data={"assignee_id": assignee_id}))
+    events = _write_events(rows)  # both events in one insert, then the news
     _announce(report, events[0], photos=photos)
     for event in events[1:]:
         _announce(report, event)
