@@ -9,6 +9,8 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import ColumnElement, func, insert, select
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from suishoupai.auth.actor import Actor
 from suishoupai.database import utcnow
@@ -147,6 +149,31 @@ def _set_status(report: Report, status: Status) -> str:
 # --- filing -------------------------------------------------------------------------------------
 
 
+@cache
+def _report_insert():
+    """A report's insert, answering its id (built once: every filing runs it)."""
+    table = Report.__table__
+    return insert(table).returning(table.c.id)
+
+
+def _insert_report(category: Category, values: dict) -> Report:
+    """Insert a new report as one plain INSERT … RETURNING id, past the unit of work, and give the
+    session the persistent Report those values make: every column is written (a column not given
+    takes its default or NULL), so nothing of the row needs reading back."""
+    table = Report.__table__
+    row = dict(values)
+    for column in table.c:
+        if column.key not in row and not column.primary_key:
+            default = column.default
+            if default is None or default.is_scalar:
+                row[column.key] = default.arg if default is not None else None
+    report = Report(id=db.session.scalar(_report_insert(), row), **row)
+    make_transient_to_detached(report)  # as if just loaded: no pending changes
+    db.session.add(report)
+    set_committed_value(report, "category", category)
+    return report
+
+
 @dataclass(frozen=True)
 class Filed:
     """A report just filed with the rows written for it, so the answer needs no read-back."""
@@ -191,16 +218,14 @@ def file_report_parts(actor: Actor, data: dict) -> Filed:
     assignee_id = routed.assignee_id if party == "grid" else None
     now = utcnow()
     accept_due, resolve_due = _dues(category, now)
-    report = Report(
-        reporter_id=actor.user_id, category_id=category.id, category=category,
+    report = _insert_report(category, dict(
+        reporter_id=actor.user_id, category_id=category.id,
         description=data["description"], lat=lat, lng=lng, address=data.get("address"),
         public=data.get("public", True), status=status, is_open=True,
         grid_id=routed.grid_id, community_id=routed.community_id, street_id=street_id,
         district_id=district_id, assignee_id=assignee_id,
         department_id=department.id if department else None, accept_due_at=accept_due,
-        resolve_due_at=resolve_due, clock_started_at=now, created_at=now, updated_at=now)
-    db.session.add(report)
-    db.session.flush()
+        resolve_due_at=resolve_due, clock_started_at=now, created_at=now, updated_at=now))
     photos = media.attach(actor.user_id, data["media_ids"], "report", public=report.public)
     # rows this request never reads back go in as plain inserts, past the unit of work
     db.session.execute(insert(ReportPhoto.__table__), [
