@@ -128,8 +128,10 @@ def check_new(checks: list[ModerationCheck | None]) -> Verdict | None:
     with db.session.no_autoflush:  # the checks go in once, with the provider's outcomes
         check_now(checks)
     risky = [check for check in checks if check.status == Verdict.RISKY]
-    if risky:
-        db.session.flush()  # whoever hears of risky content gets the written row
+    if risky or not all(inspect(check).pending for check in checks):
+        # whoever hears of risky content gets the written row; a check an earlier look-up already
+        # flushed has its outcome written through the session
+        db.session.flush()
         for check in risky:
             events.content_risky.send(check)
     else:
@@ -144,8 +146,9 @@ def _insert_statement():
 
 
 def _write(checks: list[ModerationCheck]) -> None:
-    """Write new checks nobody reads back in this request as one plain insert, past the unit of work
-    (their rows are found again by subject, trace_id or the worker's query, never by this object)."""
+    """Write new checks (none flushed yet) that nobody reads back in this request as one plain insert,
+    past the unit of work (their rows are found again by subject, trace_id or the worker's query,
+    never through these objects)."""
     table = ModerationCheck.__table__
     states = [inspect(check).dict for check in checks]
     # every column some check set; a check that left it unset gets the column's default or NULL
