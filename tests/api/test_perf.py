@@ -17,8 +17,9 @@ from suishoupai import versioned
 from suishoupai.auth.actor import current_actor
 from suishoupai.extensions import db
 from suishoupai.org import index as org_index
+from suishoupai.org import service as org_service
 from suishoupai.org.index import BOUNDARIES, grid_index
-from suishoupai.org.models import Department
+from suishoupai.org.models import Department, OrgUnit
 from suishoupai.pagination import page_of
 from suishoupai.reports import present, queries, schemas
 from suishoupai.reports.catalog import CALENDAR, calendar
@@ -149,6 +150,26 @@ def test_grid_index_follows_a_boundary_change_made_elsewhere(app_factory, demo):
     with worker_b.app_context():
         after = grid_index()
         assert after is not before and len(after) == len(before)
+
+
+def test_ancestry_follows_a_move_made_elsewhere(app_factory, demo):
+    """A filing's street and district come from a per-process copy of the tree: worker B sees a
+    community moved under another street once worker A committed the move with the boundaries'
+    counter (as an import does)."""
+    worker_a, worker_b = app_factory(), app_factory()
+    with worker_b.app_context():
+        community = db.session.scalars(select(OrgUnit).where(OrgUnit.kind == "community")).first()
+        streets = list(db.session.scalars(select(OrgUnit).where(OrgUnit.kind == "street")))
+        community_id, street_id = community.id, community.parent_id
+        other = next((s.id, s.parent_id) for s in streets if s.id != street_id)
+        assert org_service.ancestry(community_id) == (street_id, db.session.get(OrgUnit, street_id).parent_id)
+        db.session.commit()
+    with worker_a.app_context():
+        db.session.get(OrgUnit, community_id).parent_id = other[0]
+        versioned.bump(BOUNDARIES)
+        db.session.commit()
+    with worker_b.app_context():
+        assert org_service.ancestry(community_id) == other
 
 
 def test_list_names_follow_a_rename_made_elsewhere(app_factory, demo, auth):
