@@ -885,16 +885,21 @@ class FilingRun:
 
 
 def statements_per_filing(app: Flask, token: str, codes: list[str]) -> int:
-    """SQL statements (BEGIN aside) of one POST /api/v1/reports, run in-process with a fresh photo."""
+    """SQL statements (BEGIN aside) of one POST /api/v1/reports, run in-process with a fresh photo,
+    after one filing that fills this process's per-process copies (as a serving worker has them)."""
     client, auth = app.test_client(), {"Authorization": f"Bearer {token}"}
-    body, content_type = multipart(tiny_jpeg(10**9))
-    media = client.post("/api/v1/media", data=body, headers=auth | {"Content-Type": content_type})
-    with captured_sql(app) as seen:
-        answer = client.post("/api/v1/reports", data=report_body(random.Random(0), media.json["id"], codes),
-                             headers=auth | {"Content-Type": "application/json"})
-    if answer.status_code != 201:
-        raise RuntimeError(f"in-process filing: HTTP {answer.status_code} {answer.get_data()[:300]!r}")
-    return sum(1 for statement, _ in seen if not statement.startswith("BEGIN"))
+    counts = []
+    for i in range(2):
+        body, content_type = multipart(tiny_jpeg(10**9 + i))
+        media = client.post("/api/v1/media", data=body, headers=auth | {"Content-Type": content_type})
+        with captured_sql(app) as seen:
+            answer = client.post("/api/v1/reports",
+                                 data=report_body(random.Random(i), media.json["id"], codes),
+                                 headers=auth | {"Content-Type": "application/json"})
+        if answer.status_code != 201:
+            raise RuntimeError(f"in-process filing: HTTP {answer.status_code} {answer.get_data()[:300]!r}")
+        counts.append(sum(1 for statement, _ in seen if not statement.startswith("BEGIN")))
+    return counts[-1]
 
 
 def filing(server: Server, app: Flask, world: World, args: argparse.Namespace) -> FilingRun:

@@ -71,11 +71,13 @@ def bump(name: str) -> None:
     session.info.pop(_VERSIONS, None)
 
 
-def cached(name: str, build: Callable[[], T]) -> T:
-    """This process's copy of the data called name, rebuilt when its counter moved."""
-    if name in (_this_transaction(_BUMPED) or ()):
+def cached(name: str, build: Callable[[], T], counter: str | None = None) -> T:
+    """This process's copy of the data called name, rebuilt when its counter moved (``counter``:
+    another name's counter, for a second copy of data that changes with it)."""
+    counter = counter or name
+    if counter in (_this_transaction(_BUMPED) or ()):
         return build()
-    version = versions().get(name, 0)
+    version = versions().get(counter, 0)
     store = current_app.extensions.setdefault("versioned", {})
     entry = store.get(name)
     if entry is not None and entry[0] == version:

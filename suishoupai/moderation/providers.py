@@ -34,6 +34,8 @@ class Provider(Protocol):
     """What a content-security backend offers."""
 
     name: str
+    #: whether it asks someone outside, who needs the owner's openid and a URL it can fetch a photo from
+    asks_outside: bool
 
     def check_text(self, content: str, openid: str | None, scene: int, timeout: float | None) -> Outcome:
         """Judge a text at once."""
@@ -46,6 +48,7 @@ class NoneProvider:
     """Development: everything passes at once."""
 
     name = "none"
+    asks_outside = False
 
     def check_text(self, content, openid, scene, timeout) -> Outcome:
         """Pass."""
@@ -60,6 +63,7 @@ class WeChatProvider:
     """msg_sec_check (v2) for texts, media_check_async (v2) for photos."""
 
     name = "wechat"
+    asks_outside = True
 
     def check_text(self, content, openid, scene, timeout) -> Outcome:
         """Ask WeChat about a text."""

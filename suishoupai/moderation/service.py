@@ -6,9 +6,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, inspect, select
 
 from suishoupai import moderation
 from suishoupai.auth.actor import Actor
@@ -67,9 +68,13 @@ def open_check(subject_type: str, subject, field: str, owner_id: int, scene: int
     return check
 
 
-def prepare(check: ModerationCheck, openids: dict[int, str | None] | None = None) -> Ask:
+def prepare(check: ModerationCheck, openids: dict[int, str | None] | None = None,
+            outside: bool = True) -> Ask:
     """Read what the provider needs: the text, or a URL WeChat can fetch the photo from
-    (``openids``: owners already looked up, shared by the checks of one submission)."""
+    (``openids``: owners already looked up, shared by the checks of one submission); a provider
+    that asks nobody outside (``outside=False``) needs neither openid nor URL, so nothing is read."""
+    if not outside:
+        return Ask(check.id, check.kind, check.content, None, None, check.scene)
     config = current_app.config
     openids = {} if openids is None else openids
     if check.owner_id not in openids:
@@ -105,7 +110,7 @@ def check_now(checks: list[ModerationCheck]) -> None:
         if remaining < MIN_CALL_SECONDS:
             return
         try:
-            outcome = ask(provider, prepare(check, openids), remaining)
+            outcome = ask(provider, prepare(check, openids, provider.asks_outside), remaining)
         except ProviderUnavailable as exc:
             # the content is kept as pending; `flask moderation run` asks again
             postpone(check, str(exc))
@@ -122,11 +127,38 @@ def check_new(checks: list[ModerationCheck | None]) -> Verdict | None:
         return None
     with db.session.no_autoflush:  # the checks go in once, with the provider's outcomes
         check_now(checks)
-    db.session.flush()
-    for check in checks:
-        if check.status == Verdict.RISKY:
+    risky = [check for check in checks if check.status == Verdict.RISKY]
+    if risky or not all(inspect(check).pending for check in checks):
+        # whoever hears of risky content gets the written row; a check an earlier look-up already
+        # flushed has its outcome written through the session
+        db.session.flush()
+        for check in risky:
             events.content_risky.send(check)
+    else:
+        _write(checks)
     return rules.worst(check.status for check in checks)
+
+
+@cache
+def _insert_statement():
+    """The checks' insert (built once: every filing writes checks)."""
+    return insert(ModerationCheck.__table__)
+
+
+def _write(checks: list[ModerationCheck]) -> None:
+    """Write new checks (none flushed yet) that nobody reads back in this request as one plain insert,
+    past the unit of work (their rows are found again by subject, trace_id or the worker's query,
+    never through these objects)."""
+    table = ModerationCheck.__table__
+    states = [inspect(check).dict for check in checks]
+    # every column some check set; a check that left it unset gets the column's default or NULL
+    keys = [c.key for c in table.c if any(c.key in state for state in states)]
+    defaults = {c.key: c.default.arg if c.default is not None and c.default.is_scalar else None
+                for c in table.c}
+    rows = [{key: state.get(key, defaults[key]) for key in keys} for state in states]
+    for check in checks:
+        db.session.expunge(check)
+    db.session.execute(_insert_statement(), rows)
 
 
 def postpone(check: ModerationCheck, error: str) -> None:

@@ -15,6 +15,8 @@ from suishoupai.org.routing import GridIndex, GridShape
 BOUNDARIES = "boundaries"
 #: the version counter of unit and department names (moved by every import and department change)
 NAMES = "org_names"
+#: the copy of every unit's parent, which follows the boundaries' counter (imports move both)
+PARENTS = "org_parents"
 
 
 def current_revision() -> int:
@@ -67,3 +69,13 @@ def unit_names() -> dict[int, str]:
 def department_names() -> dict[int, str]:
     """Names of departments by id, this process's copy."""
     return versioned.cached(NAMES, _read_names)[1]
+
+
+def _read_parents() -> dict[int, int | None]:
+    """Every unit's parent id (two narrow columns)."""
+    return dict(db.session.execute(select(OrgUnit.id, OrgUnit.parent_id)).all())
+
+
+def parents() -> dict[int, int | None]:
+    """Parent ids of org units by id, this process's copy (rebuilt with every import)."""
+    return versioned.cached(PARENTS, _read_parents, counter=BOUNDARIES)

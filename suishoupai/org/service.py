@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -20,12 +19,13 @@ from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, NotFound
 from suishoupai.extensions import db
 from suishoupai.org import geo
-from suishoupai.org.index import grid_index
+from suishoupai.org.index import grid_index, parents
 from suishoupai.org.models import GRID_KINDS, Department, Duty, GridMember, Kind, OrgUnit
 from suishoupai.org.routing import Candidate, choose_member
 
-#: other domains register how many open cases each member holds (reports does)
-load_providers: list[Callable[[list[int]], dict[int, int]]] = []
+#: other domains count the open cases each member holds (reports does), as a correlated count
+#: given the member's user id column, so that the members and their loads come in one query
+load_providers: list[Callable[[ColumnElement[int]], ColumnElement[int]]] = []
 
 
 @dataclass(frozen=True)
@@ -36,12 +36,17 @@ class Routed:
     community_id: int
     assignee_id: int | None
     inside: bool
+    #: the assignee's `CARD_COLUMNS`, read with the members (an answer may show the card)
+    assignee_card: Row | None = None
 
 
 @cache
-def _members_query() -> Select:
-    """A grid's members as routing needs them (built once: every filing asks)."""
-    return (select(GridMember.user_id, GridMember.duty, GridMember.last_assigned_at)
+def _members_query(loads: tuple[Callable[[ColumnElement[int]], ColumnElement[int]], ...]) -> Select:
+    """A grid's members as routing needs them, each with their open load and the columns of their
+    card (built once per set of load providers: every filing asks)."""
+    return (select(GridMember.user_id, GridMember.duty, GridMember.last_assigned_at, *CARD_COLUMNS,
+                   *(load(GridMember.user_id).label(f"load_{n}") for n, load in enumerate(loads)))
+            .join(User, User.id == GridMember.user_id)
             .where(GridMember.grid_id == bindparam("grid_id")))
 
 
@@ -55,15 +60,17 @@ def _note_assigned_statement():
             .execution_options(synchronize_session=False))
 
 
-def _candidates(grid_id: int) -> list[Candidate]:
-    """The grid's members with their current load."""
-    members = db.session.execute(_members_query(), {"grid_id": grid_id}).all()
-    loads: dict[int, int] = defaultdict(int)
-    for provider in load_providers:
-        for user_id, n in provider([m.user_id for m in members]).items():
-            loads[user_id] += n
-    return [Candidate(user_id=m.user_id, on_duty=m.duty == Duty.ON_DUTY, open_load=loads[m.user_id],
-                      last_assigned_at=m.last_assigned_at) for m in members]
+def _members(grid_id: int) -> list[Row]:
+    """The grid's members with their current load and card columns, in one query."""
+    loads = tuple(load_providers)
+    return db.session.execute(_members_query(loads), {"grid_id": grid_id}).all()
+
+
+def _candidate(member: Row) -> Candidate:
+    """What routing weighs of a member row."""
+    load = sum(getattr(member, f"load_{n}") for n in range(len(load_providers)))
+    return Candidate(user_id=member.user_id, on_duty=member.duty == Duty.ON_DUTY, open_load=load,
+                     last_assigned_at=member.last_assigned_at)
 
 
 def route(lat: float, lng: float, policy: str = "least_loaded", record: bool = False) -> Routed | None:
@@ -74,12 +81,14 @@ def route(lat: float, lng: float, policy: str = "least_loaded", record: bool = F
     found = grid_index().locate(lat, lng)
     if found is None:
         return None
-    assignee = None
+    assignee, card = None, None
     if found.grid_id is not None:
-        assignee = choose_member(_candidates(found.grid_id), policy)
+        members = _members(found.grid_id)
+        assignee = choose_member([_candidate(m) for m in members], policy)
+        card = next((m for m in members if m.user_id == assignee), None)
         if assignee is not None and record:
             note_assigned(found.grid_id, assignee)
-    return Routed(found.grid_id, found.community_id, assignee, found.inside)
+    return Routed(found.grid_id, found.community_id, assignee, found.inside, card)
 
 
 def note_assigned(grid_id: int, user_id: int) -> None:
@@ -97,7 +106,12 @@ def _ancestry_query() -> Select:
 
 
 def ancestry(community_id: int) -> tuple[int | None, int | None]:
-    """The street and district above a community, in one light query."""
+    """The street and district above a community, from this process's copy of the tree (one
+    light query for a unit the copy does not know yet)."""
+    tree = parents()
+    if community_id in tree:
+        street_id = tree[community_id]
+        return street_id, tree.get(street_id) if street_id is not None else None
     row = db.session.execute(_ancestry_query(), {"community_id": community_id}).one()
     return row[0], row[1]
 

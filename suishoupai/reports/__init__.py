@@ -6,7 +6,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Let routing see how many open cases each grid member holds (least-loaded)."""
     from suishoupai.org import service as org
-    from suishoupai.reports.service import open_load
+    from suishoupai.reports.service import open_load_of
 
-    if open_load not in org.load_providers:
-        org.load_providers.append(open_load)
+    if open_load_of not in org.load_providers:
+        org.load_providers.append(open_load_of)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import select
+from sqlalchemy.orm import make_transient_to_detached
 
 from suishoupai import versioned
 from suishoupai.errors import Conflict, InvalidInput, NotFound
@@ -48,6 +48,8 @@ def seed_categories() -> int:
             route_to_department=direct and dept in departments, sort_order=order))
         created += 1
     db.session.flush()
+    if created:
+        versioned.bump(CATEGORIES)
     return created
 
 
@@ -62,19 +64,30 @@ def all_categories() -> list[Category]:
     return list(db.session.scalars(select(Category).order_by(Category.sort_order, Category.id)))
 
 
-@cache
-def _by_code_query() -> Select:
-    """An active category by code (built once, like the other statements of the filing path)."""
-    return select(Category).where(Category.code == bindparam("code"), Category.active.is_(True))
+#: the version counter (suishoupai.versioned) of the category catalog
+CATEGORIES = "categories"
+
+
+def _read_catalog() -> dict[str, Category]:
+    """Every active category by code, as detached copies that no session holds: shared by the
+    threads of a process, read-only, and merged into a session before use."""
+    copies = {}
+    for row in db.session.execute(select(*Category.__table__.c).where(Category.active.is_(True))).mappings():
+        category = Category(**row)
+        make_transient_to_detached(category)
+        copies[category.code] = category
+    return copies
 
 
 def by_code(code: str) -> Category:
-    """An active category; unknown codes are a 422 on the field."""
-    category = db.session.scalars(_by_code_query(), {"code": code}).first()
-    if category is None:
+    """An active category (from this process's copy of the catalog, rebuilt when an admin changes
+    it); unknown codes are a 422 on the field."""
+    copy = versioned.cached(CATEGORIES, _read_catalog).get(code)
+    if copy is None:
         raise InvalidInput("问题分类不存在", code="report.unknown_category",
                            details={"fields": {"category": ["未知的分类"]}})
-    return category
+    # the session gets its own instance, without SQL; the shared copy is never attached
+    return db.session.merge(copy, load=False)
 
 
 def _check_department(department_id: int | None) -> None:
@@ -91,6 +104,7 @@ def create_category(data: dict) -> Category:
     category = Category(**data)
     db.session.add(category)
     db.session.flush()
+    versioned.bump(CATEGORIES)
     return category
 
 
@@ -103,6 +117,7 @@ def update_category(code: str, changes: dict) -> Category:
     for key, value in changes.items():
         setattr(category, key, value)
     db.session.flush()
+    versioned.bump(CATEGORIES)
     return category
 
 

@@ -28,6 +28,8 @@ ROLE_LABELS = {
     "department": "部门", "community_admin": "社区", "street_admin": "街道",
     "district_admin": "区", "system": "系统",
 }
+#: roles whose people others see as the role alone, never by name
+NAMELESS_ROLES = ("resident", "rider", "volunteer")
 EVENT_LABELS = {**{a.value: label for a, label in ACTION_LABELS.items()},
                 "file": "提交", "overdue": "超时督办", "handover": "工作交接", "merge": "合并重复案件"}
 
@@ -156,14 +158,16 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
 
 
 def detail(report: Report, actor: Actor, coord_type: str,
-           fresh: tuple[list[Media], list[ReportEvent]] | None = None) -> dict:
+           fresh: tuple[list[Media], list[ReportEvent]] | None = None, known: dict | None = None) -> dict:
     """One report with its photos, timeline and the steps the caller may take now.
 
     ``fresh``: the filing photos (in order) and the events of a report filed in this transaction,
-    presented as they are instead of read back.
+    presented as they are instead of read back. ``known``: light user rows by id already at hand
+    (the assignee routing just chose), so only the other people the answer names are read.
     """
     parties = parties_of(actor, report)
     public_view = not parties
+    staff = bool(parties - {Party.REPORTER})
     if fresh:
         rows = [(None, position, photo) for position, photo in enumerate(fresh[0])]
         events = fresh[1]
@@ -174,8 +178,12 @@ def detail(report: Report, actor: Actor, coord_type: str,
             .order_by(ReportPhoto.position, ReportPhoto.id)))
         events = list(db.session.scalars(
             select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)))
-    # everyone the answer names, in one query
-    people = _people([report.reporter_id, report.assignee_id] + [e.actor_id for e in events])
+    # everyone the answer names, in one query: staff see every name, others the assignee's card and
+    # staff actors' surnames only
+    named = {e.actor_id for e in events if staff or e.actor_role not in NAMELESS_ROLES}
+    named |= {report.reporter_id, report.assignee_id} if staff else {report.assignee_id}
+    known = known or {}
+    people = {**known, **_people(named - known.keys())}
     # one read of every photo serves the card's thumbnail, the photos and the timeline's photos
     by_event: dict[int | None, list[dict]] = {}
     for row in sorted(rows, key=lambda row: row[1]):
@@ -188,7 +196,7 @@ def detail(report: Report, actor: Actor, coord_type: str,
     view["photos"] = filed
     view["rating_comment"] = report.rating_comment
     view["actions"] = [a.value for a in available_actions(Status(report.status), parties)]
-    view["timeline"] = timeline(report, staff=bool(parties - {Party.REPORTER}), events=events,
+    view["timeline"] = timeline(report, staff=staff, events=events,
                                 photos=by_event, people=people)
     if photo_checks.may_review(actor, report):
         view["flags"] = flags(report)
@@ -243,7 +251,7 @@ def _actor_name(user, role: str, staff: bool) -> str:
         return label
     if staff:
         return f"{label} {User.display_name.fget(user)}"
-    if role in ("resident", "rider", "volunteer"):
+    if role in NAMELESS_ROLES:
         return label
     return f"{label} {(user.real_name or user.nickname or '')[:1]}".strip()
 

@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, func, insert, select
+from sqlalchemy import ColumnElement, func, insert, select
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from suishoupai.auth.actor import Actor
 from suishoupai.database import utcnow
@@ -49,13 +51,32 @@ def record(report: Report, actor: Actor | None, action: str, from_status: str | 
 def _event(report: Report, actor: Actor | None, action: str, from_status: str | None,
            note: str | None = None, data: dict | None = None, to_status: str | None = None) -> ReportEvent:
     """A timeline event added to the session, not yet written."""
-    event = ReportEvent(
-        report_id=report.id, actor_id=actor.user_id if actor else None,
-        actor_role=actor.role if actor else SYSTEM, action=action, from_status=from_status,
-        to_status=to_status or report.status, note=note,
-        data=json.dumps(data, ensure_ascii=False) if data else None, created_at=utcnow())
+    event = ReportEvent(**_event_row(report, actor, action, from_status, note, data, to_status))
     db.session.add(event)
     return event
+
+
+def _event_row(report: Report, actor: Actor | None, action: str, from_status: str | None,
+               note: str | None = None, data: dict | None = None, to_status: str | None = None) -> dict:
+    """The columns of a timeline event."""
+    return {"report_id": report.id, "actor_id": actor.user_id if actor else None,
+            "actor_role": actor.role if actor else SYSTEM, "action": action, "from_status": from_status,
+            "to_status": to_status or report.status, "note": note,
+            "data": json.dumps(data, ensure_ascii=False) if data else None, "created_at": utcnow()}
+
+
+@cache
+def _events_insert():
+    """Timeline events with their new ids, in the order given (built once: every filing writes two)."""
+    table = ReportEvent.__table__
+    return insert(table).returning(table.c.id, sort_by_parameter_order=True)
+
+
+def _write_events(rows: list[dict]) -> list[ReportEvent]:
+    """Write timeline events past the unit of work, in one statement; the events returned carry
+    their ids but belong to no session (nothing in the request changes them afterwards)."""
+    ids = db.session.scalars(_events_insert(), rows).all()
+    return [ReportEvent(id=event_id, **row) for event_id, row in zip(ids, rows, strict=True)]
 
 
 def _announce(report: Report, event: ReportEvent, **extra) -> None:
@@ -128,6 +149,31 @@ def _set_status(report: Report, status: Status) -> str:
 # --- filing -------------------------------------------------------------------------------------
 
 
+@cache
+def _report_insert():
+    """A report's insert, answering its id (built once: every filing runs it)."""
+    table = Report.__table__
+    return insert(table).returning(table.c.id)
+
+
+def _insert_report(category: Category, values: dict) -> Report:
+    """Insert a new report as one plain INSERT … RETURNING id, past the unit of work, and give the
+    session the persistent Report those values make: every column is written (a column not given
+    takes its default or NULL), so nothing of the row needs reading back."""
+    table = Report.__table__
+    row = dict(values)
+    for column in table.c:
+        if column.key not in row and not column.primary_key:
+            default = column.default
+            if default is None or default.is_scalar:
+                row[column.key] = default.arg if default is not None else None
+    report = Report(id=db.session.scalar(_report_insert(), row), **row)
+    make_transient_to_detached(report)  # as if just loaded: no pending changes
+    db.session.add(report)
+    set_committed_value(report, "category", category)
+    return report
+
+
 @dataclass(frozen=True)
 class Filed:
     """A report just filed with the rows written for it, so the answer needs no read-back."""
@@ -136,6 +182,8 @@ class Filed:
     #: the filing photos in their order
     photos: list[Media]
     events: list[ReportEvent]
+    #: light user rows routing read (the assignee's card columns), by id
+    people: dict
 
 
 def file_report(actor: Actor, data: dict) -> Report:
@@ -170,16 +218,14 @@ def file_report_parts(actor: Actor, data: dict) -> Filed:
     assignee_id = routed.assignee_id if party == "grid" else None
     now = utcnow()
     accept_due, resolve_due = _dues(category, now)
-    report = Report(
-        reporter_id=actor.user_id, category_id=category.id, category=category,
+    report = _insert_report(category, dict(
+        reporter_id=actor.user_id, category_id=category.id,
         description=data["description"], lat=lat, lng=lng, address=data.get("address"),
         public=data.get("public", True), status=status, is_open=True,
         grid_id=routed.grid_id, community_id=routed.community_id, street_id=street_id,
         district_id=district_id, assignee_id=assignee_id,
         department_id=department.id if department else None, accept_due_at=accept_due,
-        resolve_due_at=resolve_due, clock_started_at=now, created_at=now, updated_at=now)
-    db.session.add(report)
-    db.session.flush()
+        resolve_due_at=resolve_due, clock_started_at=now, created_at=now, updated_at=now))
     photos = media.attach(actor.user_id, data["media_ids"], "report", public=report.public)
     # rows this request never reads back go in as plain inserts, past the unit of work
     db.session.execute(insert(ReportPhoto.__table__), [
@@ -188,19 +234,20 @@ def file_report_parts(actor: Actor, data: dict) -> Filed:
     db.session.execute(insert(ReportHandling.__table__).values(
         report_id=report.id, party=party, party_id=party_id, assignee_id=assignee_id, started_at=now,
         accept_due_at=accept_due, resolve_due_at=resolve_due))
-    events = [_event(report, actor, "file", None, to_status=Status.SUBMITTED)]
+    rows = [_event_row(report, actor, "file", None, to_status=Status.SUBMITTED)]
     if action == "transfer":
-        events.append(_event(report, None, "transfer", Status.SUBMITTED,
-                             data={"department_id": department.id}))
+        rows.append(_event_row(report, None, "transfer", Status.SUBMITTED,
+                               data={"department_id": department.id}))
     elif action == "assign":
-        events.append(_event(report, None, "assign", Status.SUBMITTED, data={"assignee_id": assignee_id}))
-    db.session.flush()  # both events in one batched insert, then the news
+        rows.append(_event_row(report, None, "assign", Status.SUBMITTED, data={"assignee_id": assignee_id}))
+    events = _write_events(rows)  # both events in one insert, then the news
     _announce(report, events[0], photos=photos)
     for event in events[1:]:
         _announce(report, event)
     if action == "assign":
         org.note_assigned(routed.grid_id, assignee_id)
-    return Filed(report, photos, events)
+    card = routed.assignee_card
+    return Filed(report, photos, events, {card.id: card} if card is not None and assignee_id else {})
 
 
 # --- lifecycle steps ----------------------------------------------------------------------------
@@ -439,19 +486,11 @@ def handover(actor: Actor, from_user_id: int, to_user_id: int) -> int:
     return moved
 
 
-@cache
-def _open_load_query() -> Select:
-    """Open cases per assignee (built once: every filing asks; ids expand at execution)."""
-    return (select(Report.assignee_id, func.count())
-            .where(Report.assignee_id.in_(bindparam("ids", expanding=True)), Report.is_open.is_(True))
-            .group_by(Report.assignee_id))
-
-
-def open_load(user_ids: list[int]) -> dict[int, int]:
-    """Open cases held per grid member, for least-loaded routing."""
-    if not user_ids:
-        return {}
-    return dict(db.session.execute(_open_load_query(), {"ids": list(user_ids)}).all())
+def open_load_of(user_id: ColumnElement[int]) -> ColumnElement[int]:
+    """Open cases held by a grid member, for least-loaded routing: a count correlated to the
+    member's user id column, so routing reads members and loads in one query."""
+    return (select(func.count()).where(Report.assignee_id == user_id, Report.is_open.is_(True))
+            .scalar_subquery())
 
 
 #: POST /reports/{id}/<step> → the operation, fed from the step body

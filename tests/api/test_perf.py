@@ -17,8 +17,9 @@ from suishoupai import versioned
 from suishoupai.auth.actor import current_actor
 from suishoupai.extensions import db
 from suishoupai.org import index as org_index
+from suishoupai.org import service as org_service
 from suishoupai.org.index import BOUNDARIES, grid_index
-from suishoupai.org.models import Department
+from suishoupai.org.models import Department, OrgUnit
 from suishoupai.pagination import page_of
 from suishoupai.reports import present, queries, schemas
 from suishoupai.reports.catalog import CALENDAR, calendar
@@ -73,6 +74,38 @@ def test_calendar_change_reaches_a_worker_that_cached_it(app_factory, demo, auth
     assert _local_day(third["accept_due_at"]) == due_day
 
 
+def _file_as(client, headers: dict, seed: int, category: str):
+    """File a report at the demo centre; returns the response, whatever it is."""
+    return client.post("/api/v1/reports", headers=headers, json={
+        "category": category, "description": "绿化带树枝折断挡路", "location": CENTRE,
+        "media_ids": [_photo(client, headers, seed)]})
+
+
+def test_category_change_reaches_a_worker_that_cached_it(app_factory, demo, auth):
+    """Worker B files from its copy of the catalog; a deadline changed, a category switched off or
+    one added through worker A is seen by B's next filing."""
+    worker_a, worker_b = app_factory(), app_factory()
+    client_a, client_b = worker_a.test_client(), worker_b.test_client()
+    resident, admin = auth.headers("demo-resident"), auth.headers("demo-district-admin")
+    first = _file(client_b, resident, 1, "noise")  # accept within 2 hours
+    hours = (datetime.fromisoformat(first["accept_due_at"]) - datetime.fromisoformat(first["created_at"]))
+    assert round(hours.total_seconds() / 3600) == 2
+    assert client_a.patch("/api/v1/admin/categories/noise", json={"accept_amount": 5},
+                          headers=admin).status_code == 200
+    second = _file(client_b, resident, 2, "noise")
+    hours = (datetime.fromisoformat(second["accept_due_at"]) - datetime.fromisoformat(second["created_at"]))
+    assert round(hours.total_seconds() / 3600) == 5
+    assert client_a.patch("/api/v1/admin/categories/noise", json={"active": False},
+                          headers=admin).status_code == 200
+    resp = _file_as(client_b, resident, 3, "noise")
+    assert resp.status_code == 422 and resp.json["error"]["code"] == "report.unknown_category", resp.json
+    assert _file_as(client_b, resident, 4, "pets").status_code == 422
+    assert client_a.post("/api/v1/admin/categories", json={
+        "code": "pets", "name": "宠物扰民", "accept_amount": 4, "accept_unit": "hours",
+        "resolve_amount": 2, "resolve_unit": "workdays"}, headers=admin).status_code == 201
+    assert _file(client_b, resident, 5, "pets")["category"] == {"code": "pets", "name": "宠物扰民"}
+
+
 def test_rolled_back_change_is_never_cached(app):
     """A transaction that bumped a counter builds afresh and stores nothing; after its rollback the
     copy of the committed data is served again."""
@@ -117,6 +150,26 @@ def test_grid_index_follows_a_boundary_change_made_elsewhere(app_factory, demo):
     with worker_b.app_context():
         after = grid_index()
         assert after is not before and len(after) == len(before)
+
+
+def test_ancestry_follows_a_move_made_elsewhere(app_factory, demo):
+    """A filing's street and district come from a per-process copy of the tree: worker B sees a
+    community moved under another street once worker A committed the move with the boundaries'
+    counter (as an import does)."""
+    worker_a, worker_b = app_factory(), app_factory()
+    with worker_b.app_context():
+        community = db.session.scalars(select(OrgUnit).where(OrgUnit.kind == "community")).first()
+        streets = list(db.session.scalars(select(OrgUnit).where(OrgUnit.kind == "street")))
+        community_id, street_id = community.id, community.parent_id
+        other = next((s.id, s.parent_id) for s in streets if s.id != street_id)
+        assert org_service.ancestry(community_id) == (street_id, db.session.get(OrgUnit, street_id).parent_id)
+        db.session.commit()
+    with worker_a.app_context():
+        db.session.get(OrgUnit, community_id).parent_id = other[0]
+        versioned.bump(BOUNDARIES)
+        db.session.commit()
+    with worker_b.app_context():
+        assert org_service.ancestry(community_id) == other
 
 
 def test_list_names_follow_a_rename_made_elsewhere(app_factory, demo, auth):
