@@ -14,7 +14,9 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import current_app
-from sqlalchemy import String, select, update
+from sqlalchemy import String, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from suishoupai.extensions import db
@@ -57,12 +59,11 @@ def versions() -> dict[str, int]:
 def bump(name: str) -> None:
     """Record, in the caller's transaction, that the data called name changed."""
     session = db.session()
-    moved = session.execute(update(CacheVersion).where(CacheVersion.name == name)
-                            .values(version=CacheVersion.version + 1)).rowcount
-    if not moved:
-        # the migration creates the known counters; a new name starts here
-        session.add(CacheVersion(name=name, version=1))
-        session.flush()
+    # one upsert: a counter's first bump creates it, and two first bumps at once cannot collide
+    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = upsert(CacheVersion).values(name=name, version=1)
+    session.execute(stmt.on_conflict_do_update(index_elements=[CacheVersion.name],
+                                               set_={"version": CacheVersion.version + 1}))
     bumped = _this_transaction(_BUMPED)
     if bumped is None:
         bumped = set()

@@ -220,3 +220,33 @@ def test_list_answer_equals_the_schema_dump(app, client, demo, auth, openid, sco
         assert all("reporter" in item for item in resp.json["items"])
     if scope == "public":
         assert all("reporter" not in item and item["address"] is None for item in resp.json["items"])
+
+
+def test_first_bumps_of_a_new_counter_at_once_both_count(app, is_postgres):
+    """Eight transactions bumping a counter no row holds yet all commit, and it ends at eight."""
+    import threading
+
+    if not is_postgres:
+        pytest.skip("real concurrency needs PostgreSQL")
+    barrier, errors = threading.Barrier(8), []
+
+    def bump():
+        """One bump in its own session."""
+        with app.app_context():
+            try:
+                barrier.wait()
+                versioned.bump("test_fresh_counter")
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001 - the assertion names it
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=bump) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with app.app_context():
+        assert versioned.versions()["test_fresh_counter"] == 8
