@@ -23,6 +23,7 @@ from suishoupai.org.models import Department, OrgUnit
 from suishoupai.pagination import page_of
 from suishoupai.reports import present, queries, schemas
 from suishoupai.reports.catalog import CALENDAR, calendar
+from tests.concurrency import at_once
 
 CENTRE = {"lat": 30.272869, "lng": 120.16498, "coord_type": "gcj02"}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -224,29 +225,14 @@ def test_list_answer_equals_the_schema_dump(app, client, demo, auth, openid, sco
 
 def test_first_bumps_of_a_new_counter_at_once_both_count(app, is_postgres):
     """Eight transactions bumping a counter no row holds yet all commit, and it ends at eight."""
-    import threading
-
     if not is_postgres:
         pytest.skip("real concurrency needs PostgreSQL")
-    barrier, errors = threading.Barrier(8), []
 
     def bump():
-        """One bump in its own session."""
-        with app.app_context():
-            try:
-                barrier.wait()
-                versioned.bump("test_fresh_counter")
-                db.session.commit()
-            except Exception as exc:  # noqa: BLE001 - the assertion names it
-                errors.append(exc)
-            finally:
-                db.session.remove()
+        versioned.bump("test_fresh_counter")
+        db.session.commit()
 
-    threads = [threading.Thread(target=bump) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = [outcome for outcome in at_once(app, bump) if outcome is not None]
     assert errors == []
     with app.app_context():
         assert versioned.versions()["test_fresh_counter"] == 8

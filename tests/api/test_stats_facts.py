@@ -1,7 +1,6 @@
 """The stats facts the summary reads: refreshed on read from the reports that moved, equal to a rebuild
 after every kind of change, and quiet when nothing moved."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -16,6 +15,7 @@ from tests.api.test_reports import department_id
 from tests.api.test_stats import DIST, GM, RES, get
 from tests.api.test_stats import case as case  # noqa: F401 - fixtures shared with the summary tests
 from tests.api.test_stats import dataset as dataset  # noqa: F401
+from tests.concurrency import at_once
 
 
 @pytest.fixture
@@ -194,24 +194,7 @@ def test_concurrent_refreshes_queue_on_the_mark(case, app, dataset, is_postgres,
     if not first_build:
         assert get(case, DIST, scope=f"district:{dataset['district']}").status_code == 200
         assert case.step(GM, dataset["G"], "accept").status_code == 200
-    barrier, outcomes = threading.Barrier(8), []
-
-    def refresh():
-        """One refresh in its own session and connection."""
-        with app.app_context():
-            barrier.wait()
-            try:
-                outcomes.append(facts.refresh())
-            except Exception as exc:  # noqa: BLE001 - the assertion below names it
-                outcomes.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=refresh) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = at_once(app, facts.refresh)
     assert all(isinstance(n, int) for n in outcomes), outcomes
     assert max(outcomes) >= 1
     with app.app_context():
@@ -230,25 +213,8 @@ def test_concurrent_summaries_keep_each_day_once(app, dataset, built, is_postgre
         db.session.execute(delete(StatsDay))
         db.session.commit()
         now = utcnow()
-    barrier, outcomes = threading.Barrier(8), []
-
-    def ask():
-        """One summary's partial in its own session and connection."""
-        with app.app_context():
-            barrier.wait()
-            try:
-                outcomes.append(_figures(days.partial("district", unit, place, now - timedelta(days=30), now,
-                                                      now), now))
-            except Exception as exc:  # noqa: BLE001 - the assertion below names it
-                outcomes.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=ask) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = at_once(app, lambda: _figures(days.partial("district", unit, place, now - timedelta(days=30),
+                                                         now, now), now))
     assert all(isinstance(o, dict) for o in outcomes), outcomes
     assert all(o == outcomes[0] for o in outcomes) and outcomes[0]["rows"][("total", None)]["cases"] > 0
     with app.app_context():
