@@ -230,13 +230,15 @@ def queue(actor: Actor, args: dict) -> dict:
 
 
 def decide(actor: Actor, check_id: int, decision: str, note: str | None) -> ModerationCheck:
-    """Staff pass or mark risky content in review (or still pending); the first decision stands."""
+    """Staff pass or mark risky content in review (or still pending), or pass what the provider
+    found risky (a false alarm: the content shows again); the first staff decision stands."""
     check = db.session.scalars(select(ModerationCheck).where(
         ModerationCheck.id == check_id, _scoped(actor)).with_for_update()
         .execution_options(populate_existing=True)).first()
     if check is None:
         raise NotFound("审核记录不存在", code="moderation.not_found")
-    if check.status not in UNDECIDED:
+    overturn = check.status == Verdict.RISKY and check.provider != "staff" and decision == Verdict.PASS
+    if check.status not in UNDECIDED and not overturn:
         raise Conflict("该内容已有审核结论", code="moderation.already_decided",
                        details={"status": check.status})
     before = check.status

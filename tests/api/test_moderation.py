@@ -218,6 +218,29 @@ def test_risky_text_is_hidden_at_once(case, app, web, wechat):
     assert inbox_kinds(case, "demo-resident").count("content_risky") == 1
 
 
+def test_staff_overturn_a_false_alarm_once(case, app, web, wechat):
+    """A description the provider found risky is listed under ?status=risky; staff in reach pass it
+    and the report shows on the board again; that decision stands, and staff cannot mark it risky
+    again nor pass a risky verdict staff gave."""
+    rid = case.file(description="这里有违禁词的内容").json["id"]
+    push(web, wechat, wechat.media_event(trace_of(app, rid), "pass"))
+    assert rid not in public_ids(case)
+    listed = case.client.get("/api/v1/admin/moderation?status=risky", headers=case.h("demo-community-admin"))
+    check = [i for i in listed.json["items"] if i["subject_id"] == rid and i["kind"] == "text"][0]
+    outside = case.client.post(f"/api/v1/admin/moderation/{check['id']}/decide", json={"decision": "pass"},
+                               headers=case.h("demo-resident"))
+    assert outside.status_code in (403, 404) and rid not in public_ids(case)
+    passed = case.client.post(f"/api/v1/admin/moderation/{check['id']}/decide",
+                              json={"decision": "pass", "note": "误判：描述正常"},
+                              headers=case.h("demo-community-admin"))
+    assert passed.status_code == 200 and (passed.json["status"], passed.json["provider"]) == ("pass", "staff")
+    assert rid in public_ids(case)
+    again = case.client.post(f"/api/v1/admin/moderation/{check['id']}/decide", json={"decision": "risky"},
+                             headers=case.h("demo-community-admin"))
+    assert again.status_code == 409 and again.json["error"]["details"]["status"] == "pass"
+    assert rid in public_ids(case)
+
+
 def test_review_goes_to_the_staff_queue_within_reach(case, app, web, wechat):
     """review → the community's queue (not another community's); a decision moves it once; risky tells."""
     with app.app_context():
@@ -261,6 +284,9 @@ def test_review_goes_to_the_staff_queue_within_reach(case, app, web, wechat):
                              headers=case.h("demo-community-admin"))
     assert risky.status_code == 200 and second not in public_ids(case)
     assert inbox_kinds(case, "demo-resident").count("content_risky") == 1
+    undo = case.client.post(f"/api/v1/admin/moderation/{items[1]['id']}/decide", json={"decision": "pass"},
+                            headers=case.h("demo-community-admin"))
+    assert undo.status_code == 409 and second not in public_ids(case)  # a staff verdict stands
     remaining = case.client.get("/api/v1/admin/moderation", headers=case.h("demo-community-admin")).json
     assert remaining["items"] == []
 
