@@ -7,7 +7,7 @@ from sqlalchemy import case, func, select
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, InvalidInput, NotFound
 from suishoupai.extensions import db
-from suishoupai.points import ledger, rules
+from suishoupai.points import events, ledger, rules
 from suishoupai.points.models import Adjustment, Award, AwardStatus, Rule
 from suishoupai.points.riders import verified_rider
 
@@ -82,6 +82,8 @@ def award(user_id: int, rule_code: str, *, source_type: str, source_id: int, com
         _grant(entry, rule)
     db.session.add(entry)
     db.session.flush()
+    if entry.status in (AwardStatus.AWARDED, AwardStatus.CAPPED):
+        events.award_settled.send(entry)
     return entry
 
 
@@ -100,6 +102,7 @@ def review(award_id: int, approve: bool, actor_id: int) -> Award:
     else:
         entry.status, entry.reason = AwardStatus.DENIED, "审核未通过"
     db.session.flush()
+    events.award_settled.send(entry)
     return entry
 
 
@@ -126,6 +129,8 @@ def clawback(source_type: str, source_id: int, memo: str, actor_id: int | None =
         entry.reason = memo[:200] if available == entry.points else (
             f"{memo}；积分已部分使用，追回 {available} 分"[:200])
     db.session.flush()
+    for entry in entries:
+        events.award_settled.send(entry)
     return list(entries)
 
 
@@ -144,4 +149,5 @@ def adjust(actor_id: int, user_id: int, community_id: int, amount: int, reason: 
                       memo=("人工加分：" if amount > 0 else "人工扣分：") + reason, actor_id=actor_id)
     entry.txn_id = txn.id
     db.session.flush()
+    events.adjusted.send(entry)
     return entry

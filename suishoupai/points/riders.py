@@ -13,6 +13,7 @@ from suishoupai.errors import Conflict, Forbidden, InvalidInput, NotFound
 from suishoupai.extensions import db
 from suishoupai.org.models import OrgUnit
 from suishoupai.pagination import keyset_page
+from suishoupai.points import events
 from suishoupai.points.models import Rider, RiderStatus
 
 #: who may register as a rider: residents, and rider accounts not registered yet
@@ -96,6 +97,7 @@ def verify(actor: Actor, rider_id: int, decision: str, reason: str | None) -> Ri
             user.role = Role.RIDER
     rider.verified_by_id, rider.verified_at = actor.user_id, utcnow()
     db.session.flush()
+    events.rider_reviewed.send(rider)
     return rider
 
 

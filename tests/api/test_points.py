@@ -407,6 +407,58 @@ def test_rejected_registration_can_be_corrected(case, app):
     assert staff.status_code == 403 and staff.json["error"]["code"] == "points.rider_register_forbidden"
 
 
+def _inbox(case, openid: str) -> list[tuple[str, str, str]]:
+    """(kind, title, body) of a user's notifications, oldest first."""
+    items = case.client.get("/api/v1/inbox?limit=50", headers=case.h(openid)).json["items"]
+    return [(i["kind"], i["title"], i["body"]) for i in reversed(items)
+            if i["kind"].startswith(("points", "rider"))]
+
+
+def test_holders_hear_what_they_earned_capped_and_gave_back(case, app):
+    """Each credited, capped and reversed award and each manual adjustment reaches the holder's inbox
+    once, with the reason in words; a resident's award it may not earn tells nothing."""
+    first = accepted_report(case)
+    for _ in range(4):
+        accepted_report(case)
+    assert case.step("demo-grid-member", first, "reject", reason="无效举报").status_code == 200
+    admin = case.h("demo-community-admin")
+    assert case.client.post("/api/v1/admin/points/adjustments", headers=admin, json={
+        "user_id": uid(app, "demo-rider"), "amount": 10, "reason": "协助疏导交通"}).status_code == 201
+    told = _inbox(case, "demo-rider")
+    assert [t[:2] for t in told] == [("points_awarded", "积分到账 +5")] * 4 + [
+        ("points_awarded", "本次未获得积分"), ("points_reversed", "积分已追回"),
+        ("points_adjusted", "社区加分 +10")]
+    assert "每日上限" in told[4][2] and told[6][2] == "原因：协助疏导交通"
+    assert told[5][2] == f"随手拍 #{first} 被驳回为无效问题，积分冲回。"
+    accepted_report(case, "demo-resident")
+    assert _inbox(case, "demo-resident") == []
+
+
+def test_riders_hear_the_answer_to_each_registration(case, app):
+    """Rejected (with the reason), registered again, then approved: two answers, in order."""
+    with app.app_context():
+        community_id = db.session.get(User, uid(app, "demo-resident-2")).org_unit_id
+    body = {"platform": "闪送", "courier_id": "SS-1", "phone": "13911113333",
+            "home_community_id": community_id}
+    rider_id = case.client.post("/api/v1/riders", json=body, headers=case.h("demo-resident-2")).json["id"]
+    verify, admin = f"/api/v1/riders/{rider_id}/verify", case.h("demo-community-admin")
+
+    def decide(**answer):
+        assert case.client.post(verify, json=answer, headers=admin).status_code == 200
+
+    decide(decision="reject", reason="工号不符")
+    assert case.client.post("/api/v1/riders", json=body | {"courier_id": "SS-2"},
+                            headers=case.h("demo-resident-2")).status_code == 201
+    decide(decision="reject", reason="照片模糊")
+    assert case.client.post("/api/v1/riders", json=body | {"courier_id": "SS-3"},
+                            headers=case.h("demo-resident-2")).status_code == 201
+    decide(decision="approve")
+    assert [(kind, title, text.split("。")[0]) for kind, title, text in _inbox(case, "demo-resident-2")] == [
+        ("rider_reviewed", "认证未通过", "原因：工号不符"),
+        ("rider_reviewed", "认证未通过", "原因：照片模糊"),
+        ("rider_reviewed", "认证已通过", "您的新就业群体身份已认证，可认领岗位和悬赏、参与积分")]
+
+
 def test_rule_flags_must_be_booleans(case):
     """needs_review: 1 is not a boolean; the rule stays as it was."""
     resp = case.client.patch("/api/v1/admin/points/rules/report_valid", json={"needs_review": 1},
