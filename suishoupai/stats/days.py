@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
 from suishoupai.extensions import db
 from suishoupai.stats import facts, queries
@@ -71,6 +71,9 @@ def _kept(kind: str, unit_id: int, place: dict, days: list[date], now: datetime)
                                                       "as_of": now}).dump()
                        for day in batch if day not in stored}
             if counted:  # another summary may have kept them while this one waited for the lock
+                # rows of an older format go first
+                db.session.execute(delete(StatsDay).where(StatsDay.unit_id == unit_id,
+                                                          StatsDay.day.in_(list(counted))))
                 db.session.execute(insert(StatsDay), [{"unit_id": unit_id, "day": day, "partial": text}
                                                       for day, text in counted.items()])
         kept |= stored | counted
@@ -78,6 +81,7 @@ def _kept(kind: str, unit_id: int, place: dict, days: list[date], now: datetime)
 
 
 def _stored(unit_id: int, days: list[date]) -> dict[date, str]:
-    """The kept partials of a scope between the first and last of the days."""
-    return dict(db.session.execute(select(StatsDay.day, StatsDay.partial).where(
-        StatsDay.unit_id == unit_id, StatsDay.day >= days[0], StatsDay.day <= days[-1])).all())
+    """The kept partials of a scope between the first and last of the days, in this code's format."""
+    return {day: text for day, text in db.session.execute(select(StatsDay.day, StatsDay.partial).where(
+        StatsDay.unit_id == unit_id, StatsDay.day >= days[0], StatsDay.day <= days[-1]))
+        if Partial.readable(text)}

@@ -9,6 +9,7 @@ one summary (`days.py`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
@@ -118,6 +119,11 @@ _COUNTS = tuple(f.name for f in fields(Tally) if f.name != "by_status")
 #: what a clock adds to its rows, in the order `Partial.add_clocks` sums it
 CLOCK_SUMS = ("accept_on_time", "accept_counted", "resolve_on_time", "resolve_counted",
               "accept_hours", "accept_n", "resolve_hours", "resolve_n")
+
+
+#: the kept format: the tally columns and statuses it lists, so a change of either reads as another format
+FORMAT = hashlib.sha256(repr((_COUNTS, tuple(Status))).encode()).hexdigest()[:12]
+_FORMAT_MARK = json.dumps({"v": FORMAT}, separators=(",", ":"))[:-1]
 
 
 def _round(value: float | None) -> float | None:
@@ -258,14 +264,20 @@ class Partial:
         return self.rollup, p90s
 
     def dump(self) -> str:
-        """Compact JSON, for the cache of whole days."""
+        """Compact JSON, for the cache of whole days, marked with the format it was written in."""
         return json.dumps({
+            "v": FORMAT,
             "tallies": [[dimension, key, tally.dump()] for dimension, key, tally in self.rollup.tallies()],
             "dues": [[dimension, key, accept, resolve] for (dimension, key), (accept, resolve)
                      in self.dues.items()],
             "hours": [[party, party_id, accept, resolve] for (party, party_id), (accept, resolve)
                       in self.hours.items()],
         }, separators=(",", ":"))
+
+    @staticmethod
+    def readable(text: str) -> bool:
+        """Whether a kept partial was written in this code's format (else it is counted again)."""
+        return text.startswith(_FORMAT_MARK)
 
     @classmethod
     def load(cls, texts: list[str]) -> Partial:

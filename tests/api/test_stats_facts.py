@@ -11,6 +11,7 @@ from suishoupai.extensions import db
 from suishoupai.reports.models import Report
 from suishoupai.stats import days, facts, queries
 from suishoupai.stats.facts import StatsCase, StatsClock, StatsDay, StatsMark
+from suishoupai.stats.figures import Partial
 from tests.api.test_reports import department_id
 from tests.api.test_stats import DIST, GM, RES, get
 from tests.api.test_stats import case as case  # noqa: F401 - fixtures shared with the summary tests
@@ -148,6 +149,23 @@ def test_kept_days_add_up_to_counting_the_window_afresh(app, dataset, built):  #
                 assert _figures(kept, now) == afresh
         kept = db.session.scalar(select(func.count()).select_from(StatsDay))
         assert kept == 29  # the default window's whole days (30 days from an odd minute), kept once for all
+
+
+def test_a_day_kept_in_another_format_is_counted_again(case, app, dataset, built):  # noqa: F811
+    """A kept day this code cannot read (written by another version) is counted anew and replaced,
+    and the summary is the same as with every day counted afresh."""
+    scope = f"district:{dataset['district']}"
+    before = get(case, DIST, scope=scope).json
+    with app.app_context():
+        day = facts.beijing_day(db.session.get(Report, dataset["A"]).created_at)
+        db.session.execute(update(StatsDay).where(StatsDay.day == day).values(partial='{"v":"old","x":1}'))
+        db.session.commit()
+    after = get(case, DIST, scope=scope).json
+    assert after["totals"] == before["totals"] and after["by_grid"] == before["by_grid"]
+    with app.app_context():
+        text = db.session.scalar(select(StatsDay.partial).where(StatsDay.unit_id == dataset["district"],
+                                                                StatsDay.day == day))
+        assert Partial.readable(text) and '"tallies"' in text
 
 
 def test_deadlines_ahead_when_counted_are_judged_when_asked(app, dataset, built):  # noqa: F811
