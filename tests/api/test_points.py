@@ -385,13 +385,18 @@ def test_awards_needing_review_wait_for_an_admin(case, app):
                             headers=admin).status_code == 404
 
 
-def test_rejected_registration_can_be_corrected(case, app):
-    """A rejection needs a reason and is shown to the rider, who may register again."""
+def register(case, app, openid: str) -> tuple[dict, int]:
+    """A resident registers as a 闪送 rider of their own community: the body sent and the rider id."""
     with app.app_context():
-        community_id = db.session.get(User, uid(app, "demo-resident-2")).org_unit_id
+        community_id = db.session.get(User, uid(app, openid)).org_unit_id
     body = {"platform": "闪送", "courier_id": "SS-1", "phone": "13911113333",
             "home_community_id": community_id}
-    rider_id = case.client.post("/api/v1/riders", json=body, headers=case.h("demo-resident-2")).json["id"]
+    return body, case.client.post("/api/v1/riders", json=body, headers=case.h(openid)).json["id"]
+
+
+def test_rejected_registration_can_be_corrected(case, app):
+    """A rejection needs a reason and is shown to the rider, who may register again."""
+    body, rider_id = register(case, app, "demo-resident-2")
     admin = case.h("demo-community-admin")
     verify = f"/api/v1/riders/{rider_id}/verify"
     no_reason = case.client.post(verify, json={"decision": "reject"}, headers=admin)
@@ -436,11 +441,7 @@ def test_holders_hear_what_they_earned_capped_and_gave_back(case, app):
 
 def test_riders_hear_the_answer_to_each_registration(case, app):
     """Rejected (with the reason), registered again, then approved: two answers, in order."""
-    with app.app_context():
-        community_id = db.session.get(User, uid(app, "demo-resident-2")).org_unit_id
-    body = {"platform": "闪送", "courier_id": "SS-1", "phone": "13911113333",
-            "home_community_id": community_id}
-    rider_id = case.client.post("/api/v1/riders", json=body, headers=case.h("demo-resident-2")).json["id"]
+    body, rider_id = register(case, app, "demo-resident-2")
     verify, admin = f"/api/v1/riders/{rider_id}/verify", case.h("demo-community-admin")
 
     def decide(**answer):
