@@ -159,8 +159,8 @@ def test_list_answer_equals_the_schema_dump(app, client, demo, auth, openid, sco
     args = {"scope": scope, "limit": 3, "coord_type": "gcj02"}
     with app.test_request_context(headers=headers):
         page = queries.list_reports(current_actor(), args)
-        page["items"] = present.present(page["items"], current_actor(), "gcj02",
-                                        public_view=scope == "public")
+        page["items"] = present.list_items(page["items"], current_actor(), "gcj02",
+                                           public_view=scope == "public")
         dumped = json.loads(json.dumps(page_of(schemas.ReportItem)().dump(page)))
     assert resp.json == dumped
     if scope in ("grid", "community"):
