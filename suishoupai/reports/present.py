@@ -6,7 +6,7 @@ import json
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Select, String, bindparam, case, literal, null, select, union_all
+from sqlalchemy import Select, bindparam, select
 
 from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import User
@@ -16,12 +16,11 @@ from suishoupai.media import service as media
 from suishoupai.media.models import Media, display_key, thumb_key
 from suishoupai.org import geo
 from suishoupai.org import index as org_index
-from suishoupai.org.models import Department, OrgUnit
 from suishoupai.org.service import CARD_COLUMNS, card_of
 from suishoupai.reports import follows, photo_checks
 from suishoupai.reports.deadlines import urgency
 from suishoupai.reports.lifecycle import ACTION_LABELS, STATUS_LABELS, Party, Status, available_actions
-from suishoupai.reports.models import Category, Report, ReportEvent, ReportPhoto
+from suishoupai.reports.models import Report, ReportEvent, ReportPhoto
 from suishoupai.reports.nearby import Hit
 from suishoupai.reports.queries import parties_of
 
@@ -172,7 +171,7 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
 
 
 class _Person(NamedTuple):
-    """The card columns of a user, from a lookup row."""
+    """The card columns of a user, from a list row."""
 
     id: int
     real_name: str | None
@@ -180,74 +179,37 @@ class _Person(NamedTuple):
     phone_enc: str | None
 
 
-@cache
-def _lookup_query() -> Select:
-    """What list cards name, by kind and id, in one statement (built once; ids expand at execution):
-    categories, org units, departments, people and first photos."""
-    def ids(name: str):
-        return bindparam(name, expanding=True)
-
-    blank = null().cast(String)
-    return union_all(
-        select(literal("category"), Category.id, Category.code, Category.name, blank)
-        .where(Category.id.in_(ids("categories"))),
-        select(literal("unit"), OrgUnit.id, OrgUnit.name, blank, blank).where(OrgUnit.id.in_(ids("units"))),
-        select(literal("department"), Department.id, Department.name, blank, blank)
-        .where(Department.id.in_(ids("departments"))),
-        select(literal("user"), User.id, User.real_name, User.nickname, User.phone_enc)
-        .where(User.id.in_(ids("users"))),
-        select(literal("media"), Media.id, Media.sha256, case((Media.public.is_(True), "public"), else_=""),
-               blank)
-        .where(Media.id.in_(ids("media"))))
-
-
-def _lookup(**ids: set) -> dict[tuple[str, int], tuple]:
-    """(kind, id) → the looked-up columns, for the ids of each kind (categories, units, …)."""
-    params = {kind: sorted(i for i in values if i is not None) for kind, values in ids.items()}
-    rows = db.session.execute(_lookup_query(), params)
-    return {(kind, row_id): (a, b, c) for kind, row_id, a, b, c in rows}
-
-
-def _named(names: dict, kind: str, ref_id: int | None) -> dict | None:
-    """{id, name} of a unit or department from the lookup."""
-    if ref_id is None:
-        return None
-    found = names.get((kind, ref_id))
-    return {"id": ref_id, "name": found[0] if found is not None and found[0] is not None else ""}
+def _named(ref_id: int | None, name: str | None) -> dict | None:
+    """{id, name} of a unit or department read with the row."""
+    return None if ref_id is None else {"id": ref_id, "name": name if name is not None else ""}
 
 
 def list_items(rows: list, actor: Actor, coord_type: str, public_view: bool = False) -> list[dict]:
-    """Cards of the rows queries.list_reports reads, with everything they name read in one more
-    statement; the shape is that of present()."""
+    """Cards of the rows queries.list_reports reads: everything they name came in the same row, so
+    this sends no query; the shape is that of present()."""
     if not rows:
         return []
-    staff = set() if public_view else {r.id for r in rows if parties_of(actor, r) - {Party.REPORTER}}
-    assignees = set() if public_view else {r.assignee_id for r in rows}
-    names = _lookup(categories={r.category_id for r in rows},
-                    units={r.grid_id for r in rows} | {r.community_id for r in rows},
-                    departments={r.department_id for r in rows},
-                    users=assignees | {r.reporter_id for r in rows if r.id in staff},
-                    media={r.thumb_media_id for r in rows})
-    # one card per distinct assignee (a page usually holds a handful of grid members)
-    cards = {}
-    for i in assignees:
-        person = names.get(("user", i))
-        if person is not None:
-            cards[i] = card_of(_Person(i, *person))
     now = utcnow()
+    cards: dict[int, dict] = {}
     items = []
     for r in rows:
+        assignee = None
+        if not public_view and r.assignee_id is not None:
+            assignee = cards.get(r.assignee_id)
+            if assignee is None:
+                # one card per distinct assignee: the phone is decrypted once a page
+                assignee = cards[r.assignee_id] = card_of(_Person(
+                    r.assignee_id, r.assignee_real_name, r.assignee_nickname, r.assignee_phone_enc))
         reporter = None
-        if r.id in staff:
-            person = names[("user", r.reporter_id)]
-            reporter = {"id": r.reporter_id, "name": User.display_name.fget(_Person(r.reporter_id, *person))}
-        category = names.get(("category", r.category_id), ("", "", None))
-        thumb = names.get(("media", r.thumb_media_id))
+        if not public_view and parties_of(actor, r) - {Party.REPORTER}:
+            reporter = {"id": r.reporter_id,
+                        "name": User.display_name.fget(_Person(r.reporter_id, r.reporter_real_name,
+                                                               r.reporter_nickname, None))}
+        thumb = media.url(thumb_key(r.thumb_sha256), r.thumb_public) if r.thumb_sha256 else None
         items.append(_card(
-            r, now, coord_type, public_view, {"code": category[0], "name": category[1]},
-            _named(names, "unit", r.grid_id), _named(names, "unit", r.community_id),
-            _named(names, "department", r.department_id), cards.get(r.assignee_id),
-            media.url(thumb_key(thumb[0]), thumb[1] == "public") if thumb is not None else None,
+            r, now, coord_type, public_view, {"code": r.category_code, "name": r.category_name},
+            _named(r.grid_id, r.grid_name), _named(r.community_id, r.community_name),
+            _named(r.department_id, r.department_name), assignee, thumb,
             (r.follower_count, bool(r.following)), reporter))
     return items
 
