@@ -199,13 +199,15 @@ def list_items(rows: list, actor: Actor, coord_type: str, public_view: bool = Fa
             if assignee is None:
                 # one card per distinct assignee: the phone is decrypted once a page
                 assignee = cards[r.assignee_id] = card_of(_Person(
-                    r.assignee_id, r.assignee_real_name, r.assignee_nickname, r.assignee_phone_enc))
+                    r.assignee_id, r.assignee_name, None, r.assignee_phone_enc))
         reporter = None
         if not public_view and parties_of(actor, r) - {Party.REPORTER}:
             reporter = {"id": r.reporter_id,
-                        "name": User.display_name.fget(_Person(r.reporter_id, r.reporter_real_name,
-                                                               r.reporter_nickname, None))}
-        thumb = media.url(thumb_key(r.thumb_sha256), r.thumb_public) if r.thumb_sha256 else None
+                        "name": User.display_name.fget(_Person(r.reporter_id, r.reporter_name, None, None))}
+        thumb = None
+        if r.thumb:
+            kind, _, sha256 = r.thumb.partition(":")
+            thumb = media.url(thumb_key(sha256), kind == "public")
         items.append(_card(
             r, now, coord_type, public_view, {"code": r.category_code, "name": r.category_name},
             _named(r.grid_id, r.grid_name), _named(r.community_id, r.community_name),

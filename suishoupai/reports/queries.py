@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import ColumnElement, Select, bindparam, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, false, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from suishoupai.auth.actor import Actor
@@ -139,12 +139,20 @@ def _card_select() -> Select:
         table = aliased(column.class_)
         return select(getattr(table, column.key)).where(table.id == key).scalar_subquery()
 
-    def first_photo(column) -> ColumnElement:
-        """The column of the report's first filing photo."""
-        photo, media = aliased(ReportPhoto), aliased(Media)
-        return (select(getattr(media, column.key)).join(photo, photo.media_id == media.id)
-                .where(photo.report_id == Report.id, photo.event_id.is_(None), photo.position == 0)
-                .scalar_subquery())
+    def name_of(key) -> ColumnElement:
+        """A user's shown name (User.display_name without its fallback) in one lookup, not two:
+        real name, else nickname, an empty one counting as none, as Python's ``or`` has it."""
+        user = aliased(User)
+        return select(func.coalesce(func.nullif(user.real_name, ""), func.nullif(user.nickname, ""))) \
+            .where(user.id == key).scalar_subquery()
+
+    photo, thumb = aliased(ReportPhoto), aliased(Media)
+    # "public:<sha256>" or "signed:<sha256>": the first filing photo's URL inputs in one lookup
+    first_photo = (select(case((thumb.public.is_(True), literal("public:")), else_=literal("signed:"))
+                          + thumb.sha256)
+                   .join(photo, photo.media_id == thumb.id)
+                   .where(photo.report_id == Report.id, photo.event_id.is_(None), photo.position == 0)
+                   .scalar_subquery())
 
     follows = aliased(ReportFollow)
     follower_count = (select(func.count()).select_from(follows).where(follows.report_id == Report.id)
@@ -158,12 +166,10 @@ def _card_select() -> Select:
         one(OrgUnit.name, Report.grid_id).label("grid_name"),
         one(OrgUnit.name, Report.community_id).label("community_name"),
         one(Department.name, Report.department_id).label("department_name"),
-        one(User.real_name, Report.assignee_id).label("assignee_real_name"),
-        one(User.nickname, Report.assignee_id).label("assignee_nickname"),
+        name_of(Report.assignee_id).label("assignee_name"),
         one(User.phone_enc, Report.assignee_id).label("assignee_phone_enc"),
-        one(User.real_name, Report.reporter_id).label("reporter_real_name"),
-        one(User.nickname, Report.reporter_id).label("reporter_nickname"),
-        first_photo(Media.sha256).label("thumb_sha256"), first_photo(Media.public).label("thumb_public"),
+        name_of(Report.reporter_id).label("reporter_name"),
+        first_photo.label("thumb"),
         follower_count.label("follower_count"), following.label("following"))
 
 
