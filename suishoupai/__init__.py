@@ -33,7 +33,8 @@ def _configure(app: Flask, overrides: dict | None) -> None:
     app.config.update(
         TESTING=conf["ENV"] == "testing",
         SQLALCHEMY_DATABASE_URI=settings.database_url(conf, app.instance_path),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # connections are pinged on checkout when they sat idle (database.ping_when_idle)
+        SQLALCHEMY_ENGINE_OPTIONS={},
         API_TITLE="suishoupai 随手拍 · 微心愿 · 新就业群体积分",
         API_VERSION="v1",
         OPENAPI_VERSION="3.0.3",

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import marshmallow as ma
 from marshmallow import validate
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, and_, bindparam, or_
 
 from suishoupai.errors import InvalidInput
 from suishoupai.extensions import db
@@ -60,11 +60,12 @@ def _decode(cursor: str, columns: list) -> list:
                            details={"fields": {"cursor": ["无效的游标"]}}) from exc
 
 
-def keyset_page(stmt: Select, columns: list, limit: int, cursor: str | None,
-                descending: bool = True) -> dict:
-    """A page of a select ordered by the given columns (the last one unique), newest first by default."""
+def keyset_select(stmt: Select, columns: list, cursor: bool, descending: bool = True) -> Select:
+    """A page statement fit to be built once and reused: ordered by the columns (the last one
+    unique), past a cursor bound as ``keyset_0``, ``keyset_1``, … when ``cursor``, limited by
+    ``keyset_limit``; `keyset_run` binds them."""
     if cursor:
-        values = _decode(cursor, columns)
+        values = [bindparam(f"keyset_{i}", type_=col.type) for i, col in enumerate(columns)]
         # (a, b) < (x, y) spelled out, so every database uses the index the same way
         terms = []
         for i, col in enumerate(columns):
@@ -75,11 +76,29 @@ def keyset_page(stmt: Select, columns: list, limit: int, cursor: str | None,
         first = columns[0] <= values[0] if descending else columns[0] >= values[0]
         stmt = stmt.where(first, or_(*terms))
     order = [c.desc() if descending else c.asc() for c in columns]
-    rows = db.session.scalars(stmt.order_by(*order).limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
+    return stmt.order_by(*order).limit(bindparam("keyset_limit"))
+
+
+def keyset_run(stmt: Select, columns: list, limit: int, cursor: str | None, params: dict | None = None,
+               rows: bool = False) -> dict:
+    """Run a `keyset_select` statement (built with ``cursor`` set as this call's is) for one page:
+    its entities, or with ``rows=True`` its rows (carrying the columns under their own names)."""
+    bound = dict(params or {}, keyset_limit=limit + 1)
+    if cursor:
+        bound.update((f"keyset_{i}", v) for i, v in enumerate(_decode(cursor, columns)))
+    result = db.session.execute(stmt, bound)
+    items = result.all() if rows else result.scalars().all()
+    more = len(items) > limit
+    items = items[:limit]
     next_cursor = None
     if more:
-        last = rows[-1]
+        last = items[-1]
         next_cursor = _encode([getattr(last, c.key) for c in columns])
-    return {"items": rows, "next_cursor": next_cursor}
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def keyset_page(stmt: Select, columns: list, limit: int, cursor: str | None,
+                descending: bool = True) -> dict:
+    """A page of a select's entities ordered by the given columns (the last one unique), newest first
+    by default."""
+    return keyset_run(keyset_select(stmt, columns, bool(cursor), descending), columns, limit, cursor)

@@ -11,6 +11,7 @@ from functools import wraps
 
 import flask_smorest
 from flask import Flask, Response, g, request
+from flask.sessions import SessionInterface
 
 from suishoupai import idempotency
 from suishoupai.auth.actor import current_actor
@@ -99,7 +100,10 @@ def _begin(response=None):
 
 
 def _finish(response):
-    """Write the request's log line and hand its id back to the client."""
+    """Write the request's log line (when INFO is on) and hand its id back to the client."""
+    response.headers["X-Request-Id"] = g.get("request_id", "")
+    if not log.isEnabledFor(logging.INFO):
+        return response
     actor = g.get("actor")
     log.info(json.dumps({
         "request_id": g.get("request_id"),
@@ -110,7 +114,6 @@ def _finish(response):
         "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),
         "user": actor.user_id if actor else None,
     }, ensure_ascii=False))
-    response.headers["X-Request-Id"] = g.get("request_id", "")
     return response
 
 
@@ -121,8 +124,21 @@ def _teardown(_exc):
         sqlite_begin_mode.reset(token)
 
 
+class NoSessions(SessionInterface):
+    """The API keeps no cookie session (callers send a bearer token): Flask's default would build a
+    signing serializer and look for a cookie on every request for nothing."""
+
+    def open_session(self, app: Flask, request):
+        """No session: Flask hands views its null session, which refuses writes."""
+        return None
+
+    def save_session(self, app: Flask, session, response) -> None:
+        """Nothing to save."""
+
+
 def init_app(app: Flask) -> None:
     """Hook the request layer into the app."""
+    app.session_interface = NoSessions()
     app.before_request(_begin)
     app.after_request(_finish)
     app.teardown_request(_teardown)

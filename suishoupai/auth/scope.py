@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, false, or_, select
 
 from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import Role, User
@@ -63,6 +63,22 @@ def placed_within(actor: Actor, grid, community, street, district) -> ColumnElem
     column = {Role.COMMUNITY_ADMIN: community, Role.STREET_ADMIN: street,
               Role.DISTRICT_ADMIN: district}.get(actor.role)
     return column == unit_ids(actor)[0] if column is not None else false()
+
+
+def placed_within_bound(actor: Actor, grid, community, street,
+                        district) -> tuple[str, ColumnElement[bool], dict]:
+    """`placed_within` with the caller's units as named parameters (``scope_units``, ``scope_unit``),
+    for statements built once and reused: returns a key of the condition's shape, the condition and
+    the parameters' values."""
+    if not actor.scope_paths:
+        return "nowhere", false(), {}
+    if actor.role == Role.GRID_MEMBER:
+        return "grids", grid.in_(bindparam("scope_units", expanding=True)), {"scope_units": unit_ids(actor)}
+    column = {Role.COMMUNITY_ADMIN: community, Role.STREET_ADMIN: street,
+              Role.DISTRICT_ADMIN: district}.get(actor.role)
+    if column is None:
+        return "nowhere", false(), {}
+    return f"unit:{column.key}", column == bindparam("scope_unit"), {"scope_unit": unit_ids(actor)[0]}
 
 
 def placed_party(actor: Actor, grid_id, community_id, street_id, district_id) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 import jwt
@@ -20,8 +21,20 @@ def issue(user_id: int, token_version: int, secret: str, ttl_seconds: int) -> tu
     return jwt.encode(claims, secret, algorithm=ALGORITHM), expires.replace(microsecond=0)
 
 
+#: tokens this process verified: (secret, token) → (user_id, token_version, exp); a phone sends the same
+#: token with every request, and its signature and claims need checking once, its expiry every time
+_verified: dict[tuple[str, str], tuple[int, int, float]] = {}
+VERIFIED_MAX = 10_000
+
+
 def verify(token: str, secret: str) -> tuple[int, int]:
     """Check signature, algorithm and expiry; returns (user_id, token_version)."""
+    known = _verified.get((secret, token))
+    if known is not None:
+        # PyJWT's rule: expired once exp <= now
+        if known[2] <= time.time():
+            raise Unauthorized("登录已过期，请重新登录", code="auth.token_expired")
+        return known[0], known[1]
     try:
         # the algorithm is pinned: "alg": "none" or an RS/HS confusion never verifies
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM],
@@ -32,4 +45,8 @@ def verify(token: str, secret: str) -> tuple[int, int]:
         raise Unauthorized("登录凭证无效，请重新登录", code="auth.token_invalid") from exc
     if claims.get("typ") != "access" or not str(claims["sub"]).isdigit():
         raise Unauthorized("登录凭证无效，请重新登录", code="auth.token_invalid")
-    return int(claims["sub"]), int(claims.get("tv", -1))
+    user_id, version = int(claims["sub"]), int(claims.get("tv", -1))
+    if len(_verified) >= VERIFIED_MAX:
+        _verified.clear()  # tokens live for days; a full table holds mostly ones nobody sends now
+    _verified[(secret, token)] = (user_id, version, float(claims["exp"]))
+    return user_id, version

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import Select, bindparam, select
 
@@ -104,11 +105,45 @@ def _location(report: Report, coord_type: str, public_view: bool) -> dict:
 AWAITING_ACCEPT = (Status.SUBMITTED, Status.ASSIGNED, Status.TRANSFERRED)
 
 
+def _card(r, now, coord_type: str, public_view: bool, category: dict, grid: dict | None,
+          community: dict | None, department: dict | None, assignee: dict | None, thumb_url: str | None,
+          followed: tuple[int, bool], reporter: dict | None) -> dict:
+    """One list card from a report (an entity, or a row of its columns) and what it names; the one
+    place the card's shape is written. ``reporter`` None leaves the key out (not staff)."""
+    status = Status(r.status)
+    is_open = r.is_open
+    awaiting_accept = status in AWAITING_ACCEPT or (status == Status.ESCALATED and r.accepted_at is None)
+    due = r.accept_due_at if awaiting_accept else r.resolve_due_at
+    overdue = is_open and (r.overdue or (due is not None and now > due))
+    item = {
+        "id": r.id, "category": category,
+        "description": r.description, "status": r.status, "status_label": STATUS_LABELS[status],
+        "location": _location(r, coord_type, public_view),
+        "address": None if public_view else r.address, "public": r.public, "moderation": r.moderation,
+        "grid": grid, "community": community, "department": department,
+        "assignee": assignee,
+        "escalation_level": r.escalation_level,
+        "accept_due_at": r.accept_due_at, "resolve_due_at": r.resolve_due_at,
+        "overdue": overdue,
+        "urgency": "red" if overdue else urgency(now, r.clock_started_at or r.created_at, due)
+        if is_open else "green",
+        "accepted_at": r.accepted_at, "resolved_at": r.resolved_at, "closed_at": r.closed_at,
+        "rating": r.rating, "reopen_count": r.reopen_count, "duplicate_of": r.duplicate_of_id,
+        "reject_reason": r.reject_reason,
+        "thumb_url": thumb_url,
+        "created_at": r.created_at, "updated_at": r.updated_at,
+    }
+    item["follower_count"], item["following"] = followed
+    if reporter is not None:
+        item["reporter"] = reporter
+    return item
+
+
 def present(reports: list[Report], actor: Actor, coord_type: str, public_view: bool = False,
             thumbs: dict[int, str] | None = None, people: dict | None = None,
             followed: dict[int, tuple[int, bool]] | None = None) -> list[dict]:
-    """List items: enough to draw a card, loaded in a fixed number of queries (``thumbs``,
-    ``people`` and ``followed`` when the caller knows them already)."""
+    """Cards of report entities (detail, suspected duplicates), loaded in a fixed number of queries
+    (``thumbs``, ``people`` and ``followed`` when the caller knows them already)."""
     if not reports:
         return []
     units, departments = org_index.unit_names(), org_index.department_names()
@@ -126,34 +161,60 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
     now = utcnow()
     items = []
     for r in reports:
-        status = Status(r.status)
-        awaiting_accept = status in AWAITING_ACCEPT or (status == Status.ESCALATED and r.accepted_at is None)
-        due = r.accept_due_at if awaiting_accept else r.resolve_due_at
-        overdue = r.is_open and (r.overdue or (due is not None and now > due))
-        item = {
-            "id": r.id, "category": {"code": r.category.code, "name": r.category.name},
-            "description": r.description, "status": r.status, "status_label": STATUS_LABELS[status],
-            "location": _location(r, coord_type, public_view),
-            "address": None if public_view else r.address, "public": r.public, "moderation": r.moderation,
-            "grid": _ref(units, r.grid_id), "community": _ref(units, r.community_id),
-            "department": _ref(departments, r.department_id),
-            "assignee": cards.get(r.assignee_id),
-            "escalation_level": r.escalation_level,
-            "accept_due_at": r.accept_due_at, "resolve_due_at": r.resolve_due_at,
-            "overdue": overdue,
-            "urgency": "red" if overdue else urgency(now, r.clock_started_at or r.created_at, due)
-            if r.is_open else "green",
-            "accepted_at": r.accepted_at, "resolved_at": r.resolved_at, "closed_at": r.closed_at,
-            "rating": r.rating, "reopen_count": r.reopen_count, "duplicate_of": r.duplicate_of_id,
-            "reject_reason": r.reject_reason,
-            "thumb_url": thumbs.get(r.id),
-            "created_at": r.created_at, "updated_at": r.updated_at,
-        }
-        item["follower_count"], item["following"] = followed.get(r.id, (0, False))
+        reporter = None
         if r.id in staff:
-            reporter = people.get(r.reporter_id)
-            item["reporter"] = {"id": reporter.id, "name": User.display_name.fget(reporter)}
-        items.append(item)
+            person = people.get(r.reporter_id)
+            reporter = {"id": person.id, "name": User.display_name.fget(person)}
+        items.append(_card(
+            r, now, coord_type, public_view, {"code": r.category.code, "name": r.category.name},
+            _ref(units, r.grid_id), _ref(units, r.community_id), _ref(departments, r.department_id),
+            cards.get(r.assignee_id), thumbs.get(r.id), followed.get(r.id, (0, False)), reporter))
+    return items
+
+
+class _Person(NamedTuple):
+    """The card columns of a user, from a list row."""
+
+    id: int
+    real_name: str | None
+    nickname: str | None
+    phone_enc: str | None
+
+
+def _named(ref_id: int | None, name: str | None) -> dict | None:
+    """{id, name} of a unit or department read with the row."""
+    return None if ref_id is None else {"id": ref_id, "name": name if name is not None else ""}
+
+
+def list_items(rows: list, actor: Actor, coord_type: str, public_view: bool = False) -> list[dict]:
+    """Cards of the rows queries.list_reports reads: everything they name came in the same row, so
+    this sends no query; the shape is that of present()."""
+    if not rows:
+        return []
+    now = utcnow()
+    cards: dict[int, dict] = {}
+    items = []
+    for r in rows:
+        assignee = None
+        if not public_view and r.assignee_id is not None:
+            assignee = cards.get(r.assignee_id)
+            if assignee is None:
+                # one card per distinct assignee: the phone is decrypted once a page
+                assignee = cards[r.assignee_id] = card_of(_Person(
+                    r.assignee_id, r.assignee_name, None, r.assignee_phone_enc))
+        reporter = None
+        if not public_view and parties_of(actor, r) - {Party.REPORTER}:
+            reporter = {"id": r.reporter_id,
+                        "name": User.display_name.fget(_Person(r.reporter_id, r.reporter_name, None, None))}
+        thumb = None
+        if r.thumb:
+            kind, _, sha256 = r.thumb.partition(":")
+            thumb = media.url(thumb_key(sha256), kind == "public")
+        items.append(_card(
+            r, now, coord_type, public_view, {"code": r.category_code, "name": r.category_name},
+            _named(r.grid_id, r.grid_name), _named(r.community_id, r.community_name),
+            _named(r.department_id, r.department_name), assignee, thumb,
+            (r.follower_count, bool(r.following)), reporter))
     return items
 
 

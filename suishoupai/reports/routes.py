@@ -58,8 +58,8 @@ def list_reports(args):
     """Reports in a scope: mine, assigned, grid, community or the public board."""
     actor = current_actor()
     page = queries.list_reports(actor, args)
-    page["items"] = present.present(page["items"], actor, args["coord_type"],
-                                    public_view=args["scope"] == "public")
+    page["items"] = present.list_items(page["items"], actor, args["coord_type"],
+                                       public_view=args["scope"] == "public")
     # the busiest read: present() already gives the documented shape, so the schema's dump is skipped
     return json_answer(page)
 

@@ -23,6 +23,7 @@ from suishoupai.org.models import Department, OrgUnit
 from suishoupai.pagination import page_of
 from suishoupai.reports import present, queries, schemas
 from suishoupai.reports.catalog import CALENDAR, calendar
+from suishoupai.reports.models import Report
 from tests.concurrency import at_once
 
 CENTRE = {"lat": 30.272869, "lng": 120.16498, "coord_type": "gcj02"}
@@ -213,8 +214,8 @@ def test_list_answer_equals_the_schema_dump(app, client, demo, auth, openid, sco
     args = {"scope": scope, "limit": 3, "coord_type": "gcj02"}
     with app.test_request_context(headers=headers):
         page = queries.list_reports(current_actor(), args)
-        page["items"] = present.present(page["items"], current_actor(), "gcj02",
-                                        public_view=scope == "public")
+        page["items"] = present.list_items(page["items"], current_actor(), "gcj02",
+                                           public_view=scope == "public")
         dumped = json.loads(json.dumps(page_of(schemas.ReportItem)().dump(page)))
     assert resp.json == dumped
     if scope in ("grid", "community"):
@@ -236,3 +237,34 @@ def test_first_bumps_of_a_new_counter_at_once_both_count(app, is_postgres):
     assert errors == []
     with app.app_context():
         assert versioned.versions()["test_fresh_counter"] == 8
+
+
+@pytest.mark.parametrize("openid, scope", [
+    ("demo-grid-member", "grid"), ("demo-community-admin", "community"), ("demo-resident", "mine"),
+    ("demo-resident-2", "public"), ("demo-grid-member", "assigned")])
+def test_list_cards_equal_the_cards_of_entities(app, client, demo, auth, openid, scope):
+    """The list reads its rows and names in two statements; each card must equal the one present()
+    builds from the report entity (the path detail and duplicates take): names, people, thumbnail
+    (public and signed), 附议 count and following, reporter for staff only."""
+    resident, other = auth.headers("demo-resident"), auth.headers("demo-resident-2")
+    filed = [_file(client, resident, 20 + seed, category, public=seed != 1)
+             for seed, category in enumerate(["greenery", "garbage", "illegal_building"])]
+    member = auth.headers("demo-grid-member")
+    assert client.post(f"/api/v1/reports/{filed[0]['id']}/accept", json={}, headers=member).status_code == 200
+    assert client.post(f"/api/v1/reports/{filed[2]['id']}/follow", headers=other).status_code == 200
+    headers = auth.headers(openid)
+    resp = client.get(f"/api/v1/reports?scope={scope}&limit=10", headers=headers)
+    assert resp.status_code == 200 and resp.json["items"], resp.json
+    with app.test_request_context(headers=headers):
+        reports = [db.session.get(Report, item["id"]) for item in resp.json["items"]]
+        cards = present.present(reports, current_actor(), "gcj02", public_view=scope == "public")
+        expected = json.loads(json.dumps(cards, default=lambda v: v.isoformat()))
+    got = [{k: v for k, v in item.items() if k != "thumb_url"} for item in resp.json["items"]]
+    want = [{k: v for k, v in item.items() if k != "thumb_url"} for item in expected]
+    assert got == want
+    # signed URLs carry an expiry that may tick between the two reads: compare them without it
+    assert [(i["thumb_url"] or "").split("?")[0] for i in resp.json["items"]] == \
+        [(i["thumb_url"] or "").split("?")[0] for i in expected]
+    assert all(i["thumb_url"] for i in resp.json["items"])
+    if scope in ("grid", "community"):
+        assert any(i["follower_count"] == 1 for i in resp.json["items"])
