@@ -86,8 +86,8 @@ def _scope_where(actor: Actor, scope: str) -> tuple[tuple, list[ColumnElement[bo
         if actor.role == Role.GRID_MEMBER:
             return ("assigned", "member"), [Report.assignee_id == viewer, is_open], {}
         if actor.role == Role.DEPARTMENT:
-            if actor.department_id is None:  # what comparing with None always meant: IS NULL
-                return ("assigned", "no department"), [Report.department_id.is_(None), is_open], {}
+            if actor.department_id is None:  # a department account not attached to one holds nothing
+                return ("assigned", "no department"), [false()], {}
             return (("assigned", "department"), [Report.department_id == bindparam("department"), is_open],
                     {"department": actor.department_id})
         if actor.role in ADMIN_ROLES:

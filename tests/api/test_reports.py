@@ -411,6 +411,12 @@ def test_lists_by_scope_filters_and_pages(case, app):
     assert len(public["items"]) == 6 and all("reporter" not in i for i in public["items"])
     assigned = case.client.get("/api/v1/reports?scope=assigned", headers=case.h("demo-grid-member")).json
     assert len(assigned["items"]) == 6
+    # a department account attached to no department holds nothing (not every case without one)
+    with app.app_context():
+        db.session.add(User(openid="dept-less", role="department", department_id=None))
+        db.session.commit()
+    unattached = case.client.get("/api/v1/reports?scope=assigned", headers=case.h("dept-less"))
+    assert unattached.status_code == 200 and unattached.json["items"] == []
     for scope, role in (("grid", "demo-resident"), ("community", "demo-grid-member")):
         resp = case.client.get(f"/api/v1/reports?scope={scope}", headers=case.h(role))
         assert resp.status_code == 403 and resp.json["error"]["code"] == "report.scope_forbidden"
