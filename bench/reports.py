@@ -31,6 +31,7 @@ import itertools
 import json
 import math
 import os
+import queue
 import random
 import shutil
 import signal
@@ -835,18 +836,22 @@ def timed_call(conn: Http, method: str, path: str, token: str, body: bytes | Non
     return status, answer, (time.perf_counter() - started) * 1000
 
 
-def filer(port: int, token: str, media_ids: list[int], codes: list[str], deadline: float,
-          out: Burst, seed_value: int) -> None:
-    """File reports one after another until the deadline or the photos run out."""
+def filer(port: int, jobs: queue.SimpleQueue, codes: list[str], deadline: float, out: Burst,
+          seed_value: int) -> None:
+    """File reports one after another until the deadline or the photos run out. Every client takes
+    the next (filer's token, photo) from one queue: gunicorn does not serve its connections alike,
+    and a client with photos of its own would stop early while others still had many."""
     conn, rng = Http(port), random.Random(seed_value)
-    for media_id in media_ids:
-        if time.perf_counter() >= deadline:
+    while time.perf_counter() < deadline:
+        try:
+            token, media_id = jobs.get_nowait()
+        except queue.Empty:
+            with out.lock:
+                out.ran_out = True
             return
         status, answer, took = timed_call(conn, "POST", "/api/v1/reports", token,
                                           report_body(rng, media_id, codes))
         out.add(status, 201, took, answer)
-    with out.lock:
-        out.ran_out = True
 
 
 def reader(port: int, token: str, deadline: float, out: Burst) -> None:
@@ -910,7 +915,12 @@ def filing(server: Server, app: Flask, world: World, args: argparse.Namespace) -
     codes = [code for _, code in world.categories]
 
     def file(owned: list[list[int]], seed_base: int) -> Callable[[int, float, Burst], None]:
-        return lambda k, end, out: filer(port, tokens[k], owned[k], codes, end, out, seed_base + k)
+        jobs: queue.SimpleQueue = queue.SimpleQueue()
+        for photos in itertools.zip_longest(*owned):  # each filer's first photo, then the second, …
+            for k, media_id in enumerate(photos):
+                if media_id is not None:
+                    jobs.put((tokens[k], media_id))
+        return lambda k, end, out: filer(port, jobs, codes, end, out, seed_base + k)
 
     say(f"  filing warm-up: {clients} clients for {WARM_FILING_SECONDS:g} s")
     warm = burst(clients, WARM_FILING_SECONDS, file(upload_photos(port, tokens, WARM_PHOTOS), 0))

@@ -3,6 +3,13 @@
 Threaded workers: a photo arriving slowly over a mobile network holds one thread, not a whole
 process, so other requests keep answering. Behind nginx, also buffer request bodies at the proxy
 (see README, production notes).
+
+Two threads per worker: the requests are mostly Python work between short database round trips,
+so a third thread mostly waits for the GIL. Measured on 2 cores with 2 workers and 16 clients
+filing reports (bench/reports.py): 1, 2, 3, 4 and 8 threads gave 179–186, 168–175, 174, 145–155
+and 138–150 filings/s; two slow uploaders still leave /healthz answering with 2 threads
+(bench/slow_uploads.py). Raise GUNICORN_THREADS when more slow uploads than that reach gunicorn
+unbuffered.
 """
 
 import multiprocessing
@@ -11,7 +18,7 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, 9)))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", 8))
+threads = int(os.environ.get("GUNICORN_THREADS", 2))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
 graceful_timeout = 30
 keepalive = 5

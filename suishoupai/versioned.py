@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import cache
 from typing import TypeVar
 
 from flask import current_app
@@ -46,12 +47,19 @@ def _this_transaction(key: str):
     return None
 
 
+@cache
+def _versions_query():
+    """Every counter (on the table, past the ORM's statement handling: most requests run it)."""
+    table = CacheVersion.__table__
+    return select(table.c.name, table.c.version)
+
+
 def versions() -> dict[str, int]:
     """Every counter, read once per transaction."""
     found = _this_transaction(_VERSIONS)
     if found is None:
         session = db.session()
-        found = dict(session.execute(select(CacheVersion.name, CacheVersion.version)).all())
+        found = dict(session.execute(_versions_query()).all())
         session.info[_VERSIONS] = (session.get_transaction(), found)
     return found
 

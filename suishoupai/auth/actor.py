@@ -7,7 +7,6 @@ from functools import cache
 
 from flask import current_app, g, request
 from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import aliased
 
 from suishoupai.auth import tokens
 from suishoupai.auth.models import Role, User
@@ -61,13 +60,16 @@ def _bearer() -> str | None:
 
 @cache
 def _actor_query() -> Select:
-    """The caller with a row per grid they work and the unit they run (built once: aliases are dear)."""
-    grid, home = aliased(OrgUnit, name="grid_unit"), aliased(OrgUnit, name="home_unit")
-    return (select(User.role, User.token_version, User.department_id, grid.path, home.path)
-            .outerjoin(GridMember, GridMember.user_id == User.id)
-            .outerjoin(grid, grid.id == GridMember.grid_id)
-            .outerjoin(home, home.id == User.org_unit_id)
-            .where(User.id == bindparam("user_id")).order_by(GridMember.id))
+    """The caller with a row per grid they work and the unit they run (built once; on the tables,
+    past the ORM's statement handling: every request runs it)."""
+    users, members = User.__table__, GridMember.__table__
+    grid, home = OrgUnit.__table__.alias("grid_unit"), OrgUnit.__table__.alias("home_unit")
+    return (select(users.c.role, users.c.token_version, users.c.department_id, grid.c.path, home.c.path)
+            .select_from(users)
+            .outerjoin(members, members.c.user_id == users.c.id)
+            .outerjoin(grid, grid.c.id == members.c.grid_id)
+            .outerjoin(home, home.c.id == users.c.org_unit_id)
+            .where(users.c.id == bindparam("user_id")).order_by(members.c.id))
 
 
 def _load_actor(user_id: int, version: int) -> Actor | None:

@@ -43,21 +43,24 @@ class Routed:
 @cache
 def _members_query(loads: tuple[Callable[[ColumnElement[int]], ColumnElement[int]], ...]) -> Select:
     """A grid's members as routing needs them, each with their open load and the columns of their
-    card (built once per set of load providers: every filing asks)."""
-    return (select(GridMember.user_id, GridMember.duty, GridMember.last_assigned_at, *CARD_COLUMNS,
-                   *(load(GridMember.user_id).label(f"load_{n}") for n, load in enumerate(loads)))
-            .join(User, User.id == GridMember.user_id)
-            .where(GridMember.grid_id == bindparam("grid_id")))
+    card (built once per set of load providers, on the tables past the ORM's statement handling:
+    every filing asks)."""
+    members, users = GridMember.__table__, User.__table__
+    return (select(members.c.user_id, members.c.duty, members.c.last_assigned_at,
+                   *(users.c[column.key] for column in CARD_COLUMNS),
+                   *(load(members.c.user_id).label(f"load_{n}") for n, load in enumerate(loads)))
+            .join(users, users.c.id == members.c.user_id)
+            .where(members.c.grid_id == bindparam("grid_id")))
 
 
 @cache
 def _note_assigned_statement():
-    """Move one member's round-robin clock (built once; no GridMember object of the session needs
-    the new time, so the ORM's in-session sync is skipped)."""
-    return (update(GridMember).where(GridMember.grid_id == bindparam("member_grid"),
-                                     GridMember.user_id == bindparam("member_user"))
-            .values(last_assigned_at=bindparam("assigned_at"))
-            .execution_options(synchronize_session=False))
+    """Move one member's round-robin clock (built once, on the table: no GridMember object of the
+    session needs the new time, so the ORM's statement handling is skipped)."""
+    members = GridMember.__table__
+    return (update(members).where(members.c.grid_id == bindparam("member_grid"),
+                                  members.c.user_id == bindparam("member_user"))
+            .values(last_assigned_at=bindparam("assigned_at")))
 
 
 def _members(grid_id: int) -> list[Row]:

@@ -489,7 +489,8 @@ def handover(actor: Actor, from_user_id: int, to_user_id: int) -> int:
 def open_load_of(user_id: ColumnElement[int]) -> ColumnElement[int]:
     """Open cases held by a grid member, for least-loaded routing: a count correlated to the
     member's user id column, so routing reads members and loads in one query."""
-    return (select(func.count()).where(Report.assignee_id == user_id, Report.is_open.is_(True))
+    reports = Report.__table__  # the routing query stays on the tables (see org.service._members_query)
+    return (select(func.count()).where(reports.c.assignee_id == user_id, reports.c.is_open.is_(True))
             .scalar_subquery())
 
 
