@@ -86,8 +86,11 @@ def keyset_run(stmt: Select, columns: list, limit: int, cursor: str | None, para
     bound = dict(params or {}, keyset_limit=limit + 1)
     if cursor:
         bound.update((f"keyset_{i}", v) for i, v in enumerate(_decode(cursor, columns)))
-    result = db.session.execute(stmt, bound)
-    items = result.all() if rows else result.scalars().all()
+    if rows:
+        # rows go past the ORM's result handling: the session's connection runs the statement
+        items = db.session.connection().execute(stmt, bound).all()
+    else:
+        items = db.session.execute(stmt, bound).scalars().all()
     more = len(items) > limit
     items = items[:limit]
     next_cursor = None
