@@ -6,10 +6,10 @@ import json
 import logging
 import time
 import uuid
-from datetime import datetime
 from functools import wraps
 
 import flask_smorest
+import orjson
 from flask import Flask, Response, g, request
 from flask.sessions import SessionInterface
 
@@ -69,21 +69,16 @@ def writes(view=None, *, idempotent: bool = False):
     return decorate(view) if view is not None else decorate
 
 
-def _plain(value):
-    """JSON for the values present() leaves in place: ISO 8601 datetimes, as the schemas dump them."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
 def json_answer(body, status: int = 200) -> Response:
     """A JSON answer written straight from plain dicts, skipping the response schema's dump.
 
     For hot paths whose dicts already have exactly the documented shape (a test holds them equal
     to the schema's dump); the route keeps its @blp.response for the OpenAPI document.
     """
-    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_plain),
-                    status=status, mimetype="application/json")
+    # orjson writes datetimes as isoformat() does, as the schemas dump them (a list page holds
+    # about 120 of them; the json module's callback for each cost a tenth of the request)
+    return Response(orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS), status=status,
+                    mimetype="application/json")
 
 
 def _begin(response=None):
