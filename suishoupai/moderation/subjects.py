@@ -49,10 +49,13 @@ def on_report_filed(report: Report, event: ReportEvent, photos: list[Media] | No
                     fresh=True)]
         + [open_check("report", report, f"photo:{photo.id}", report.reporter_id, FORUM, media_id=photo.id,
                       fresh=True) for photo in photos])
-    report.moderation = verdict
+    # set only what changes: an attribute set, even to the same value, makes the commit run a flush
+    if report.moderation != verdict:
+        report.moderation = verdict
     public = _on_board(report, verdict)
     for photo in photos:
-        photo.public = public
+        if photo.public != public:
+            photo.public = public
 
 
 def on_report_note(report: Report, event: ReportEvent, **_extra) -> None:
