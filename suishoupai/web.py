@@ -33,6 +33,22 @@ BODY_TYPES = ("application/json", "multipart/form-data")
 LOOSE_BODY_BLUEPRINTS: set[str] = set()
 
 
+def reads(view):
+    """Run a view that only reads outside a transaction on PostgreSQL: no BEGIN before its first
+    statement and no ROLLBACK after its last (two of a list page's four round trips). Each statement
+    then sees the database as of its own start: for views whose answer needs no single snapshot
+    (the caller's row, then a page of reports). SQLite reads in-process and keeps its transaction."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        """Take the request's connection in autocommit before the view's first statement."""
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 def writes(view=None, *, idempotent: bool = False):
     """Run a view as one unit of work: commit once when it returns, roll back when it raises.
 

@@ -18,7 +18,7 @@ from suishoupai.reports import (
     schemas,
     service,
 )
-from suishoupai.web import json_answer, writes
+from suishoupai.web import json_answer, reads, writes
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="随手拍")
 #: the catalog and calendar are shared by every community: the district keeps them
@@ -53,6 +53,7 @@ def file_report(data, args):
 
 @blp.route("/reports")
 @blp.arguments(schemas.ReportQuery, location="query")
+@reads
 @blp.response(200, page_of(schemas.ReportItem))
 def list_reports(args):
     """Reports in a scope: mine, assigned, grid, community or the public board."""
