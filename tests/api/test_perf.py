@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import event, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -268,3 +268,27 @@ def test_list_cards_equal_the_cards_of_entities(app, client, demo, auth, openid,
     assert all(i["thumb_url"] for i in resp.json["items"])
     if scope in ("grid", "community"):
         assert any(i["follower_count"] == 1 for i in resp.json["items"])
+
+
+def test_lists_read_outside_a_transaction_on_postgresql(app, client, demo, auth, is_postgres):
+    """A list page's statements run in autocommit on PostgreSQL (no BEGIN, no ROLLBACK round trip);
+    the pooled connection goes back to transactions for the next request, which writes."""
+    if not is_postgres:
+        pytest.skip("SQLite keeps its transaction")
+    seen: list[tuple[str, bool]] = []
+
+    def note(conn, _cursor, statement, *_args):
+        seen.append((statement.split()[0], conn.connection.driver_connection.autocommit))
+
+    headers = auth.headers("demo-resident")
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.get("/api/v1/reports?scope=mine", headers=headers).status_code == 200
+        listed, seen[:] = list(seen), []
+        _file(client, headers, 71)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert listed and all(autocommit for _, autocommit in listed)
+    assert any(kind == "INSERT" for kind, _ in seen) and not any(autocommit for _, autocommit in seen)
