@@ -2,7 +2,7 @@
 by version counters in the database.
 
 Whoever changes such data calls `bump(name)` in the same transaction. Readers fetch every counter
-in one small query per transaction and rebuild a copy whose counter moved, so a change committed
+once per transaction (along with the caller's row, see auth.actor) and rebuild a copy whose counter moved, so a change committed
 by any process is seen by the next transaction of every worker. A transaction that bumped a name
 builds that data afresh (it may still roll back) and never stores it for others.
 """
@@ -15,7 +15,7 @@ from functools import cache
 from typing import TypeVar
 
 from flask import current_app
-from sqlalchemy import String, select
+from sqlalchemy import ColumnElement, String, cast, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
@@ -55,13 +55,36 @@ def _versions_query():
 
 
 def versions() -> dict[str, int]:
-    """Every counter, read once per transaction."""
+    """Every counter, read once per transaction (or noted from a statement that read them, see
+    `in_one_column`)."""
     found = _this_transaction(_VERSIONS)
     if found is None:
         session = db.session()
         found = dict(session.execute(_versions_query()).all())
         session.info[_VERSIONS] = (session.get_transaction(), found)
     return found
+
+
+def in_one_column() -> ColumnElement[str]:
+    """Every counter as one text column ("name:version,…"), for the statement every request sends
+    first (the caller's row) to read along; `note` keeps what it read. A filing then sends one
+    statement fewer."""
+    table = CacheVersion.__table__
+    return (select(func.aggregate_strings(table.c.name + ":" + cast(table.c.version, String), ","))
+            .scalar_subquery())
+
+
+def note(column: str | None) -> None:
+    """Keep the counters an `in_one_column` column read as this transaction's, unless it has some."""
+    if _this_transaction(_VERSIONS) is not None:
+        return
+    found = {}
+    for pair in (column or "").split(","):
+        if pair:
+            name, _, version = pair.rpartition(":")
+            found[name] = int(version)
+    session = db.session()
+    session.info[_VERSIONS] = (session.get_transaction(), found)
 
 
 def bump(name: str) -> None:

@@ -8,6 +8,7 @@ from functools import cache
 from flask import current_app, g, request
 from sqlalchemy import Select, bindparam, select
 
+from suishoupai import versioned
 from suishoupai.auth import tokens
 from suishoupai.auth.models import Role, User
 from suishoupai.errors import Forbidden, Unauthorized
@@ -60,11 +61,12 @@ def _bearer() -> str | None:
 
 @cache
 def _actor_query() -> Select:
-    """The caller with a row per grid they work and the unit they run (built once; on the tables,
-    past the ORM's statement handling: every request runs it)."""
+    """The caller with a row per grid they work, the unit they run and the cache counters (built
+    once; on the tables, past the ORM's statement handling: every request runs it)."""
     users, members = User.__table__, GridMember.__table__
     grid, home = OrgUnit.__table__.alias("grid_unit"), OrgUnit.__table__.alias("home_unit")
-    return (select(users.c.role, users.c.token_version, users.c.department_id, grid.c.path, home.c.path)
+    return (select(users.c.role, users.c.token_version, users.c.department_id, grid.c.path, home.c.path,
+                   versioned.in_one_column().label("versions"))
             .select_from(users)
             .outerjoin(members, members.c.user_id == users.c.id)
             .outerjoin(grid, grid.c.id == members.c.grid_id)
@@ -78,6 +80,7 @@ def _load_actor(user_id: int, version: int) -> Actor | None:
     rows = db.session.execute(_actor_query(), {"user_id": user_id}).all()
     if not rows or rows[0].token_version != version:
         return None
+    versioned.note(rows[0].versions)
     role = Role(rows[0].role)
     if role == Role.GRID_MEMBER:
         paths = tuple(row[3] for row in rows if row[3] is not None)

@@ -292,3 +292,35 @@ def test_lists_read_outside_a_transaction_on_postgresql(app, client, demo, auth,
         event.remove(engine, "before_cursor_execute", note)
     assert listed and all(autocommit for _, autocommit in listed)
     assert any(kind == "INSERT" for kind, _ in seen) and not any(autocommit for _, autocommit in seen)
+
+
+
+def test_the_callers_row_brings_the_cache_counters(app, demo, auth):
+    """The actor's statement reads every counter along: versions() then answers from it, equal to
+    reading the table, without a statement of its own; a bump in the transaction still counts."""
+    headers = auth.headers("demo-resident")
+    with app.app_context():
+        versioned.bump("test_along")
+        versioned.bump("test_along")
+        db.session.commit()
+        table = versioned.CacheVersion.__table__
+        stored = dict(db.session.execute(select(table.c.name, table.c.version)).all())
+        db.session.commit()
+    assert stored["test_along"] == 2 and len(stored) >= 2
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if not statement.startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE
+            seen.append(statement)
+
+    with app.test_request_context(headers=headers):
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            current_actor()
+            assert versioned.versions() == stored
+            assert len(seen) == 1 and "cache_versions" in seen[0]
+            versioned.bump("test_along")
+            assert versioned.versions()["test_along"] == 3
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+            db.session.rollback()
