@@ -11,7 +11,8 @@ shipped config (config/gunicorn.conf.py, 2 workers) and the bench times:
   same via the cursor, scope=community&status=open (community admin), scope=mine (demo-resident);
 * page 1000 as direct SQLAlchemy queries in this process, since the API has no OFFSET: the keyset page
   (queries.list_reports with the cursor) against OFFSET 19,980 with the same WHERE and ORDER BY;
-* filing: concurrent clients POST /api/v1/reports, each with its own photo uploaded beforehand.
+* filing: concurrent clients POST /api/v1/reports, each filing with a photo uploaded beforehand by
+  its filer (16 residents' photos in one queue the clients draw from).
 
 Floors measured in the same run put the figures in context: GET /healthz and GET /api/v1/me next to the
 lists, and the filing clients' GET /api/v1/me throughput next to the filing rate. The SQL statements each
