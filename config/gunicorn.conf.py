@@ -12,6 +12,7 @@ and 138–150 filings/s; two slow uploaders still leave /healthz answering with 
 unbuffered.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -33,3 +34,10 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 #: the runtime control socket (gunicornc) is one fixed path per user by default: several instances
 #: on one machine would take it from each other; enable with a per-instance path if needed
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """Move the objects loading the app made (about 240,000) out of the garbage collector's way: its
+    full collections then skip them. Measured in-process: collections took 0.3–0.4 ms of a filing's
+    ~6 ms CPU, 0.04–0.05 ms after the freeze."""
+    gc.freeze()
