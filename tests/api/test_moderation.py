@@ -121,6 +121,10 @@ def test_text_passes_at_once_photo_waits_for_the_signed_callback(case, app, web,
     fetched = requests.get(photo["media_url"], timeout=10)
     assert fetched.status_code == 200 and fetched.headers["Content-Type"] == "image/jpeg"
     assert [c.status for c in checks(app, subject_id=rid)] == ["pass", "pending"]
+    # the photo stays private while its verdict is awaited, and the filing answer says so (signed URL)
+    assert "?e=" in resp.json["photos"][0]["url"]
+    with app.app_context():
+        assert db.session.get(Media, resp.json["photos"][0]["id"]).public is False
     # hidden from others while pending; the author sees it; staff work it
     assert rid not in public_ids(case)
     assert case.get("demo-resident-2", rid).status_code == 404
