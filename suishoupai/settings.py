@@ -97,6 +97,9 @@ DEFAULTS: dict[str, Any] = {
     "STATS_MAX_DAYS": 366,
     #: stats: a computed summary is served again for this many seconds (per worker; 0: always count)
     "STATS_CACHE_SECONDS": 60,
+    #: stats: whole days of the last this many days are kept once counted; older ones are counted on
+    #: each ask (`flask stats prune` forgets them): covers a month compared with the same month last year
+    "STATS_KEEP_DAYS": 400,
     #: stats facts: a refresh also recomputes reports stamped this long before its mark, so a
     #: transaction that committed after the last refresh is not missed (longer than any transaction)
     "STATS_REFRESH_OVERLAP_SECONDS": 60,
@@ -162,7 +165,7 @@ def validate(config: dict[str, Any]) -> None:
     for key in ("TOKEN_TTL_SECONDS", "MAX_CONTENT_LENGTH", "MEDIA_MAX_PIXELS", "MEDIA_URL_TTL",
                 "STATS_MIN_SAMPLE", "STATS_MAX_DAYS", "NEARBY_RADIUS_M", "NEARBY_DAYS",
                 "DUPLICATE_RADIUS_M", "DUPLICATE_DAYS", "AFTER_PHOTO_MAX_DISTANCE_M",
-                "STATS_REFRESH_OVERLAP_SECONDS"):
+                "STATS_REFRESH_OVERLAP_SECONDS", "STATS_KEEP_DAYS"):
         if config[key] <= 0:
             raise SettingsError(f"{PREFIX}{key} must be positive")
     if config["ENV"] == "production":

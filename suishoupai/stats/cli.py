@@ -1,9 +1,12 @@
-"""`flask stats refresh`: bring the stats facts up to date (the summary also does this on read)."""
+"""`flask stats refresh`: bring the stats facts up to date (the summary also does this on read);
+`flask stats prune`: forget kept days past the horizon."""
 
 import click
 from flask.cli import AppGroup
 
-from suishoupai.stats import facts
+from suishoupai.database import utcnow
+from suishoupai.extensions import db
+from suishoupai.stats import days, facts
 
 stats_cli = AppGroup("stats", help="统计")
 
@@ -16,3 +19,11 @@ def refresh_command(everything: bool):
         click.echo(f"已重算全部 {facts.rebuild()} 件案件的统计事实")
     else:
         click.echo(f"已更新 {facts.refresh()} 件案件的统计事实")
+
+
+@stats_cli.command("prune")
+def prune_command():
+    """Forget the whole days kept for summaries that are older than STATS_KEEP_DAYS (cron, daily)."""
+    removed = days.prune(utcnow())
+    db.session.commit()
+    click.echo(f"已清理 {removed} 条过期的按日统计")

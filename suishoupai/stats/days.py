@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from flask import current_app
 from sqlalchemy import delete, insert, select
 
 from suishoupai.extensions import db
@@ -44,9 +45,22 @@ def split(start: datetime, end: datetime) -> tuple[list[date], list[tuple[dateti
     return days, edges
 
 
+def horizon(now: datetime) -> date:
+    """The oldest day kept: older days are counted afresh each time (`STATS_KEEP_DAYS`)."""
+    return beijing_day(now) - timedelta(days=current_app.config["STATS_KEEP_DAYS"])
+
+
 def partial(kind: str, unit_id: int, place: dict, start: datetime, end: datetime, now: datetime) -> Partial:
-    """Everything filed in [start, end) in a scope, counted as of `now` (facts already refreshed)."""
-    days, edges = split(start, end)
+    """Everything filed in [start, end) in a scope, counted as of `now` (facts already refreshed).
+
+    What lies before the horizon is one more edge: rarely asked for, so not worth keeping."""
+    oldest = day_start(horizon(now))
+    if end <= oldest:
+        days, edges = [], [(start, end)]
+    else:
+        days, edges = split(max(start, oldest), end)
+        if start < oldest:
+            edges.append((start, oldest))
     total = Partial.load(_kept(kind, unit_id, place, days, now))
     for edge_start, edge_end in edges:
         total.merge(queries.run(kind, place | {"start": edge_start, "end": edge_end, "as_of": now}))
@@ -78,6 +92,11 @@ def _kept(kind: str, unit_id: int, place: dict, days: list[date], now: datetime)
                                                       for day, text in counted.items()])
         kept |= stored | counted
     return [kept[day] for day in days]
+
+
+def prune(now: datetime) -> int:
+    """Forget the kept days older than the horizon; returns how many rows went."""
+    return db.session.execute(delete(StatsDay).where(StatsDay.day < horizon(now))).rowcount
 
 
 def _stored(unit_id: int, days: list[date]) -> dict[date, str]:

@@ -13,7 +13,7 @@ from suishoupai.stats import days, facts, queries
 from suishoupai.stats.facts import StatsCase, StatsClock, StatsDay, StatsMark
 from suishoupai.stats.figures import Partial
 from tests.api.test_reports import department_id
-from tests.api.test_stats import DIST, GM, RES, get
+from tests.api.test_stats import DIST, GM, RES, get, grid_stint, set_clocks
 from tests.api.test_stats import case as case  # noqa: F401 - fixtures shared with the summary tests
 from tests.api.test_stats import dataset as dataset  # noqa: F401
 from tests.concurrency import at_once
@@ -151,6 +151,49 @@ def test_kept_days_add_up_to_counting_the_window_afresh(app, dataset, built):  #
         assert kept == 29  # the default window's whole days (30 days from an odd minute), kept once for all
 
 
+def test_days_past_the_horizon_are_counted_afresh_and_not_kept(app, dataset, built):  # noqa: F811
+    """With the horizon inside the window (the cases were filed 5 days ago, only the last 3 days are
+    kept), the old part is one more edge: the figures equal one count of the window, and only the
+    days inside the horizon are kept."""
+    place = {"unit": dataset["district"]}
+    app.config["STATS_KEEP_DAYS"] = 3
+    with app.app_context():
+        now = utcnow()
+        db.session.execute(delete(StatsDay))
+        db.session.commit()
+        for start, end in _windows(now):
+            window = place | {"start": start, "end": end, "as_of": now}
+            kept = days.partial("district", dataset["district"], place, start, end, now)
+            assert _figures(kept, now) == _figures(queries.run("district", window), now)
+        whole = _figures(queries.run("district", place | {"start": now - timedelta(days=30), "end": now,
+                                                         "as_of": now}), now)
+        assert whole["rows"][("total", None)]["cases"] > 0  # the old edge holds the cases
+        kept = db.session.scalars(select(StatsDay.day)).all()
+        assert sorted(kept) == [days.horizon(now) + timedelta(days=i) for i in range(3)]
+
+
+def test_prune_forgets_days_past_the_horizon_and_summaries_stay_the_same(case, app, dataset, built):  # noqa: F811
+    """`flask stats prune` deletes the kept days older than STATS_KEEP_DAYS, says how many, keeps the
+    rest; the summary is unchanged, and a second prune finds nothing."""
+    scope = f"district:{dataset['district']}"
+    before = get(case, DIST, scope=scope).json
+    with app.app_context():
+        kept = db.session.scalar(select(func.count()).select_from(StatsDay))
+    assert kept >= 29
+    app.config["STATS_KEEP_DAYS"] = 3
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["stats", "prune"])
+    assert result.exit_code == 0
+    with app.app_context():
+        left = db.session.scalars(select(StatsDay.day)).all()
+        oldest = days.horizon(utcnow())
+    assert result.output.strip() == f"已清理 {kept - len(left)} 条过期的按日统计"
+    assert left and kept - len(left) > 0 and min(left) >= oldest
+    after = get(case, DIST, scope=scope).json
+    assert after["totals"] == before["totals"] and after["by_grid"] == before["by_grid"]
+    assert runner.invoke(args=["stats", "prune"]).output.strip() == "已清理 0 条过期的按日统计"
+
+
 def test_a_day_kept_in_another_format_is_counted_again(case, app, dataset, built):  # noqa: F811
     """A kept day this code cannot read (written by another version) is counted anew and replaced,
     and the summary is the same as with every day counted afresh."""
@@ -184,7 +227,11 @@ def test_a_change_forgets_its_day_for_every_scope(case, app, dataset, built):  #
     """The refresh that recomputes a report forgets its filing day's kept counts for every scope
     (a reassignment can move a case between grids); days whose reports' facts did not move stay
     kept, though the overlap recomputes those reports again."""
-    assert get(case, DIST, scope=f"community:{dataset['community']}").status_code == 200
+    # F, still open, moved to 70 h ago: a whole Beijing day at any hour (its own 20 h ago is today's
+    # part-day edge, never kept, from 20:00 to 24:00 Beijing time)
+    set_clocks(app, dataset["F"], 50, [grid_stint(50)], overdue=True)
+    for scope in (f"district:{dataset['district']}", f"community:{dataset['community']}"):
+        assert get(case, DIST, scope=scope).status_code == 200
     with app.app_context():
         day = facts.beijing_day(db.session.get(Report, dataset["F"]).created_at)
         before = db.session.execute(select(StatsDay.unit_id, StatsDay.day)).all()
