@@ -1,7 +1,6 @@
 """Nearby reports, 附议 (follow), suspected duplicates and merging, over HTTP."""
 
 import io
-import threading
 from datetime import timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from suishoupai.extensions import db
 from suishoupai.notify.models import Notification
 from suishoupai.reports.models import Report, ReportFollow
 from tests.api.test_reports import CENTRE, Case
+from tests.concurrency import at_once
 
 #: metres → degrees of latitude
 M = 1 / 111_195
@@ -173,19 +173,13 @@ def test_concurrent_follows_by_one_user_leave_one_row(case, app, is_postgres):
     rid = case.file().json["id"]
     headers = case.h("demo-resident-2")
     client = app.test_client()
-    start = threading.Barrier(20)
-    answers: list[tuple[int, int]] = []
 
     def go():
-        start.wait()
+        """One follow: its status and the count it answers."""
         resp = client.post(f"/api/v1/reports/{rid}/follow", headers=headers)
-        answers.append((resp.status_code, resp.json["follower_count"]))
+        return resp.status_code, resp.json["follower_count"]
 
-    threads = [threading.Thread(target=go) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers = at_once(None, go, n=20)
     assert answers == [(200, 1)] * 20
     assert follower_ids(app, rid) == ["demo-resident-2"]
 

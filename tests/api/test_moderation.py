@@ -20,6 +20,7 @@ from suishoupai.org.models import OrgUnit
 from suishoupai.reports.models import Report
 from tests.api.test_reports import Case
 from tests.api.test_wishes import Wishes
+from tests.concurrency import at_once
 
 TOKEN = "pushToken2026"
 #: the worker's clock once every backoff and lease has run out
@@ -395,21 +396,14 @@ def test_concurrent_decisions_exactly_one_wins(case, app, web, wechat):
     rid = case.file(description="这里有可疑词的内容需要复核").json["id"]
     check_id = checks(app, subject_id=rid, kind="text")[0].id
     headers = [case.h("demo-community-admin"), case.h("demo-street-admin")]
-    start, results = threading.Barrier(2), []
 
     def decide(h, decision):
-        """One admin's decision, released with the other's."""
-        start.wait()
+        """One admin's decision."""
         resp = case.client.post(f"/api/v1/admin/moderation/{check_id}/decide", json={"decision": decision},
                                 headers=h)
-        results.append((resp.status_code, decision))
+        return resp.status_code, decision
 
-    threads = [threading.Thread(target=decide, args=(h, d)) for h, d in zip(headers, ["pass", "risky"],
-                                                                             strict=True)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = at_once(None, decide, args=list(zip(headers, ["pass", "risky"], strict=True)))
     assert sorted(code for code, _ in results) == [200, 409]
     winner = next(d for code, d in results if code == 200)
     assert checks(app, id=check_id)[0].status == winner

@@ -2,7 +2,6 @@
 rankings, statements, `flask points verify` and its tamper detection, concurrent spending."""
 
 import io
-import threading
 
 import pytest
 from openpyxl import load_workbook
@@ -14,6 +13,7 @@ from suishoupai.org.models import OrgUnit
 from suishoupai.points import ledger
 from suishoupai.points.models import Award, LedgerTxn, Posting, Rider
 from tests.api.test_reports import Case
+from tests.concurrency import at_once
 from tests.conftest import Auth
 
 
@@ -299,28 +299,18 @@ def test_twenty_concurrent_spends_of_ten_from_a_hundred(case, app, is_postgres):
         from suishoupai.points import awards
         awards.adjust(rider, rider, community_id, 100, "初始积分")
         db.session.commit()
-    barrier = threading.Barrier(20)
-    outcomes = []
 
     def spend(n):
         """One redemption of 10, in its own session and connection."""
-        with app.app_context():
-            barrier.wait()
-            try:
-                ledger.spend(rider, community_id, 10, source_type="test", source_id=n, memo="兑换")
-                db.session.commit()
-                outcomes.append("ok")
-            except ledger.InsufficientPoints:
-                db.session.rollback()
-                outcomes.append("insufficient")
-            finally:
-                db.session.remove()
+        try:
+            ledger.spend(rider, community_id, 10, source_type="test", source_id=n, memo="兑换")
+            db.session.commit()
+            return "ok"
+        except ledger.InsufficientPoints:
+            db.session.rollback()
+            return "insufficient"
 
-    threads = [threading.Thread(target=spend, args=(n,)) for n in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = at_once(app, spend, args=[(n,) for n in range(20)])
     assert sorted(outcomes) == ["insufficient"] * 10 + ["ok"] * 10
     with app.app_context():
         assert ledger.balance(rider) == 0

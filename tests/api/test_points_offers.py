@@ -2,7 +2,6 @@
 
 import io
 import random
-import threading
 from datetime import timedelta
 
 import pytest
@@ -21,6 +20,7 @@ from suishoupai.points import audit, awards, ledger, rulebook
 from suishoupai.points.models import Rider
 from suishoupai.points.offer_rules import month_of
 from suishoupai.points.offers import Bounty, BountyClaim, Post, PostClaim, Redemption, Reward
+from tests.concurrency import at_once
 
 _seed = iter(range(300_000, 400_000))
 HOME = "DEMO-S2-C2"  # 凤起社区, the demo community
@@ -385,23 +385,15 @@ def test_admin_scope(o):
     assert far.status_code == 422 and "deadline" in far.json["error"]["details"]["fields"]
 
 
-def _race(client, path, headers, start, results):
-    """One racer: wait for the others, then POST."""
-    start.wait()
+def _race(client, path, headers):
+    """One racer's POST: its status and error."""
     resp = client.post(path, json={}, headers=headers)
-    results.append((resp.status_code, resp.json.get("error", {})))
+    return resp.status_code, resp.json.get("error", {})
 
 
 def _run(o, path, names):
     """Everyone POSTs the same path at the same instant; their (status, error) answers."""
-    start, results = threading.Barrier(len(names)), []
-    threads = [threading.Thread(target=_race, args=(o.client, path, o.tokens[n], start, results))
-               for n in names]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
+    return at_once(None, _race, args=[(o.client, path, o.tokens[n]) for n in names])
 
 
 def test_last_post_slot_race(o):

@@ -2,7 +2,6 @@
 
 import io
 import random
-import threading
 from datetime import timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.org.models import OrgUnit
 from suishoupai.wishes.models import Wish
+from tests.concurrency import at_once
 
 _seed = iter(range(100_000, 200_000))
 SECRET_NAME, SECRET_PHONE, SECRET_ADDRESS = "刘秀英", "13912340000", "环西新村7幢302"
@@ -176,14 +176,7 @@ def test_claims_race_exactly_one_wins(w, app, is_postgres):
             db.session.add(wish)
             db.session.commit()
             wish_id = wish.id
-        start = threading.Barrier(claimants)
-        results: list[tuple[int, str]] = []
-        threads = [threading.Thread(target=_claim, args=(client, wish_id, h, start, results))
-                   for h in headers]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        results = at_once(None, _claim, args=[(client, wish_id, h) for h in headers])
         codes = sorted(code for code, _ in results)
         assert codes == [200] + [409] * (claimants - 1), codes[:5]
         assert {error for code, error in results if code == 409} == {"wish.already_claimed"}
@@ -193,11 +186,10 @@ def test_claims_race_exactly_one_wins(w, app, is_postgres):
             db.session.commit()
 
 
-def _claim(client, wish_id, headers, start, results):
-    """One racer: wait for the others, then claim."""
-    start.wait()
+def _claim(client, wish_id, headers) -> tuple[int, str]:
+    """One racer's claim: its status and error code."""
     resp = client.post(f"/api/v1/wishes/{wish_id}/claim", json={}, headers=headers)
-    results.append((resp.status_code, resp.json.get("error", {}).get("code", "")))
+    return resp.status_code, resp.json.get("error", {}).get("code", "")
 
 
 def test_claim_limit_and_release(w, client):
