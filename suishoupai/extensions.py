@@ -1,5 +1,7 @@
 """Extensions, created unbound and bound to the app in the factory."""
 
+from http import HTTPStatus
+
 import flask_smorest
 from flask import request
 from flask_limiter import Limiter
@@ -16,6 +18,8 @@ from suishoupai.errors import ApiWithEnvelope, InvalidInput
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 api = ApiWithEnvelope()
+#: methods that carry no body and take no write lock (web._begin); every other method is a write
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def _client_key() -> str:
@@ -68,10 +72,56 @@ class StrictParser(FlaskParser):
         return self._makeproxy(merged, schema)
 
 
+def errors(*codes: int):
+    """Document error statuses a view answers, each as the response flask-smorest registers under the
+    status's name (NOT_FOUND, CONFLICT, …, all with the error envelope); the view runs unchanged."""
+    responses = {code: HTTPStatus(code).name for code in codes}
+
+    def decorate(view):
+        """Add the statuses to the view's OpenAPI doc."""
+        # doc() wraps the view in one more call per request; only the doc it builds is kept
+        view._apidoc = flask_smorest.Blueprint.doc(responses=responses)(view)._apidoc
+        return view
+
+    return decorate
+
+
 class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest blueprint with the strict argument parser; every domain uses this one."""
+    """flask-smorest blueprint with the strict argument parser and the request layer's error statuses
+    in its OpenAPI doc; every domain uses this one."""
 
     ARGUMENTS_PARSER = StrictParser()
+
+    def __init__(self, *args, **kwargs):
+        """As flask-smorest's, with two more steps building each operation's doc."""
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks += [self._prepare_manual_parameters_doc, self._prepare_request_errors_doc]
+
+    @staticmethod
+    def _prepare_manual_parameters_doc(doc, doc_info, **_kwargs):
+        """Parameters given to doc() (the Idempotency-Key header) join those of arguments(): merged
+        as flask-smorest merges a manual doc, their list would replace the query parameters."""
+        manual = doc_info.get("manual_doc", {})
+        if "parameters" in manual:
+            doc["parameters"] = doc.get("parameters", []) + manual.pop("parameters")
+        return doc
+
+    @staticmethod
+    def _prepare_request_errors_doc(doc, doc_info, *, method, **_kwargs):
+        """Add what any operation of its kind can answer, read off what it declares: 401 unless it is
+        public (``security: []``); 415 on a write (web._begin refuses a body neither JSON nor
+        multipart); 413 when it reads a body (MAX_CONTENT_LENGTH), and 400 when that body is JSON."""
+        codes = [] if doc_info.get("manual_doc", {}).get("security") == [] else [401]
+        if method.upper() not in READ_METHODS:
+            codes.append(415)
+        if "requestBody" in doc:
+            codes.append(413)
+            if "application/json" in doc["requestBody"]["content"]:
+                codes.append(400)
+        responses = doc.setdefault("responses", {})
+        for code in codes:
+            responses.setdefault(code, HTTPStatus(code).name)
+        return doc
 
     def arguments(self, schema, *args, **kwargs):
         """As flask-smorest's, with a schema class made an instance once: webargs instantiates a

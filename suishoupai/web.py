@@ -17,10 +17,9 @@ from suishoupai import idempotency
 from suishoupai.auth.actor import current_actor
 from suishoupai.database import sqlite_begin_mode
 from suishoupai.errors import UnsupportedMediaType
-from suishoupai.extensions import db
+from suishoupai.extensions import READ_METHODS, db, errors
 
 log = logging.getLogger("suishoupai.request")
-READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 IDEMPOTENCY_PARAMETER = {
     "in": "header", "name": idempotency.HEADER, "required": False,
     "schema": {"type": "string", "minLength": 1, "maxLength": 255},
@@ -52,7 +51,8 @@ def reads(view):
 def writes(view=None, *, idempotent: bool = False):
     """Run a view as one unit of work: commit once when it returns, roll back when it raises.
 
-    With ``idempotent=True`` an ``Idempotency-Key`` header makes a retry replay the first answer.
+    With ``idempotent=True`` an ``Idempotency-Key`` header makes a retry replay the first answer
+    (documented with the 409 of a retry that finds the first one still running).
     """
 
     def decorate(func):
@@ -79,7 +79,7 @@ def writes(view=None, *, idempotent: bool = False):
             return response
 
         if idempotent:
-            return flask_smorest.Blueprint.doc(parameters=[IDEMPOTENCY_PARAMETER])(wrapper)
+            return errors(409)(flask_smorest.Blueprint.doc(parameters=[IDEMPOTENCY_PARAMETER])(wrapper))
         return wrapper
 
     return decorate(view) if view is not None else decorate

@@ -5,7 +5,7 @@ from flask import current_app
 from suishoupai.auth import schemas, service
 from suishoupai.auth.actor import current_actor, require_role
 from suishoupai.auth.models import ADMIN_ROLES
-from suishoupai.extensions import Blueprint, limiter
+from suishoupai.extensions import Blueprint, errors, limiter
 from suishoupai.web import writes
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与个人信息")
@@ -18,6 +18,8 @@ def _login_limit() -> str:
 
 
 @blp.route("/auth/wechat-login", methods=["POST"])
+# WeChat's refusals of the code (service.LOGIN_ERRORS), its failures, and the login rate limit
+@errors(400, 403, 429, 502, 503)
 @blp.doc(security=[])
 @limiter.limit(_login_limit)
 @blp.arguments(schemas.WechatLogin)
@@ -55,6 +57,7 @@ def patch_me(changes):
 
 
 @blp.route("/admin/users/<id:user_id>/role", methods=["PUT"])
+@errors(403, 404, 409)
 @blp.arguments(schemas.RoleGrant)
 @writes
 @blp.response(200, schemas.Me)

@@ -4,7 +4,7 @@ from flask import Blueprint as FlaskBlueprint
 from flask import Response, current_app, request, url_for
 
 from suishoupai.auth.actor import current_actor
-from suishoupai.extensions import Blueprint
+from suishoupai.extensions import Blueprint, errors
 from suishoupai.media import schemas, service
 from suishoupai.web import writes
 
@@ -13,6 +13,7 @@ files = FlaskBlueprint("media_files", __name__)
 
 
 @blp.route("/media", methods=["POST"])
+@errors(413, 415, 503)  # too many pixels, not an image we decode, storage unreachable
 @blp.arguments(schemas.Upload, location="files")
 @writes(idempotent=True)
 @blp.response(201, schemas.MediaOut)
@@ -23,6 +24,7 @@ def upload(form):
 
 
 @blp.route("/media/<id:media_id>")
+@errors(404)
 @blp.response(200, schemas.MediaOut)
 def get_media(media_id):
     """One of the caller's uploads, with fresh URLs."""

@@ -8,7 +8,7 @@ from flask import Response, current_app, request
 from suishoupai.auth.actor import require_role
 from suishoupai.auth.models import ADMIN_ROLES
 from suishoupai.errors import Forbidden, InvalidInput
-from suishoupai.extensions import Blueprint
+from suishoupai.extensions import Blueprint, errors
 from suishoupai.moderation import rules, schemas, service
 from suishoupai.pagination import page_of
 from suishoupai.web import LOOSE_BODY_BLUEPRINTS, writes
@@ -21,6 +21,7 @@ LOOSE_BODY_BLUEPRINTS.add(push.name)
 
 
 @blp.route("/admin/moderation")
+@errors(403)
 @blp.arguments(schemas.QueueArgs, location="query")
 @blp.response(200, page_of(schemas.CheckOut))
 def moderation_queue(args):
@@ -31,6 +32,7 @@ def moderation_queue(args):
 
 
 @blp.route("/admin/moderation/<id:check_id>/decide", methods=["POST"])
+@errors(403, 404, 409)
 @blp.arguments(schemas.DecideBody)
 @writes
 @blp.response(200, schemas.CheckOut)

@@ -1,7 +1,7 @@
 """Inbox endpoints: every notification a user was sent, and which subscriptions to ask for again."""
 
 from suishoupai.auth.actor import current_actor
-from suishoupai.extensions import Blueprint
+from suishoupai.extensions import Blueprint, errors
 from suishoupai.notify import schemas, service
 from suishoupai.web import writes
 
@@ -17,6 +17,7 @@ def inbox(args):
 
 
 @blp.route("/inbox/<id:notification_id>/read", methods=["POST"])
+@errors(404)
 @writes
 @blp.response(200, schemas.InboxItem)
 def read(notification_id):
@@ -40,6 +41,7 @@ def quota():
 
 
 @blp.route("/inbox/quota/<string(maxlength=32):kind>/reset", methods=["POST"])
+@errors(404)
 @writes
 @blp.response(200, schemas.QuotaItem)
 def reset_quota(kind):

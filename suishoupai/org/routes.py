@@ -4,7 +4,7 @@ from flask import current_app
 
 from suishoupai.auth.actor import current_actor, require_role
 from suishoupai.auth.models import ADMIN_ROLES, STAFF_ROLES, Role
-from suishoupai.extensions import Blueprint
+from suishoupai.extensions import Blueprint, errors
 from suishoupai.org import boundaries, schemas, service
 from suishoupai.org.models import OrgUnit
 from suishoupai.pagination import keyset_page, page_of
@@ -14,6 +14,7 @@ blp = Blueprint("org", __name__, url_prefix="/api/v1", description="网格与组
 
 
 @blp.route("/grids/locate")
+@errors(404)
 @blp.arguments(schemas.LocateArgs, location="query")
 @blp.response(200, schemas.Located)
 def locate(args):
@@ -24,6 +25,7 @@ def locate(args):
 
 
 @blp.route("/admin/org")
+@errors(403)
 @blp.response(200, schemas.TreeNode(many=True))
 def org_tree():
     """The part of the org tree the caller may see."""
@@ -31,6 +33,7 @@ def org_tree():
 
 
 @blp.route("/admin/grids")
+@errors(403, 404)
 @blp.arguments(schemas.GridArgs, location="query")
 @blp.response(200, page_of(schemas.Grid))
 def list_grids(args):
@@ -45,6 +48,7 @@ def list_grids(args):
 
 
 @blp.route("/admin/grids/<id:grid_id>")
+@errors(403, 404)
 @blp.arguments(schemas.CoordArgs, location="query")
 @blp.response(200, schemas.Grid)
 def get_grid(args, grid_id):
@@ -54,6 +58,7 @@ def get_grid(args, grid_id):
 
 
 @blp.route("/admin/org/import", methods=["POST"])
+@errors(403, 404)
 @blp.arguments(schemas.ImportArgs, location="query")
 @blp.arguments(schemas.FeatureCollection)
 @writes(idempotent=True)
@@ -65,6 +70,7 @@ def import_org(args, doc):
 
 
 @blp.route("/admin/grids/<id:grid_id>/members", methods=["POST"])
+@errors(403, 404, 409)
 @blp.arguments(schemas.MemberIn)
 @writes
 @blp.response(200, schemas.Grid)
@@ -76,6 +82,7 @@ def add_member(data, grid_id):
 
 
 @blp.route("/admin/grids/<id:grid_id>/members/<id:user_id>", methods=["DELETE"])
+@errors(403, 404)
 @writes
 @blp.response(200, schemas.Grid)
 def remove_member(grid_id, user_id):
@@ -85,6 +92,7 @@ def remove_member(grid_id, user_id):
 
 
 @blp.route("/departments")
+@errors(403)
 @blp.response(200, schemas.DepartmentOut(many=True))
 def departments():
     """The departments cases can be transferred to (staff)."""

@@ -3,7 +3,7 @@
 from flask import url_for
 
 from suishoupai.auth.actor import current_actor
-from suishoupai.extensions import Blueprint
+from suishoupai.extensions import Blueprint, errors
 from suishoupai.pagination import PageArgs
 from suishoupai.points import bounties, posts, rewards
 from suishoupai.points import offer_cards as cards
@@ -25,6 +25,7 @@ def list_posts(args):
 
 
 @blp.route("/posts/<id:post_id>/claim", methods=["POST"])
+@errors(403, 404, 409)
 @blp.arguments(s.NoFields)
 @writes
 @blp.response(200, s.PostOut)
@@ -36,6 +37,7 @@ def claim_post(_body, post_id):
 
 
 @blp.route("/posts/<id:post_id>/leave", methods=["POST"])
+@errors(404, 409)
 @blp.arguments(s.NoFields)
 @writes
 @blp.response(200, s.PostOut)
@@ -46,6 +48,7 @@ def leave_post(_body, post_id):
 
 
 @blp.route("/admin/posts")
+@errors(403)
 @blp.arguments(s.AdminListQuery, location="query")
 @blp.response(200, s.PostPage)
 def admin_list_posts(args):
@@ -55,6 +58,7 @@ def admin_list_posts(args):
 
 
 @blp.route("/admin/posts", methods=["POST"])
+@errors(403, 404)
 @blp.arguments(s.PostIn)
 @writes(idempotent=True)
 @blp.response(201, s.PostOut)
@@ -67,6 +71,7 @@ def create_post(data):
 
 
 @blp.route("/admin/posts/<id:post_id>")
+@errors(403, 404)
 @blp.response(200, s.PostOut)
 def admin_get_post(post_id):
     """One post in my reach."""
@@ -75,6 +80,7 @@ def admin_get_post(post_id):
 
 
 @blp.route("/admin/posts/<id:post_id>", methods=["PATCH"])
+@errors(403, 404, 409)
 @blp.arguments(s.PostPatch)
 @writes
 @blp.response(200, s.PostOut)
@@ -85,6 +91,7 @@ def edit_post(data, post_id):
 
 
 @blp.route("/admin/posts/<id:post_id>/claims")
+@errors(403, 404)
 @blp.arguments(s.ClaimQuery, location="query")
 @blp.response(200, s.PostClaimPage)
 def post_claims(args, post_id):
@@ -93,6 +100,7 @@ def post_claims(args, post_id):
 
 
 @blp.route("/admin/posts/<id:post_id>/duties", methods=["POST"])
+@errors(403, 404, 409)
 @blp.arguments(s.DutyIn)
 @writes
 @blp.response(200, s.DutyOut)
@@ -114,6 +122,7 @@ def list_bounties(args):
 
 
 @blp.route("/bounties/<id:bounty_id>")
+@errors(404)
 @blp.response(200, s.BountyOut)
 def get_bounty(bounty_id):
     """One bounty, with my claim on it."""
@@ -122,6 +131,7 @@ def get_bounty(bounty_id):
 
 
 @blp.route("/bounties/<id:bounty_id>/claim", methods=["POST"])
+@errors(403, 404, 409)
 @blp.arguments(s.NoFields)
 @writes
 @blp.response(200, s.BountyClaimOut)
@@ -131,6 +141,7 @@ def claim_bounty(_body, bounty_id):
 
 
 @blp.route("/bounties/<id:bounty_id>/complete", methods=["POST"])
+@errors(403, 404, 409)
 @blp.arguments(s.CompleteIn)
 @writes
 @blp.response(200, s.BountyClaimOut)
@@ -141,6 +152,7 @@ def complete_bounty(data, bounty_id):
 
 
 @blp.route("/admin/bounties")
+@errors(403)
 @blp.arguments(s.BountyAdminQuery, location="query")
 @blp.response(200, s.BountyPage)
 def admin_list_bounties(args):
@@ -150,6 +162,7 @@ def admin_list_bounties(args):
 
 
 @blp.route("/admin/bounties", methods=["POST"])
+@errors(403, 404)
 @blp.arguments(s.BountyIn)
 @writes(idempotent=True)
 @blp.response(201, s.BountyOut)
@@ -162,6 +175,7 @@ def create_bounty(data):
 
 
 @blp.route("/admin/bounties/<id:bounty_id>")
+@errors(403, 404)
 @blp.response(200, s.BountyOut)
 def admin_get_bounty(bounty_id):
     """One bounty in my reach."""
@@ -170,6 +184,7 @@ def admin_get_bounty(bounty_id):
 
 
 @blp.route("/admin/bounties/<id:bounty_id>", methods=["PATCH"])
+@errors(403, 404, 409)
 @blp.arguments(s.BountyPatch)
 @writes
 @blp.response(200, s.BountyOut)
@@ -180,6 +195,7 @@ def edit_bounty(data, bounty_id):
 
 
 @blp.route("/admin/bounties/<id:bounty_id>/claims")
+@errors(403, 404)
 @blp.arguments(s.BountyClaimQuery, location="query")
 @blp.response(200, s.BountyClaimPage)
 def bounty_claims(args, bounty_id):
@@ -188,6 +204,7 @@ def bounty_claims(args, bounty_id):
 
 
 @blp.route("/admin/bounty-claims/<id:claim_id>/verify", methods=["POST"])
+@errors(403, 404, 409)
 @blp.arguments(s.VerifyIn)
 @writes
 @blp.response(200, s.BountyClaimOut)
@@ -209,6 +226,7 @@ def list_rewards(args):
 
 
 @blp.route("/rewards/<id:reward_id>/redeem", methods=["POST"])
+@errors(403, 404, 409)
 @blp.arguments(s.NoFields)
 @writes(idempotent=True)
 @blp.response(201, s.RedemptionOut)
@@ -220,6 +238,7 @@ def redeem(_body, reward_id):
 
 
 @blp.route("/redemptions")
+@errors(403)
 @blp.arguments(s.RedemptionQuery, location="query")
 @blp.response(200, s.RedemptionPage)
 def list_redemptions(args):
@@ -230,6 +249,7 @@ def list_redemptions(args):
 
 
 @blp.route("/redemptions/<id:redemption_id>/cancel", methods=["POST"])
+@errors(404, 409)
 @blp.arguments(s.NoFields)
 @writes
 @blp.response(200, s.RedemptionOut)
@@ -240,6 +260,7 @@ def cancel_redemption(_body, redemption_id):
 
 
 @blp.route("/admin/rewards")
+@errors(403)
 @blp.arguments(s.AdminListQuery, location="query")
 @blp.response(200, s.RewardPage)
 def admin_list_rewards(args):
@@ -249,6 +270,7 @@ def admin_list_rewards(args):
 
 
 @blp.route("/admin/rewards", methods=["POST"])
+@errors(403, 404)
 @blp.arguments(s.RewardIn)
 @writes(idempotent=True)
 @blp.response(201, s.RewardOut)
@@ -261,6 +283,7 @@ def create_reward(data):
 
 
 @blp.route("/admin/rewards/<id:reward_id>")
+@errors(403, 404)
 @blp.response(200, s.RewardOut)
 def admin_get_reward(reward_id):
     """One reward in my reach."""
@@ -269,6 +292,7 @@ def admin_get_reward(reward_id):
 
 
 @blp.route("/admin/rewards/<id:reward_id>", methods=["PATCH"])
+@errors(403, 404)
 @blp.arguments(s.RewardPatch)
 @writes
 @blp.response(200, s.RewardOut)
@@ -279,6 +303,7 @@ def edit_reward(data, reward_id):
 
 
 @blp.route("/admin/redemptions/<id:redemption_id>/pickup", methods=["POST"])
+@errors(403, 404, 409)
 @blp.arguments(s.PickupIn)
 @writes
 @blp.response(200, s.RedemptionOut)

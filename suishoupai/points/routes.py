@@ -3,7 +3,7 @@
 from flask import Response, url_for
 
 from suishoupai.auth.actor import current_actor
-from suishoupai.extensions import Blueprint
+from suishoupai.extensions import Blueprint, errors
 from suishoupai.pagination import PageArgs, page_of
 from suishoupai.points import admin, riders, rulebook, schemas, statements
 from suishoupai.web import writes
@@ -13,6 +13,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @blp.route("/riders", methods=["POST"])
+@errors(403, 409)
 @blp.arguments(schemas.RiderCreate)
 @writes(idempotent=True)
 @blp.response(201, schemas.RiderOut)
@@ -23,6 +24,7 @@ def register_rider(data):
 
 
 @blp.route("/riders/me")
+@errors(404)
 @blp.response(200, schemas.RiderOut)
 def my_rider():
     """The caller's registration and its review status."""
@@ -30,6 +32,7 @@ def my_rider():
 
 
 @blp.route("/riders")
+@errors(403)
 @blp.arguments(schemas.RiderQuery, location="query")
 @blp.response(200, page_of(schemas.RiderOut))
 def list_riders(args):
@@ -39,6 +42,7 @@ def list_riders(args):
 
 
 @blp.route("/riders/<id:rider_id>/verify", methods=["POST"])
+@errors(403, 404, 409)
 @blp.arguments(schemas.VerifyBody)
 @writes
 @blp.response(200, schemas.RiderOut)
@@ -64,6 +68,7 @@ def my_awards(args):
 
 
 @blp.route("/points/leaderboard")
+@errors(404)
 @blp.arguments(schemas.LeaderboardQuery, location="query")
 @blp.response(200, schemas.LeaderboardOut)
 def leaderboard(args):
@@ -81,6 +86,7 @@ def rules():
 
 
 @blp.route("/admin/points/rules")
+@errors(403)
 @blp.arguments(schemas.RuleHistoryQuery, location="query")
 @blp.response(200, schemas.RuleOut(many=True))
 def rule_history(args):
@@ -89,6 +95,7 @@ def rule_history(args):
 
 
 @blp.route("/admin/points/rules", methods=["POST"])
+@errors(403, 409)
 @blp.arguments(schemas.RuleCreate)
 @writes(idempotent=True)
 @blp.response(201, schemas.RuleOut)
@@ -98,6 +105,7 @@ def create_rule(data):
 
 
 @blp.route("/admin/points/rules/<string:code>", methods=["PATCH"])
+@errors(403, 404)
 @blp.arguments(schemas.RuleEdit)
 @writes
 @blp.response(200, schemas.RuleOut)
@@ -107,6 +115,7 @@ def edit_rule(data, code):
 
 
 @blp.route("/admin/points/awards")
+@errors(403)
 @blp.arguments(schemas.AdminAwardQuery, location="query")
 @blp.response(200, schemas.AwardPage)
 def community_awards(args):
@@ -115,6 +124,7 @@ def community_awards(args):
 
 
 @blp.route("/admin/points/awards/<id:award_id>/review", methods=["POST"])
+@errors(403, 404, 409)
 @blp.arguments(schemas.AwardReviewBody)
 @writes
 @blp.response(200, schemas.AwardOut)
@@ -124,6 +134,7 @@ def review_award(body, award_id):
 
 
 @blp.route("/admin/points/adjustments", methods=["POST"])
+@errors(403, 404, 409)
 @blp.arguments(schemas.AdjustmentIn)
 @writes(idempotent=True)
 @blp.response(201, schemas.AdjustmentOut)
@@ -136,6 +147,7 @@ def adjust(data):
 
 
 @blp.route("/admin/points/statements/<id:community_id>")
+@errors(403, 404)
 @blp.arguments(schemas.StatementQuery, location="query")
 @blp.doc(responses={"200": {"description": "xlsx workbook",
                             "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})

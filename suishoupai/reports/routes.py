@@ -4,7 +4,7 @@ from flask import url_for
 
 from suishoupai.auth.actor import current_actor, require_role
 from suishoupai.auth.models import ADMIN_ROLES, Role
-from suishoupai.extensions import Blueprint
+from suishoupai.extensions import Blueprint, errors
 from suishoupai.org.schemas import CoordArgs
 from suishoupai.pagination import page_of
 from suishoupai.reports import (
@@ -35,6 +35,7 @@ def categories():
 
 
 @blp.route("/reports", methods=["POST"])
+@errors(409)
 @blp.arguments(schemas.ReportCreate)
 @blp.arguments(CoordArgs, location="query")
 @writes(idempotent=True)
@@ -52,6 +53,7 @@ def file_report(data, args):
 
 
 @blp.route("/reports")
+@errors(403)
 @blp.arguments(schemas.ReportQuery, location="query")
 @reads
 @blp.response(200, page_of(schemas.ReportItem))
@@ -76,6 +78,7 @@ def nearby_reports(args):
 
 
 @blp.route("/reports/<id:report_id>/follow", methods=["POST"])
+@errors(404, 409)
 @writes
 @blp.response(200, schemas.FollowState)
 def follow(report_id):
@@ -84,6 +87,7 @@ def follow(report_id):
 
 
 @blp.route("/reports/<id:report_id>/follow", methods=["DELETE"])
+@errors(404)
 @writes
 @blp.response(200, schemas.FollowState)
 def unfollow(report_id):
@@ -92,6 +96,7 @@ def unfollow(report_id):
 
 
 @blp.route("/reports/<id:report_id>/duplicates")
+@errors(403, 404)
 @blp.arguments(CoordArgs, location="query")
 @blp.response(200, schemas.SuspectList)
 def suspected_duplicates(args, report_id):
@@ -101,6 +106,7 @@ def suspected_duplicates(args, report_id):
 
 
 @blp.route("/reports/<id:report_id>/merge", methods=["POST"])
+@errors(404, 409)
 @blp.arguments(schemas.MergeBody)
 @blp.arguments(CoordArgs, location="query")
 @writes
@@ -113,6 +119,7 @@ def merge(body, args, report_id):
 
 
 @blp.route("/reports/<id:report_id>/flags/review", methods=["POST"])
+@errors(404, 409)
 @blp.arguments(schemas.FlagReviewBody)
 @blp.arguments(CoordArgs, location="query")
 @writes
@@ -125,6 +132,7 @@ def review_flags(body, args, report_id):
 
 
 @blp.route("/reports/<id:report_id>")
+@errors(404)
 @blp.arguments(CoordArgs, location="query")
 @blp.response(200, schemas.ReportDetail)
 def get_report(args, report_id):
@@ -134,6 +142,7 @@ def get_report(args, report_id):
 
 
 @blp.route(f"/reports/<id:report_id>/<any({STEP_NAMES}):step>", methods=["POST"])
+@errors(404, 409)
 @blp.arguments(schemas.StepBody)
 @blp.arguments(CoordArgs, location="query")
 @writes
@@ -145,6 +154,7 @@ def take_step(body, args, report_id, step):
 
 
 @blp.route("/admin/reports/<id:report_id>/reassign", methods=["POST"])
+@errors(403, 404, 409)
 @blp.arguments(schemas.ReassignBody)
 @blp.arguments(CoordArgs, location="query")
 @writes
@@ -157,6 +167,7 @@ def reassign(body, args, report_id):
 
 
 @blp.route("/admin/grid-members/<id:user_id>/handover", methods=["POST"])
+@errors(403, 404, 409)
 @blp.arguments(schemas.HandoverBody)
 @writes
 @blp.response(200, schemas.HandoverResult)
@@ -166,6 +177,7 @@ def handover(body, user_id):
 
 
 @blp.route("/admin/categories")
+@errors(403)
 @blp.response(200, schemas.CategoryOut(many=True))
 def all_categories():
     """The whole catalog, inactive categories included."""
@@ -174,6 +186,7 @@ def all_categories():
 
 
 @blp.route("/admin/categories", methods=["POST"])
+@errors(403, 404, 409)
 @blp.arguments(schemas.CategoryIn)
 @writes
 @blp.response(201, schemas.CategoryOut)
@@ -184,6 +197,7 @@ def create_category(data):
 
 
 @blp.route("/admin/categories/<string(maxlength=32):code>", methods=["PATCH"])
+@errors(403, 404)
 @blp.arguments(schemas.CategoryPatch)
 @writes
 @blp.response(200, schemas.CategoryOut)
@@ -194,6 +208,7 @@ def update_category(changes, code):
 
 
 @blp.route("/admin/calendar")
+@errors(403)
 @blp.arguments(schemas.YearArgs, location="query")
 @blp.response(200, schemas.CalendarDayOut(many=True))
 def calendar(args):
@@ -203,6 +218,7 @@ def calendar(args):
 
 
 @blp.route("/admin/calendar/<isodate:day>", methods=["PUT"])
+@errors(403)
 @blp.arguments(schemas.CalendarDayIn)
 @writes
 @blp.response(200, schemas.CalendarDayOut(many=True))

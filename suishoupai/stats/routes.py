@@ -5,7 +5,7 @@ from urllib.parse import quote
 from flask import Response
 
 from suishoupai.auth.actor import current_actor
-from suishoupai.extensions import Blueprint
+from suishoupai.extensions import Blueprint, errors
 from suishoupai.stats import schemas, service, tables
 
 blp = Blueprint("stats", __name__, url_prefix="/api/v1/stats", description="统计")
@@ -22,6 +22,7 @@ def _file(body: bytes, mimetype: str, summary: dict, suffix: str, title: str) ->
 
 
 @blp.route("/summary")
+@errors(403, 404)
 @blp.arguments(schemas.SummaryArgs, location="query")
 @blp.response(200, schemas.Summary)
 def summary(args):
@@ -30,6 +31,7 @@ def summary(args):
 
 
 @blp.route("/export.xlsx")
+@errors(403, 404)
 @blp.arguments(schemas.SummaryArgs, location="query")
 @blp.response(200, BINARY, content_type=tables.XLSX_TYPE)
 def export_xlsx(args):
@@ -39,6 +41,7 @@ def export_xlsx(args):
 
 
 @blp.route("/export.csv")
+@errors(403, 404)
 @blp.arguments(schemas.CsvArgs, location="query")
 @blp.response(200, BINARY, content_type=tables.CSV_TYPE)
 def export_csv(args):

@@ -4,7 +4,7 @@ from flask import url_for
 
 from suishoupai.auth.actor import current_actor, require_role
 from suishoupai.auth.models import ADMIN_ROLES
-from suishoupai.extensions import Blueprint
+from suishoupai.extensions import Blueprint, errors
 from suishoupai.pagination import page_of
 from suishoupai.web import writes
 from suishoupai.wishes import board, community, schemas, service
@@ -13,6 +13,7 @@ blp = Blueprint("wishes", __name__, url_prefix="/api/v1", description="微心愿
 
 
 @blp.route("/wishes", methods=["POST"])
+@errors(403, 404, 409)
 @blp.arguments(schemas.WishCreate)
 @writes(idempotent=True)
 @blp.response(201, schemas.WishDetail)
@@ -24,6 +25,7 @@ def submit(data):
 
 
 @blp.route("/wishes")
+@errors(403)
 @blp.arguments(schemas.WishQuery, location="query")
 @blp.response(200, page_of(schemas.WishOut))
 def list_wishes(args):
@@ -32,6 +34,7 @@ def list_wishes(args):
 
 
 @blp.route("/wishes/<id:wish_id>")
+@errors(404)
 @blp.response(200, schemas.WishDetail)
 def get_wish(wish_id):
     """A wish with its public progress."""
@@ -40,6 +43,7 @@ def get_wish(wish_id):
 
 
 @blp.route("/wishes/<id:wish_id>/review", methods=["POST"])
+@errors(403, 404, 409)
 @blp.arguments(schemas.ReviewBody)
 @writes
 @blp.response(200, schemas.WishDetail)
@@ -50,6 +54,7 @@ def review(body, wish_id):
 
 
 @blp.route("/wishes/<id:wish_id>/claim", methods=["POST"])
+@errors(403, 404, 409)
 @blp.arguments(schemas.EmptyBody)
 @writes
 @blp.response(200, schemas.WishDetail)
@@ -60,6 +65,7 @@ def claim(_body, wish_id):
 
 
 @blp.route("/wishes/<id:wish_id>/release", methods=["POST"])
+@errors(403, 404, 409)
 @blp.arguments(schemas.ReasonBody)
 @writes
 @blp.response(200, schemas.WishDetail)
@@ -70,6 +76,7 @@ def release(body, wish_id):
 
 
 @blp.route("/wishes/<id:wish_id>/fulfil", methods=["POST"])
+@errors(403, 404, 409)
 @blp.arguments(schemas.FulfilBody)
 @writes
 @blp.response(200, schemas.WishDetail)
@@ -80,6 +87,7 @@ def fulfil(body, wish_id):
 
 
 @blp.route("/wishes/<id:wish_id>/confirm", methods=["POST"])
+@errors(403, 404, 409)
 @blp.arguments(schemas.ConfirmBody)
 @writes
 @blp.response(200, schemas.WishDetail)
@@ -108,6 +116,7 @@ def rankings(args):
 
 
 @blp.route("/campaigns")
+@errors(404)
 @blp.arguments(schemas.CampaignArgs, location="query")
 @blp.response(200, schemas.CampaignOut(many=True))
 def campaigns(args):
@@ -117,6 +126,7 @@ def campaigns(args):
 
 
 @blp.route("/admin/campaigns", methods=["POST"])
+@errors(403, 404)
 @blp.arguments(schemas.CampaignIn)
 @writes(idempotent=True)
 @blp.response(201, schemas.CampaignOut)
@@ -126,6 +136,7 @@ def create_campaign(data):
 
 
 @blp.route("/volunteers", methods=["POST"])
+@errors(404, 409)
 @blp.arguments(schemas.VolunteerIn)
 @writes
 @blp.response(200, schemas.VolunteerOut)
