@@ -114,6 +114,11 @@ def update_category(code: str, changes: dict) -> Category:
     if category is None:
         raise NotFound("问题分类不存在", code="report.category_not_found")
     _check_department(changes.get("default_department_id"))
+    # the schema checks the order when both factors come; a change of one is checked against the other
+    community = changes.get("escalate_community_factor", category.escalate_community_factor)
+    if changes.get("escalate_street_factor", category.escalate_street_factor) <= community:
+        raise InvalidInput("上报街道的倍数须大于上报社区的倍数", code="validation_error",
+                           details={"fields": {"escalate_street_factor": ["须大于上报社区的倍数"]}})
     for key, value in changes.items():
         setattr(category, key, value)
     db.session.flush()

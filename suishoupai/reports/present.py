@@ -337,8 +337,10 @@ def timeline(report: Report, staff: bool, events: list[ReportEvent] | None = Non
         data = json.loads(e.data) if e.data else {}
         if not staff:
             data.pop("assignee_id", None)
+        # whoever filed stays a role to everyone but staff, even when the filer is staff themselves
+        person = None if not staff and e.actor_id == report.reporter_id else people.get(e.actor_id)
         out.append({"action": e.action, "label": EVENT_LABELS.get(e.action, e.action),
-                    "actor": _actor_name(people.get(e.actor_id), e.actor_role, staff),
+                    "actor": _actor_name(person, e.actor_role, staff),
                     "actor_role": e.actor_role, "from_status": e.from_status, "to_status": e.to_status,
                     "note": e.note, "data": data, "photos": photos.get(e.id, []), "at": e.created_at})
     return out
