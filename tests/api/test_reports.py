@@ -380,7 +380,10 @@ def test_private_reports_are_not_found_for_others(case):
     ({"location": {"lat": 95, "lng": 120.1, "coord_type": "gcj02"}}, "validation_error"),
     ({"location": {"lat": 30.2, "lng": 120.1, "coord_type": "bd09"}}, "validation_error"),
     ({"category": "no_such_thing"}, "report.unknown_category"),
+    ({"location": {"lat": 30.2, "lng": 181, "coord_type": "gcj02"}}, "validation_error"),
+    ({"location": {"lat": 30.2, "lng": 120.1}}, "validation_error"),
     ({"description": "短"}, "validation_error"),
+    ({"description": "长" * 501}, "validation_error"),
     ({"reporter_id": 1}, "validation_error"),
     ("FOREIGN", "media.not_owned"),
     ("ATTACHED", "media.already_attached"),
@@ -390,12 +393,14 @@ def test_bad_filings_store_nothing(case, app, change, code):
     mine = case.photo("demo-resident")
     body = {"category": "garbage", "description": "楼道里堆满了杂物", "location": CENTRE,
             "media_ids": [mine]}
+    # a bad photo comes after a good one of the caller's, which must stay free all the same
     if change == "FOREIGN":
-        body["media_ids"] = [case.photo("demo-resident-2")]
+        body["media_ids"] = [mine, case.photo("demo-resident-2")]
     elif change == "ATTACHED":
         case.file()
         with app.app_context():
-            body["media_ids"] = [db.session.scalar(select(Media.id).where(Media.attached_at.is_not(None)))]
+            used = db.session.scalar(select(Media.id).where(Media.attached_at.is_not(None)))
+        body["media_ids"] = [mine, used]
     else:
         body |= change
     with app.app_context():
