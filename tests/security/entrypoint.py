@@ -52,7 +52,7 @@ def serving(settings: dict[str, str], log: Path):
             try:
                 requests.get(base + "/healthz", timeout=5).close()
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening, or no worker yet
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn did not answer in 60 s:\n{log.read_text()}") from None
                 time.sleep(0.1)
