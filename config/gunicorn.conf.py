@@ -35,12 +35,13 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 #: the runtime control socket (gunicornc) is one fixed path per user by default: several instances
 #: on one machine would take it from each other; enable with a per-instance path if needed
 control_socket_disable = True
+# answers carry `Server: gunicorn` without the version (gunicorn dropped it in 20.1); gunicorn offers no
+# setting to drop the name too, and rewriting its module constant is not supported
 
 
 def on_starting(server):
     """Refuse to start, before any worker boots, when the settings cannot run: one message naming every
-    problem, instead of each worker failing on it in turn. (gunicorn sends `Server: gunicorn` without
-    its version since 20.1; there is no supported way to drop the header, and the name alone says little.)"""
+    problem, instead of each worker failing on it in turn."""
     from suishoupai import settings
 
     try:
