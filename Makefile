@@ -16,11 +16,14 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-## run: install, migrate, seed the demo district, serve on http://$(HOST):$(PORT) (dev-login on)
+## run: install, migrate, seed the demo district, serve on http://$(HOST):$(PORT) in the development
+## configuration (dev-login on); anything else started without SUISHOUPAI_ENV is production
+run: export SUISHOUPAI_ENV := development
+run: export SUISHOUPAI_DEV_LOGIN := 1
 run: install
-	SUISHOUPAI_DEV_LOGIN=1 $(BIN)/flask db upgrade
-	SUISHOUPAI_DEV_LOGIN=1 $(BIN)/flask demo seed
-	SUISHOUPAI_DEV_LOGIN=1 GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py wsgi:app
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo seed
+	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py wsgi:app
 
 ## test: install, lint, then the whole suite on SQLite and again on PostgreSQL
 test: install lint test-sqlite test-postgres

@@ -190,7 +190,7 @@ def close_target(target: Target, pg_url: str) -> None:
 
 def app_settings(target: Target) -> dict[str, str]:
     """The settings the in-process app and gunicorn share (one secret: phones are encrypted with it)."""
-    return {"DATABASE_URL": target.url, "DEV_LOGIN": "1", "SECRET_KEY": SECRET,
+    return {"ENV": "development", "DATABASE_URL": target.url, "DEV_LOGIN": "1", "SECRET_KEY": SECRET,
             "MEDIA_ROOT": str(target.tmp / "media"), "LOG_LEVEL": "WARNING", "RATELIMIT_ENABLED": "0"}
 
 

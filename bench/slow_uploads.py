@@ -64,10 +64,11 @@ def free_port() -> int:
 
 
 def app_env(tmp: Path) -> dict[str, str]:
-    """Environment for flask and gunicorn: a throwaway database and media dir, dev-login on."""
+    """Environment for flask and gunicorn: development, a throwaway database and media dir, dev-login on."""
     return {
         **os.environ,
         "FLASK_APP": "wsgi.py",
+        "SUISHOUPAI_ENV": "development",
         "SUISHOUPAI_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
         "SUISHOUPAI_MEDIA_ROOT": str(tmp / "media"),
         "SUISHOUPAI_DEV_LOGIN": "1",

@@ -15,6 +15,7 @@ unbuffered.
 import gc
 import multiprocessing
 import os
+import sys
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, 9)))
@@ -34,6 +35,20 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 #: the runtime control socket (gunicornc) is one fixed path per user by default: several instances
 #: on one machine would take it from each other; enable with a per-instance path if needed
 control_socket_disable = True
+# answers carry `Server: gunicorn` without the version (gunicorn dropped it in 20.1); gunicorn offers no
+# setting to drop the name too, and rewriting its module constant is not supported
+
+
+def on_starting(server):
+    """Refuse to start, before any worker boots, when the settings cannot run: one message naming every
+    problem, instead of each worker failing on it in turn."""
+    from suishoupai import settings
+
+    try:
+        settings.validate(settings.load())
+    except settings.SettingsError as exc:
+        server.log.error("%s", exc)
+        sys.exit(1)
 
 
 def post_worker_init(worker):

@@ -12,8 +12,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 def create_app(config: dict | None = None) -> Flask:
     """Build the app in named steps; ``config`` overrides the environment (tests)."""
     app = Flask(__name__, instance_relative_config=True)
-    _configure(app, config)
-    _init_logging(app)
+    waived = _configure(app, config)
+    _init_logging(app, waived)
     _init_extensions(app)
     _load_models()
     _register_blueprints(app)
@@ -21,27 +21,27 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-def _configure(app: Flask, overrides: dict | None) -> None:
-    """Settings from the environment, then overrides, validated before anything starts."""
+def _configure(app: Flask, overrides: dict | None) -> list[str]:
+    """Settings from the environment, then overrides, validated before anything starts; answers the
+    production refusals the operator waived."""
     from suishoupai import settings
 
     conf = settings.load()
     conf.update(overrides or {})
-    settings.validate(conf)
+    waived = settings.validate(conf)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(conf)
     app.config.update(
         TESTING=conf["ENV"] == "testing",
         SQLALCHEMY_DATABASE_URI=settings.database_url(conf, app.instance_path),
-        # connections are pinged on checkout when they sat idle (database.ping_when_idle)
-        SQLALCHEMY_ENGINE_OPTIONS={},
+        # connections are pinged on checkout when they sat idle (database.ping_when_idle); a logged
+        # SQL error names no bound value (an openid, a phone) outside development
+        SQLALCHEMY_ENGINE_OPTIONS={"hide_parameters": conf["ENV"] != "development"},
         API_TITLE="suishoupai 随手拍 · 微心愿 · 新就业群体积分",
         API_VERSION="v1",
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="/api/docs/static/",
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False
@@ -49,23 +49,26 @@ def _configure(app: Flask, overrides: dict | None) -> None:
         # trust X-Forwarded-* only from as many proxies as are really in front
         hops = conf["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    return waived
 
 
-def _init_logging(app: Flask) -> None:
-    """One line per request on stderr, at the configured level."""
+def _init_logging(app: Flask, waived: list[str]) -> None:
+    """One line per request on stderr, at the configured level; one WARNING per waived refusal."""
     logger = logging.getLogger("suishoupai")
     logger.setLevel(app.config["LOG_LEVEL"])
     if not logger.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         logger.addHandler(handler)
+    for refusal in waived:
+        logger.warning("UNSAFE PRODUCTION SETTING, waived for a trial: %s", refusal)
 
 
 def _init_extensions(app: Flask) -> None:
     """Bind the extensions and the request layer."""
     from flask_smorest.spec.plugins import integerconverter2paramschema
 
-    from suishoupai import errors, media, moderation, notify, points, reports, web, wechat
+    from suishoupai import errors, headers, media, moderation, notify, points, reports, web, wechat
     from suishoupai.database import tune_engine
     from suishoupai.extensions import api, db, limiter, migrate
     from suishoupai.fields import DateConverter, IdConverter
@@ -84,6 +87,7 @@ def _init_extensions(app: Flask) -> None:
     api.register_converter(DateConverter, lambda _conv: {"type": "string", "format": "date"})
     errors.init_app(app)
     web.init_app(app)
+    headers.init_app(app)
     wechat.init_app(app)
     media.init_app(app)
     reports.init_app(app)
@@ -109,10 +113,11 @@ def _load_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    """Each domain plugs in its routes; dev-login only when enabled."""
+    """Each domain plugs in its routes; dev-login only when enabled; the API page outside production
+    or when enabled (the OpenAPI document itself is always served)."""
     from suishoupai import health
     from suishoupai.auth import routes as auth_routes
-    from suishoupai.docs import docs_static
+    from suishoupai.docs import docs
     from suishoupai.extensions import api
     from suishoupai.media import routes as media_routes
     from suishoupai.moderation import routes as moderation_routes
@@ -139,7 +144,8 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(moderation_routes.blp)
     app.register_blueprint(moderation_routes.push)
     app.register_blueprint(health.bp)
-    app.register_blueprint(docs_static)
+    if app.config["API_DOCS"] or app.config["ENV"] != "production":
+        app.register_blueprint(docs)
 
 
 def _register_commands(app: Flask) -> None:

@@ -94,10 +94,32 @@ def ping_when_idle(engine: Engine) -> None:
             raise DisconnectionError("ping failed")
 
 
+def hide_error_values(engine: Engine) -> None:
+    """Keep values out of PostgreSQL errors' text, as hide_parameters keeps bound values out of
+    SQLAlchemy's: the server quotes them in an error's DETAIL ("Key (openid)=(…) already exists",
+    "Failing row contains (…)") and, for a data exception (SQLSTATE class 22), in its message. The
+    text keeps the message (for class 22 only the exception's name) and the SQLSTATE; every field
+    stays readable on ``orig.diag``."""
+
+    @event.listens_for(engine, "handle_error")
+    def _strip_values(context):
+        """Rewrite the driver's error text and its wrapper's before they are raised (and logged)."""
+        orig, wrapper = context.original_exception, context.sqlalchemy_exception
+        diag = getattr(orig, "diag", None)
+        if wrapper is None or diag is None or diag.message_primary is None:
+            return
+        sqlstate = diag.sqlstate or ""
+        message = type(orig).__name__ if sqlstate.startswith("22") else diag.message_primary
+        orig.args = (f"{message} (SQLSTATE {sqlstate})",)
+        wrapper.args = (f"({type(orig).__module__}.{type(orig).__name__}) {orig.args[0]}",)
+
+
 def tune_engine(engine: Engine) -> None:
-    """Ping idle connections; on SQLite also the embedded-database settings: WAL, busy timeout,
-    foreign keys, immediate writes."""
+    """Ping idle connections; keep values out of error text where bound values are hidden; on SQLite
+    also the embedded-database settings: WAL, busy timeout, foreign keys, immediate writes."""
     ping_when_idle(engine)
+    if engine.hide_parameters and engine.dialect.name == "postgresql":
+        hide_error_values(engine)
     if engine.dialect.name != "sqlite":
         return
 

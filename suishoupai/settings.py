@@ -10,10 +10,32 @@ from cryptography.fernet import Fernet
 
 PREFIX = "SUISHOUPAI_"
 DEFAULT_SECRET = "dev-only-secret-key-never-use-in-production"
+#: settings whose value must stay secret
+SECRET_SETTINGS = ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "WECHAT_SECRET", "MODERATION_CALLBACK_TOKEN")
+#: every value of a secret setting this repository holds or held (the dev default, the placeholders
+#: of config/example.env, the test suite's and the benches' keys): anyone can read them, so
+#: production refuses them. tests/security/test_production_config.py finds every literal given to a
+#: secret setting in the repository and fails when one is missing here.
+KNOWN_SECRETS = frozenset({
+    DEFAULT_SECRET,
+    "change-me-to-64-random-characters-from-a-password-generator-xxxx",
+    "test-secret-key-that-is-long-enough-for-hs256",
+    "bench-reports-secret-key-long-enough-for-hs256",
+    "3mQhVQyQ6tOqN7x0c4eWp0v9W7cK2sHq1v2y8bQm4_E=",
+    "wx-test-secret",
+    "pushToken2026",
+    "tok123",
+})
+#: production refusals an operator may waive for a trial by naming them in ALLOW_UNSAFE
+WAIVABLE = ("sqlite", "moderation_none", "ratelimit_off", "ratelimit_memory", "public_base_url")
 
 DEFAULTS: dict[str, Any] = {
-    #: development | testing | production
-    "ENV": "development",
+    #: development | testing | production; production unless asked (`make run` asks for development)
+    "ENV": "production",
+    #: production refusals waived for a trial, comma-separated (see WAIVABLE); each is logged as a WARNING
+    "ALLOW_UNSAFE": "",
+    #: serve the interactive API page /api/docs in production too (always served elsewhere)
+    "API_DOCS": False,
     "SECRET_KEY": DEFAULT_SECRET,
     #: Fernet key for phone numbers at rest; derived from SECRET_KEY when empty (not in production)
     "FIELD_ENCRYPTION_KEY": "",
@@ -114,6 +136,8 @@ DEFAULTS: dict[str, Any] = {
     "LOG_LEVEL": "INFO",
     #: reverse proxies in front whose X-Forwarded-* headers are trusted (0: none, e.g. `make run`)
     "PROXY_HOPS": 0,
+    #: this service's public base URL (https://…); absolute URLs are built from it, never from request headers
+    "PUBLIC_BASE_URL": "",
 }
 
 
@@ -124,7 +148,7 @@ def _coerce(default: Any, raw: str) -> Any:
             return True
         if raw.lower() in ("0", "false", "no", "off", ""):
             return False
-        raise ValueError(f"not a boolean: {raw!r}")
+        raise ValueError(raw)
     if isinstance(default, int):
         return int(raw)
     if isinstance(default, float):
@@ -133,15 +157,16 @@ def _coerce(default: Any, raw: str) -> Any:
 
 
 def load(environ: dict[str, str] | None = None) -> dict[str, Any]:
-    """Read the defaults overlaid with SUISHOUPAI_* variables, once."""
+    """Read the defaults overlaid with SUISHOUPAI_* variables, once; a malformed value stays as the
+    string it was, for validate() to name with the other problems."""
     environ = os.environ if environ is None else environ
     settings = dict(DEFAULTS)
     for key, default in DEFAULTS.items():
         if PREFIX + key in environ:
             try:
                 settings[key] = _coerce(default, environ[PREFIX + key])
-            except ValueError as exc:
-                raise SettingsError(f"{PREFIX}{key}: {exc}") from exc
+            except ValueError:
+                settings[key] = environ[PREFIX + key]
     return settings
 
 
@@ -149,44 +174,124 @@ class SettingsError(RuntimeError):
     """The configuration cannot be used; the service refuses to start."""
 
 
-def validate(config: dict[str, Any]) -> None:
-    """Refuse configurations that must never run."""
+#: what a value of each default's type is called in a refusal
+TYPE_NAMES = {bool: "on or off (1/0)", int: "a whole number", float: "a number", str: "text"}
+
+
+def _has_type(value: Any, default: Any) -> bool:
+    """Whether a value has its default's type (a whole number passes for a float)."""
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, type(default)) and not isinstance(value, bool)
+
+
+def _secret_problems(config: dict[str, Any]) -> list[str]:
+    """Secrets that are missing, too weak, or published in this repository."""
+    found = []
+    key = config["SECRET_KEY"]
+    if len(key) < 32:
+        found.append(f"{PREFIX}SECRET_KEY must be 32+ random characters "
+                     "(python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+    if not config["FIELD_ENCRYPTION_KEY"]:
+        found.append(f"{PREFIX}FIELD_ENCRYPTION_KEY is required in production (python -c 'from "
+                     "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')")
+    if not config["WECHAT_APPID"] or not config["WECHAT_SECRET"]:
+        found.append(f"{PREFIX}WECHAT_APPID and {PREFIX}WECHAT_SECRET are required in production "
+                     "(微信公众平台 → 开发管理 → 开发设置)")
+    for name in SECRET_SETTINGS:
+        if config[name] in KNOWN_SECRETS:
+            found.append(f"{PREFIX}{name} is a value published in the suishoupai repository "
+                         "(a default, an example or a test key): anyone can read it; generate a new one")
+    return found
+
+
+def _waivable_problems(config: dict[str, Any]) -> list[tuple[str, str]]:
+    """Production refusals that ALLOW_UNSAFE may waive: (its name there, the refusal)."""
+    found = []
+    url = config["DATABASE_URL"]
+    if not url or url.startswith("sqlite"):
+        found.append(("sqlite", f"{PREFIX}DATABASE_URL must name a PostgreSQL database (postgresql://"
+                                "user:password@host/db); empty or sqlite:// is the embedded SQLite"))
+    if config["MODERATION_PROVIDER"] == "none":
+        found.append(("moderation_none", f"{PREFIX}MODERATION_PROVIDER must be wechat in production: "
+                                         "none publishes every text and photo unchecked"))
+    if not config["RATELIMIT_ENABLED"]:
+        found.append(("ratelimit_off", f"{PREFIX}RATELIMIT_ENABLED must be on in production"))
+    elif config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        found.append(("ratelimit_memory", f"{PREFIX}RATELIMIT_STORAGE_URI must be shared (redis://…) in "
+                                          "production: memory:// counts per worker process"))
+    if not config["PUBLIC_BASE_URL"].startswith("https://"):
+        found.append(("public_base_url", f"{PREFIX}PUBLIC_BASE_URL must be this service's public "
+                                         "https:// address in production"))
+    return found
+
+
+def _production_problems(config: dict[str, Any], waived: set[str]) -> tuple[list[str], list[str]]:
+    """Production's refusals and the waived ones (each named in ALLOW_UNSAFE)."""
+    refused = _secret_problems(config)
+    if config["DEV_LOGIN"]:
+        refused.append(f"{PREFIX}DEV_LOGIN must be off in production: it signs anyone in as anyone")
+    kept = []
+    for name, problem in _waivable_problems(config):
+        if name in waived:
+            kept.append(f"{problem} [waived by {PREFIX}ALLOW_UNSAFE={name}]")
+        else:
+            refused.append(f"{problem} [a trial may waive it: {PREFIX}ALLOW_UNSAFE={name}]")
+    return refused, kept
+
+
+def _general_problems(config: dict[str, Any]) -> list[str]:
+    """Values that cannot work in any environment."""
+    found = []
     if config["ENV"] not in ("development", "testing", "production"):
-        raise SettingsError(f"{PREFIX}ENV must be development, testing or production")
+        found.append(f"{PREFIX}ENV must be development, testing or production")
     if config["ROUTING_POLICY"] not in ("least_loaded", "round_robin"):
-        raise SettingsError(f"{PREFIX}ROUTING_POLICY must be least_loaded or round_robin")
+        found.append(f"{PREFIX}ROUTING_POLICY must be least_loaded or round_robin")
     if config["LOG_LEVEL"] not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-        raise SettingsError(f"{PREFIX}LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        found.append(f"{PREFIX}LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
     if config["FIELD_ENCRYPTION_KEY"]:
         try:
             Fernet(config["FIELD_ENCRYPTION_KEY"])
         except ValueError as exc:
-            raise SettingsError(f"{PREFIX}FIELD_ENCRYPTION_KEY is not a Fernet key: {exc}") from exc
+            found.append(f"{PREFIX}FIELD_ENCRYPTION_KEY is not a Fernet key: {exc}")
     for key in ("TOKEN_TTL_SECONDS", "MAX_CONTENT_LENGTH", "MEDIA_MAX_PIXELS", "MEDIA_URL_TTL",
                 "STATS_MIN_SAMPLE", "STATS_MAX_DAYS", "NEARBY_RADIUS_M", "NEARBY_DAYS",
                 "DUPLICATE_RADIUS_M", "DUPLICATE_DAYS", "AFTER_PHOTO_MAX_DISTANCE_M",
                 "STATS_REFRESH_OVERLAP_SECONDS", "STATS_KEEP_DAYS"):
         if config[key] <= 0:
-            raise SettingsError(f"{PREFIX}{key} must be positive")
-    if config["ENV"] == "production":
-        if config["SECRET_KEY"] == DEFAULT_SECRET or len(config["SECRET_KEY"]) < 32:
-            raise SettingsError(f"{PREFIX}SECRET_KEY must be set to 32+ random characters")
-        if config["DEV_LOGIN"]:
-            raise SettingsError(f"{PREFIX}DEV_LOGIN must be off in production")
-        if not config["FIELD_ENCRYPTION_KEY"]:
-            raise SettingsError(f"{PREFIX}FIELD_ENCRYPTION_KEY is required in production")
-        if not config["DATABASE_URL"]:
-            raise SettingsError(f"{PREFIX}DATABASE_URL is required in production")
-        if not config["WECHAT_APPID"] or not config["WECHAT_SECRET"]:
-            raise SettingsError(f"{PREFIX}WECHAT_APPID and {PREFIX}WECHAT_SECRET are required in production")
-        if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
-            raise SettingsError(f"{PREFIX}RATELIMIT_STORAGE_URI must be shared (redis://…) in production")
+            found.append(f"{PREFIX}{key} must be positive")
     if not 0 <= config["PHOTO_MATCH_BITS"] <= 64:
-        raise SettingsError(f"{PREFIX}PHOTO_MATCH_BITS must be between 0 and 64")
+        found.append(f"{PREFIX}PHOTO_MATCH_BITS must be between 0 and 64")
     if config["MEDIA_BACKEND"] not in ("local", "s3"):
-        raise SettingsError(f"{PREFIX}MEDIA_BACKEND must be local or s3")
+        found.append(f"{PREFIX}MEDIA_BACKEND must be local or s3")
     if config["MEDIA_BACKEND"] == "s3" and not config["S3_BUCKET"]:
-        raise SettingsError(f"{PREFIX}S3_BUCKET is required with MEDIA_BACKEND=s3")
+        found.append(f"{PREFIX}S3_BUCKET is required with MEDIA_BACKEND=s3")
+    return found
+
+
+def validate(config: dict[str, Any]) -> list[str]:
+    """Refuse a configuration that must never run, with one message naming every problem; return
+    the production refusals waived by ALLOW_UNSAFE, for the start-up log to repeat loudly."""
+    refused = [f"{PREFIX}{key} must be {TYPE_NAMES[type(default)]}, not {config[key]!r}"
+               for key, default in DEFAULTS.items() if not _has_type(config[key], default)]
+    # the other checks see the default in place of a malformed value (already named above)
+    typed = config | {key: DEFAULTS[key] for key in DEFAULTS if not _has_type(config[key], DEFAULTS[key])}
+    waived = {name.strip() for name in typed["ALLOW_UNSAFE"].split(",") if name.strip()}
+    unknown = sorted(waived - set(WAIVABLE))
+    if unknown:
+        refused.append(f"{PREFIX}ALLOW_UNSAFE names unknown checks: {', '.join(unknown)} "
+                       f"(known: {', '.join(WAIVABLE)})")
+    refused += _general_problems(typed)
+    kept: list[str] = []
+    if typed["ENV"] == "production":
+        production_refused, kept = _production_problems(typed, waived)
+        refused += production_refused
+    if refused:
+        raise SettingsError(f"the service refuses to start (ENV={typed['ENV']}): "
+                            f"{len(refused)} problem(s):\n" + "\n".join(f"  - {p}" for p in refused))
+    return kept
 
 
 def database_url(config: dict[str, Any], instance_path: str) -> str:

@@ -124,6 +124,8 @@ def _finish(response):
         "status": response.status_code,
         "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),
         "user": actor.user_id if actor else None,
+        # the peer, or with PROXY_HOPS the address the outermost trusted proxy saw (ProxyFix)
+        "ip": request.remote_addr,
     }, ensure_ascii=False))
     return response
 

@@ -36,7 +36,6 @@ def serve(key):
     """A stored variant: public content openly, anything else only with a valid signature."""
     data, etag, signed = service.variant(key, request.args.get("e"), request.args.get("s"))
     resp = Response(data, mimetype="image/jpeg")
-    resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.set_etag(etag)
     if signed:
         resp.cache_control.private = True
