@@ -5,6 +5,7 @@ from flask import url_for
 from suishoupai.auth.actor import current_actor, require_role
 from suishoupai.auth.models import ADMIN_ROLES, Role
 from suishoupai.extensions import Blueprint, errors
+from suishoupai.limits import limited
 from suishoupai.org.schemas import CoordArgs
 from suishoupai.pagination import page_of
 from suishoupai.reports import (
@@ -36,6 +37,7 @@ def categories():
 
 @blp.route("/reports", methods=["POST"])
 @errors(409)
+@limited("report")
 @blp.arguments(schemas.ReportCreate)
 @blp.arguments(CoordArgs, location="query")
 @writes(idempotent=True)
@@ -79,6 +81,7 @@ def nearby_reports(args):
 
 @blp.route("/reports/<id:report_id>/follow", methods=["POST"])
 @errors(404, 409)
+@limited("follow")
 @writes
 @blp.response(200, schemas.FollowState)
 def follow(report_id):
