@@ -42,7 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "MODERATION_SYNC_TIMEOUT": 2.0,
     #: the Token of the mini-program's message push (消息推送), which signs media-check callbacks
     "MODERATION_CALLBACK_TOKEN": "",
-    #: this service's public base URL (https://…), so WeChat can fetch photos from the local backend
+    #: the base URL WeChat fetches photos from (local backend); empty: PUBLIC_BASE_URL
     "MODERATION_MEDIA_BASE_URL": "",
     #: lifetime of the signed photo URLs handed to WeChat
     "MODERATION_MEDIA_URL_TTL": 6 * 3600,

@@ -43,7 +43,13 @@ def categories():
 @writes(idempotent=True)
 @blp.response(201, schemas.ReportDetail)
 def file_report(data, args):
-    """File a report; it is routed at once to the grid member who owns the spot."""
+    """File a report; it is routed at once to the grid member who owns the spot.
+
+    The same account filing the same category within REPORT_REPEAT_RADIUS_M (50 m) of one of its own
+    open reports filed in the last REPORT_REPEAT_MINUTES (10) gets 409 `report.repeat` instead of a
+    second case, with `details.report_id` naming that report (the mini-program opens it) and
+    `details.distance_m`. A retry with the same Idempotency-Key still replays the first answer.
+    """
     actor = current_actor()
     filed = service.file_report_parts(actor, data)
     # the busiest write: detail() already gives the documented shape (a test holds the answer equal
