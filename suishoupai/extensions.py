@@ -19,8 +19,9 @@ api = ApiWithEnvelope()
 #: methods that carry no body and take no write lock (web._begin); every other method is a write
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 #: one limiter per process; every limit is declared through suishoupai.limits.limited. Its options
-#: are fixed here, not read from each app's config: the limiter keeps the first app's values
-limiter = Limiter(key_func=lambda: "", default_limits=[], headers_enabled=True, strategy="fixed-window",
+#: are fixed here, not read from each app's config: the limiter keeps the first app's values. No
+#: X-RateLimit-* headers (each would cost one more store round trip); a 429 carries Retry-After
+limiter = Limiter(key_func=lambda: "", default_limits=[], headers_enabled=False, strategy="fixed-window",
                   key_prefix="", swallow_errors=False, in_memory_fallback_enabled=False)
 
 

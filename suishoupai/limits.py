@@ -4,6 +4,8 @@ address in the shared counter store (Redis in production), so they hold across w
 from __future__ import annotations
 
 import logging
+import math
+import time
 from functools import wraps
 
 from flask import Flask, current_app, jsonify, request
@@ -112,12 +114,17 @@ def limited(action: str):
 
 
 def _refused(exc: RateLimitExceeded):
-    """429 in the envelope, naming the action and what it is counted by (Retry-After is added by
-    Flask-Limiter's header step)."""
+    """429 in the envelope, naming the action and what it is counted by, with Retry-After: when the
+    window that was hit ends (its whole length if the store cannot say)."""
     action, per = exc.limit.scope.split(":")
     details = {"action": action, "per": per, "limit": str(exc.limit.limit)}
     resp = jsonify(envelope("rate_limited", f"{ACTIONS[action]}过于频繁，请稍后再试", details))
     resp.status_code = 429
+    try:
+        retry = limiter.current_limit.window.reset_time - time.time()
+    except StorageError:
+        retry = exc.limit.limit.get_expiry()
+    resp.headers["Retry-After"] = str(max(1, math.ceil(retry)))
     return resp
 
 
