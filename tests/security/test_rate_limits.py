@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from suishoupai.auth.models import User
 from suishoupai.extensions import db
 from suishoupai.limits import ACTIONS
+from suishoupai.settings import SettingsError
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS = "redis://127.0.0.1:6379/0"
@@ -113,6 +114,18 @@ def test_limits_are_off_when_disabled(app_factory):
     client = app.test_client()
     headers = token(client, "rl-off")
     assert [call(client, "post", "/api/v1/reports", {}, headers).status_code for _ in range(3)] == [422] * 3
+
+
+@pytest.mark.parametrize(("setting", "value", "message"), [
+    ("LIMIT_REPORT_PER_USER", "lots", "LIMIT_REPORT_PER_USER must read like"),
+    ("LIMIT_LOGIN_PER_IP", "", "LIMIT_LOGIN_PER_IP must read like"),
+    ("RATELIMIT_ON_STORAGE_ERROR", "maybe", "RATELIMIT_ON_STORAGE_ERROR must be open or refuse"),
+    ("PUBLIC_BASE_URL", "ssp.example.cn", "PUBLIC_BASE_URL must be an absolute"),
+])
+def test_unreadable_settings_refuse_to_start(app_factory, setting, value, message):
+    """A limit, storage-error mode or public URL that cannot be used stops start-up, naming it."""
+    with pytest.raises(SettingsError, match=message):
+        app_factory(**{setting: value})
 
 
 def test_every_limited_operation_documents_429(client):
