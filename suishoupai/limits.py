@@ -83,9 +83,9 @@ KEYS = {"user": _user_key, "ip": _address_key}
 
 
 def limited(action: str):
-    """Count a view under the action's limits before it reads its body; over a limit → 429 (added
-    to the view's OpenAPI doc). The counter store down: the view runs unlimited with a warning, or
-    503, as RATELIMIT_ON_STORAGE_ERROR says."""
+    """Count a view under the action's limits (placed above @blp.arguments: before its body is read);
+    over a limit → 429, added to the view's OpenAPI doc. The counter store down: the view runs
+    unlimited with a warning, or 503, as RATELIMIT_ON_STORAGE_ERROR says."""
 
     def decorate(view):
         """Wrap one view."""
