@@ -191,12 +191,15 @@ def close_target(target: Target, pg_url: str) -> None:
 def app_settings(target: Target) -> dict[str, str]:
     """The settings the in-process app and gunicorn share (one secret: phones are encrypted with it)."""
     return {"ENV": "development", "DATABASE_URL": target.url, "DEV_LOGIN": "1", "SECRET_KEY": SECRET,
-            "MEDIA_ROOT": str(target.tmp / "media"), "LOG_LEVEL": "WARNING", "RATELIMIT_ENABLED": "0"}
+            "MEDIA_ROOT": str(target.tmp / "media"), "LOG_LEVEL": "WARNING", "RATELIMIT_ENABLED": "0",
+            # each filer files hundreds of reports at random spots: now and then two would be a repeat
+            "REPORT_REPEAT_MINUTES": "0"}
 
 
 def make_app(target: Target) -> Flask:
     """The app in this process, on the target database."""
-    overrides = app_settings(target) | {"DEV_LOGIN": True, "RATELIMIT_ENABLED": False}
+    overrides = app_settings(target) | {"DEV_LOGIN": True, "RATELIMIT_ENABLED": False,
+                                        "REPORT_REPEAT_MINUTES": 0}
     return create_app(overrides)
 
 

@@ -46,9 +46,10 @@ def _configure(app: Flask, overrides: dict | None) -> list[str]:
     )
     app.json.ensure_ascii = False
     if conf["PROXY_HOPS"]:
-        # trust X-Forwarded-* only from as many proxies as are really in front
+        # the client address and scheme only from as many proxies as are really in front; the host
+        # never (absolute URLs come from PUBLIC_BASE_URL)
         hops = conf["PROXY_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
     return waived
 
 
@@ -68,9 +69,9 @@ def _init_extensions(app: Flask) -> None:
     """Bind the extensions and the request layer."""
     from flask_smorest.spec.plugins import integerconverter2paramschema
 
-    from suishoupai import errors, headers, media, moderation, notify, points, reports, web, wechat
+    from suishoupai import errors, headers, limits, media, moderation, notify, points, reports, web, wechat
     from suishoupai.database import tune_engine
-    from suishoupai.extensions import api, db, limiter, migrate
+    from suishoupai.extensions import api, db, migrate
     from suishoupai.fields import DateConverter, IdConverter
 
     app.url_map.converters["id"] = IdConverter
@@ -79,7 +80,7 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         tune_engine(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
-    limiter.init_app(app)
+    limits.init_app(app)
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
         "security": [{"bearer": []}]})

@@ -3,9 +3,7 @@
 from http import HTTPStatus
 
 import flask_smorest
-from flask import request
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from marshmallow import RAISE
@@ -20,14 +18,11 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 api = ApiWithEnvelope()
 #: methods that carry no body and take no write lock (web._begin); every other method is a write
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
-
-
-def _client_key() -> str:
-    """Rate-limit by the proxy-reported client address (ProxyFix sets remote_addr)."""
-    return get_remote_address() or request.remote_addr or "unknown"
-
-
-limiter = Limiter(key_func=_client_key, default_limits=[], headers_enabled=True)
+#: one limiter per process; every limit is declared through suishoupai.limits.limited. Its options
+#: are fixed here, not read from each app's config: the limiter keeps the first app's values. No
+#: X-RateLimit-* headers (each would cost one more store round trip); a 429 carries Retry-After
+limiter = Limiter(key_func=lambda: "", default_limits=[], headers_enabled=False, strategy="fixed-window",
+                  key_prefix="", swallow_errors=False, in_memory_fallback_enabled=False)
 
 
 def _has_nul(value) -> bool:

@@ -64,7 +64,7 @@ DEFAULTS: dict[str, Any] = {
     "MODERATION_SYNC_TIMEOUT": 2.0,
     #: the Token of the mini-program's message push (消息推送), which signs media-check callbacks
     "MODERATION_CALLBACK_TOKEN": "",
-    #: this service's public base URL (https://…), so WeChat can fetch photos from the local backend
+    #: the base URL WeChat fetches photos from (local backend); empty: PUBLIC_BASE_URL
     "MODERATION_MEDIA_BASE_URL": "",
     #: lifetime of the signed photo URLs handed to WeChat
     "MODERATION_MEDIA_URL_TTL": 6 * 3600,
@@ -74,9 +74,35 @@ DEFAULTS: dict[str, Any] = {
     "MODERATION_BATCH": 50,
     "MODERATION_LEASE_SECONDS": 300,
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    #: where rate-limit counters live: redis://host:6379/0 in production (shared by every worker and
+    #: machine); memory:// counts per process (development, tests)
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_ENABLED": True,
-    "LOGIN_RATE_LIMIT": "20 per minute",
+    #: prefix of every counter's key, so several services (or test runs) can share one Redis
+    "RATELIMIT_STORAGE_PREFIX": "suishoupai",
+    #: seconds to wait for the counter store before it counts as down
+    "RATELIMIT_STORAGE_TIMEOUT": 0.5,
+    #: the counter store is down: open (the action goes through unlimited, a warning is logged) or
+    #: refuse (503 ratelimit.unavailable)
+    "RATELIMIT_ON_STORAGE_ERROR": "open",
+    #: limits per action (suishoupai/limits.py), each a list like "10 per hour;30 per day": one per
+    #: signed-in user (PER_USER) and one per client address (PER_IP, where mobile carriers put many
+    #: phones behind one address, so it is higher); sign-in has no user yet, so only an address limit
+    "LIMIT_LOGIN_PER_IP": "20 per minute;200 per hour",
+    "LIMIT_UPLOAD_PER_USER": "60 per hour;200 per day",
+    "LIMIT_UPLOAD_PER_IP": "600 per hour",
+    "LIMIT_REPORT_PER_USER": "10 per hour;30 per day",
+    "LIMIT_REPORT_PER_IP": "100 per hour",
+    "LIMIT_FOLLOW_PER_USER": "60 per hour",
+    "LIMIT_FOLLOW_PER_IP": "600 per hour",
+    "LIMIT_WISH_PER_USER": "5 per hour;10 per day",
+    "LIMIT_WISH_PER_IP": "50 per hour",
+    "LIMIT_CLAIM_PER_USER": "30 per hour",
+    "LIMIT_CLAIM_PER_IP": "300 per hour",
+    "LIMIT_REDEEM_PER_USER": "10 per hour",
+    "LIMIT_REDEEM_PER_IP": "100 per hour",
+    "LIMIT_RIDER_PER_USER": "5 per day",
+    "LIMIT_RIDER_PER_IP": "50 per hour",
     #: a running request holding an Idempotency-Key longer than this is presumed dead
     "IDEMPOTENCY_LOCK_SECONDS": 60,
     "ROUTING_POLICY": "least_loaded",
@@ -100,6 +126,11 @@ DEFAULTS: dict[str, Any] = {
     #: GET /reports/nearby: open reports of the category within this radius, filed in the last days
     "NEARBY_RADIUS_M": 100.0,
     "NEARBY_DAYS": 30,
+    #: a repeat filing: the same account, the same category, within this many metres of one of its
+    #: open reports filed in the last this many minutes → 409 report.repeat naming that report, so the
+    #: grid member gets one case, not a copy per tap (0 minutes: off)
+    "REPORT_REPEAT_RADIUS_M": 50.0,
+    "REPORT_REPEAT_MINUTES": 10,
     #: suspected duplicates for staff: same category this close, filed this many days apart at most
     "DUPLICATE_RADIUS_M": 150.0,
     "DUPLICATE_DAYS": 14,
@@ -134,9 +165,15 @@ DEFAULTS: dict[str, Any] = {
     #: path for MinIO and most self-hosted stores; virtual for COS/OSS
     "S3_ADDRESSING_STYLE": "",
     "LOG_LEVEL": "INFO",
-    #: reverse proxies in front whose X-Forwarded-* headers are trusted (0: none, e.g. `make run`)
+    #: reverse proxies in front whose X-Forwarded-For and X-Forwarded-Proto are trusted (0: none, e.g.
+    #: `make run`); the client address is the one the outermost of them saw. X-Forwarded-Host never is
     "PROXY_HOPS": 0,
     #: this service's public base URL (https://…); absolute URLs are built from it, never from request headers
+    if config["REPORT_REPEAT_MINUTES"] < 0:
+        found.append(f"{PREFIX}REPORT_REPEAT_MINUTES must be 0 (off) or more")
+    base = config["PUBLIC_BASE_URL"]
+    if base and (not base.startswith(("https://", "http://")) or "?" in base or "#" in base):
+        found.append(f"{PREFIX}PUBLIC_BASE_URL must be an absolute http(s) URL without query")
     "PUBLIC_BASE_URL": "",
 }
 
@@ -259,9 +296,15 @@ def _general_problems(config: dict[str, Any]) -> list[str]:
     for key in ("TOKEN_TTL_SECONDS", "MAX_CONTENT_LENGTH", "MEDIA_MAX_PIXELS", "MEDIA_URL_TTL",
                 "STATS_MIN_SAMPLE", "STATS_MAX_DAYS", "NEARBY_RADIUS_M", "NEARBY_DAYS",
                 "DUPLICATE_RADIUS_M", "DUPLICATE_DAYS", "AFTER_PHOTO_MAX_DISTANCE_M",
-                "STATS_REFRESH_OVERLAP_SECONDS", "STATS_KEEP_DAYS"):
+                "STATS_REFRESH_OVERLAP_SECONDS", "STATS_KEEP_DAYS", "REPORT_REPEAT_RADIUS_M",
+                "RATELIMIT_STORAGE_TIMEOUT"):
         if config[key] <= 0:
             found.append(f"{PREFIX}{key} must be positive")
+    if config["REPORT_REPEAT_MINUTES"] < 0:
+        found.append(f"{PREFIX}REPORT_REPEAT_MINUTES must be 0 (off) or more")
+    base = config["PUBLIC_BASE_URL"]
+    if base and (not base.startswith(("https://", "http://")) or "?" in base or "#" in base):
+        found.append(f"{PREFIX}PUBLIC_BASE_URL must be an absolute http(s) URL without query")
     if not 0 <= config["PHOTO_MATCH_BITS"] <= 64:
         found.append(f"{PREFIX}PHOTO_MATCH_BITS must be between 0 and 64")
     if config["MEDIA_BACKEND"] not in ("local", "s3"):

@@ -88,7 +88,8 @@ def make_app(database_url: str, instance: os.PathLike, wechat_url: str, **overri
         "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
         "WECHAT_API_BASE": wechat_url, "WECHAT_APPID": "wx-test-app",
         "WECHAT_SECRET": "wx-test-secret", "WECHAT_TIMEOUT": 1.0,
-        "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING",
+        # tests file and log in far faster than anyone would; tests/security turn both back on
+        "RATELIMIT_ENABLED": False, "REPORT_REPEAT_MINUTES": 0, "LOG_LEVEL": "WARNING",
         "MEDIA_ROOT": str(Path(instance) / "media"),
     }
     config.update(overrides)

@@ -1,27 +1,21 @@
 """Login and the caller's own profile."""
 
-from flask import current_app
-
 from suishoupai.auth import schemas, service
 from suishoupai.auth.actor import current_actor, require_role
 from suishoupai.auth.models import ADMIN_ROLES
-from suishoupai.extensions import Blueprint, errors, limiter
+from suishoupai.extensions import Blueprint, errors
+from suishoupai.limits import limited
 from suishoupai.web import writes
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与个人信息")
 dev_blp = Blueprint("dev_auth", __name__, url_prefix="/api/v1", description="开发环境登录")
 
 
-def _login_limit() -> str:
-    """The configured login rate limit."""
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @blp.route("/auth/wechat-login", methods=["POST"])
-# WeChat's refusals of the code (service.LOGIN_ERRORS), its failures, and the login rate limit
+# WeChat's refusals of the code (service.LOGIN_ERRORS, its own 429 among them) and its failures
 @errors(400, 403, 429, 502, 503)
 @blp.doc(security=[])
-@limiter.limit(_login_limit)
+@limited("login")
 @blp.arguments(schemas.WechatLogin)
 @writes
 @blp.response(200, schemas.LoginResult)
@@ -32,6 +26,7 @@ def wechat_login(data):
 
 @dev_blp.route("/auth/dev-login", methods=["POST"])
 @dev_blp.doc(security=[])
+@limited("login")
 @dev_blp.arguments(schemas.DevLogin)
 @writes
 @dev_blp.response(200, schemas.LoginResult)

@@ -5,6 +5,7 @@ from flask import Response, current_app, request, url_for
 
 from suishoupai.auth.actor import current_actor
 from suishoupai.extensions import Blueprint, errors
+from suishoupai.limits import limited
 from suishoupai.media import schemas, service
 from suishoupai.web import writes
 
@@ -14,6 +15,7 @@ files = FlaskBlueprint("media_files", __name__)
 
 @blp.route("/media", methods=["POST"])
 @errors(413, 415, 503)  # too many pixels, not an image we decode, storage unreachable
+@limited("upload")
 @blp.arguments(schemas.Upload, location="files")
 @writes(idempotent=True)
 @blp.response(201, schemas.MediaOut)

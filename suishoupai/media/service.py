@@ -75,11 +75,14 @@ def get_own(actor: Actor, media_id: int) -> Media:
 
 
 def _files_base() -> str:
-    """Where stored variants are served, up to the key; built once per request, since url_for is
-    dear when a list asks for twenty URLs (keys are hex paths: nothing in them needs quoting)."""
+    """Where stored variants are served, up to the key: under PUBLIC_BASE_URL, never a host the
+    request names (development without it: the request's own host). Built once per request, since
+    url_for is dear when a list asks for twenty URLs (keys are hex paths: nothing needs quoting)."""
     base = g.get("media_files_base")
     if base is None:
-        base = g.media_files_base = url_for("media_files.serve", key="k", _external=True)[:-1]
+        public = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+        path = url_for("media_files.serve", key="k", _external=not public)[:-1]
+        base = g.media_files_base = public + path
     return base
 
 

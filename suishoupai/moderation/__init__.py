@@ -20,9 +20,10 @@ def check(config: dict) -> None:
         # WeChat's message-push Token: 3 to 32 letters and digits
         if not (3 <= len(token) <= 32 and token.isascii() and token.isalnum()):
             raise SettingsError(f"{PREFIX}MODERATION_CALLBACK_TOKEN must be the 3–32 character push Token")
-        base = config["MODERATION_MEDIA_BASE_URL"]
+        base = config["MODERATION_MEDIA_BASE_URL"] or config["PUBLIC_BASE_URL"]
         if config["MEDIA_BACKEND"] == "local" and not base.startswith(("https://", "http://")):
-            raise SettingsError(f"{PREFIX}MODERATION_MEDIA_BASE_URL must be this service's public URL")
+            raise SettingsError(f"{PREFIX}MODERATION_MEDIA_BASE_URL (or PUBLIC_BASE_URL) must be this "
+                                "service's public URL")
 
 
 def init_app(app: Flask) -> None:

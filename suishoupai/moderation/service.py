@@ -84,7 +84,7 @@ def prepare(check: ModerationCheck, openids: dict[int, str | None] | None = None
     if check.kind == "image":
         photo = db.session.get(Media, check.media_id)
         url = media.fetch_url(photo.display_key, config["MODERATION_MEDIA_URL_TTL"],
-                              config["MODERATION_MEDIA_BASE_URL"])
+                              config["MODERATION_MEDIA_BASE_URL"] or config["PUBLIC_BASE_URL"])
     return Ask(check.id, check.kind, check.content, url, openid, check.scene)
 
 

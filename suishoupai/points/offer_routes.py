@@ -4,6 +4,7 @@ from flask import url_for
 
 from suishoupai.auth.actor import current_actor
 from suishoupai.extensions import Blueprint, errors
+from suishoupai.limits import limited
 from suishoupai.pagination import PageArgs
 from suishoupai.points import bounties, posts, rewards
 from suishoupai.points import offer_cards as cards
@@ -26,6 +27,7 @@ def list_posts(args):
 
 @blp.route("/posts/<id:post_id>/claim", methods=["POST"])
 @errors(403, 404, 409)
+@limited("claim")
 @blp.arguments(s.NoFields)
 @writes
 @blp.response(200, s.PostOut)
@@ -38,6 +40,7 @@ def claim_post(_body, post_id):
 
 @blp.route("/posts/<id:post_id>/leave", methods=["POST"])
 @errors(404, 409)
+@limited("claim")
 @blp.arguments(s.NoFields)
 @writes
 @blp.response(200, s.PostOut)
@@ -132,6 +135,7 @@ def get_bounty(bounty_id):
 
 @blp.route("/bounties/<id:bounty_id>/claim", methods=["POST"])
 @errors(403, 404, 409)
+@limited("claim")
 @blp.arguments(s.NoFields)
 @writes
 @blp.response(200, s.BountyClaimOut)
@@ -227,6 +231,7 @@ def list_rewards(args):
 
 @blp.route("/rewards/<id:reward_id>/redeem", methods=["POST"])
 @errors(403, 404, 409)
+@limited("redeem")
 @blp.arguments(s.NoFields)
 @writes(idempotent=True)
 @blp.response(201, s.RedemptionOut)
@@ -250,6 +255,7 @@ def list_redemptions(args):
 
 @blp.route("/redemptions/<id:redemption_id>/cancel", methods=["POST"])
 @errors(404, 409)
+@limited("redeem")
 @blp.arguments(s.NoFields)
 @writes
 @blp.response(200, s.RedemptionOut)

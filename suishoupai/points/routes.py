@@ -4,6 +4,7 @@ from flask import Response, url_for
 
 from suishoupai.auth.actor import current_actor
 from suishoupai.extensions import Blueprint, errors
+from suishoupai.limits import limited
 from suishoupai.pagination import PageArgs, page_of
 from suishoupai.points import admin, riders, rulebook, schemas, statements
 from suishoupai.web import writes
@@ -14,6 +15,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @blp.route("/riders", methods=["POST"])
 @errors(403, 409)
+@limited("rider")
 @blp.arguments(schemas.RiderCreate)
 @writes(idempotent=True)
 @blp.response(201, schemas.RiderOut)

@@ -5,6 +5,7 @@ from flask import url_for
 from suishoupai.auth.actor import current_actor, require_role
 from suishoupai.auth.models import ADMIN_ROLES, Role
 from suishoupai.extensions import Blueprint, errors
+from suishoupai.limits import limited
 from suishoupai.org.schemas import CoordArgs
 from suishoupai.pagination import page_of
 from suishoupai.reports import (
@@ -36,12 +37,19 @@ def categories():
 
 @blp.route("/reports", methods=["POST"])
 @errors(409)
+@limited("report")
 @blp.arguments(schemas.ReportCreate)
 @blp.arguments(CoordArgs, location="query")
 @writes(idempotent=True)
 @blp.response(201, schemas.ReportDetail)
 def file_report(data, args):
-    """File a report; it is routed at once to the grid member who owns the spot."""
+    """File a report; it is routed at once to the grid member who owns the spot.
+
+    The same account filing the same category within REPORT_REPEAT_RADIUS_M (50 m) of one of its own
+    open reports filed in the last REPORT_REPEAT_MINUTES (10) gets 409 `report.repeat` instead of a
+    second case, with `details.report_id` naming that report (the mini-program opens it) and
+    `details.distance_m`. A retry with the same Idempotency-Key still replays the first answer.
+    """
     actor = current_actor()
     filed = service.file_report_parts(actor, data)
     # the busiest write: detail() already gives the documented shape (a test holds the answer equal
@@ -79,6 +87,7 @@ def nearby_reports(args):
 
 @blp.route("/reports/<id:report_id>/follow", methods=["POST"])
 @errors(404, 409)
+@limited("follow")
 @writes
 @blp.response(200, schemas.FollowState)
 def follow(report_id):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from suishoupai.auth.actor import Actor
+from suishoupai.auth.models import User
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, InvalidInput, NotFound
 from suishoupai.extensions import db
@@ -25,6 +26,7 @@ from suishoupai.reports import catalog, events, follows, photo_checks
 from suishoupai.reports.deadlines import Unit, due_at
 from suishoupai.reports.lifecycle import OPEN, Action, Party, Status, check
 from suishoupai.reports.models import Category, Report, ReportEvent, ReportHandling, ReportPhoto
+from suishoupai.reports.proximity import bounding_box, nearest
 from suishoupai.reports.queries import load_for_update, parties_of
 
 #: who acts when nobody does: routing and the SLA sweep
@@ -174,6 +176,27 @@ def _insert_report(category: Category, values: dict) -> Report:
     return report
 
 
+def _refuse_repeat(actor: Actor, category: Category, lat: float, lng: float) -> None:
+    """409 naming the caller's own open report of this category filed close by moments ago (a double
+    tap, a flood), so the grid member gets one case. The caller's row is locked first: their filings
+    pass this check one at a time (SQLite writers already do)."""
+    config = current_app.config
+    minutes, radius = config["REPORT_REPEAT_MINUTES"], config["REPORT_REPEAT_RADIUS_M"]
+    if not minutes:
+        return
+    db.session.execute(select(User.id).where(User.id == actor.user_id).with_for_update())
+    box = bounding_box(lat, lng, radius)
+    rows = db.session.execute(select(Report.id, Report.lat, Report.lng).where(
+        Report.reporter_id == actor.user_id, Report.created_at >= utcnow() - timedelta(minutes=minutes),
+        Report.category_id == category.id, Report.is_open.is_(True),
+        Report.lat.between(box.min_lat, box.max_lat), Report.lng.between(box.min_lng, box.max_lng))).all()
+    hits = nearest(lat, lng, rows, radius, 1)
+    if hits:
+        report_id, metres = hits[0]
+        raise Conflict("您刚在附近提交过同类问题，请勿重复提交", code="report.repeat",
+                       details={"report_id": report_id, "distance_m": round(metres)})
+
+
 @dataclass(frozen=True)
 class Filed:
     """A report just filed with the rows written for it, so the answer needs no read-back."""
@@ -200,6 +223,7 @@ def file_report_parts(actor: Actor, data: dict) -> Filed:
     category = catalog.by_code(data["category"])
     lat, lng = geo.to_wgs84(data["location"]["lat"], data["location"]["lng"],
                             data["location"]["coord_type"])
+    _refuse_repeat(actor, category, lat, lng)
     routed = org.route(lat, lng, current_app.config["ROUTING_POLICY"])
     if routed is None:
         raise Conflict("所在区域尚未开通随手拍", code="report.no_grids")

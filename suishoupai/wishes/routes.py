@@ -5,6 +5,7 @@ from flask import url_for
 from suishoupai.auth.actor import current_actor, require_role
 from suishoupai.auth.models import ADMIN_ROLES
 from suishoupai.extensions import Blueprint, errors
+from suishoupai.limits import limited
 from suishoupai.pagination import page_of
 from suishoupai.web import writes
 from suishoupai.wishes import board, community, schemas, service
@@ -14,6 +15,7 @@ blp = Blueprint("wishes", __name__, url_prefix="/api/v1", description="微心愿
 
 @blp.route("/wishes", methods=["POST"])
 @errors(403, 404, 409)
+@limited("wish")
 @blp.arguments(schemas.WishCreate)
 @writes(idempotent=True)
 @blp.response(201, schemas.WishDetail)
@@ -55,6 +57,7 @@ def review(body, wish_id):
 
 @blp.route("/wishes/<id:wish_id>/claim", methods=["POST"])
 @errors(403, 404, 409)
+@limited("claim")
 @blp.arguments(schemas.EmptyBody)
 @writes
 @blp.response(200, schemas.WishDetail)
@@ -66,6 +69,7 @@ def claim(_body, wish_id):
 
 @blp.route("/wishes/<id:wish_id>/release", methods=["POST"])
 @errors(403, 404, 409)
+@limited("claim")
 @blp.arguments(schemas.ReasonBody)
 @writes
 @blp.response(200, schemas.WishDetail)

@@ -161,7 +161,7 @@ def test_dev_login_absent_unless_enabled(app_factory):
 
 def test_login_is_rate_limited(app_factory):
     """Too many logins from one address → 429 in the envelope."""
-    app = app_factory(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+    app = app_factory(RATELIMIT_ENABLED=True, LIMIT_LOGIN_PER_IP="3 per hour")
     client = app.test_client()
     statuses = [client.post(LOGIN, json={"code": f"r{i}"}).status_code for i in range(5)]
     assert statuses[:3] == [200, 200, 200]

@@ -229,7 +229,7 @@ def test_domain_error_answers_are_documented(app, client, demo, app_factory):
         for code, status in (("bad-code", 400), ("risky", 403), ("limited", 429), ("weird", 502),
                              ("slow", 503)):
             expect(status, "POST", "/api/v1/auth/wechat-login", json={"code": code})
-    limited = app_factory(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="1 per minute")
+    limited = app_factory(RATELIMIT_ENABLED=True, LIMIT_LOGIN_PER_IP="1 per hour")
     with answers(limited) as limit_seen:
         for status in (400, 429):
             resp = limited.test_client().post("/api/v1/auth/wechat-login", json={"code": "bad-code"})
