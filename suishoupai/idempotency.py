@@ -114,17 +114,25 @@ def claim(user_id: int) -> Claim | None:
     if len(key) > 255:
         raise InvalidInput("Idempotency-Key 过长（最多 255 个字符）", code="idempotency.key_invalid")
     fingerprint = request_fingerprint()
-    record = IdempotencyKey(user_id=user_id, key=key, fingerprint=fingerprint)
-    db.session.add(record)
-    try:
-        # the marker is committed on its own so a concurrent retry sees it
-        db.session.commit()
-        return Claim(record_id=record.id, lease=record.lease)
-    except IntegrityError:
-        db.session.rollback()
-    existing = db.session.scalars(
-        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
-    ).one()
+    existing = None
+    # a key freed by a failed first request between our insert and our read is free again: try
+    # once more; a third vanishing means the key is busy with failing requests (409 below)
+    for _ in range(3):
+        record = IdempotencyKey(user_id=user_id, key=key, fingerprint=fingerprint)
+        db.session.add(record)
+        try:
+            # the marker is committed on its own so a concurrent retry sees it
+            db.session.commit()
+            return Claim(record_id=record.id, lease=record.lease)
+        except IntegrityError:
+            db.session.rollback()
+        existing = db.session.scalars(
+            select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+        ).one_or_none()
+        if existing is not None:
+            break
+    if existing is None:
+        raise Conflict("相同请求正在处理中，请稍后再试", code="idempotency.in_progress")
     if existing.fingerprint != fingerprint:
         raise InvalidInput("该 Idempotency-Key 已用于另一个请求", code="idempotency.key_reused")
     if existing.state == "done":

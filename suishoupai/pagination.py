@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 import marshmallow as ma
 from marshmallow import validate
@@ -49,13 +49,16 @@ def _decode(cursor: str, columns: list) -> list:
             python_type = col.type.python_type
             if python_type is datetime:
                 value = datetime.fromisoformat(value)
+                if value.tzinfo is None:
+                    raise ValueError("naive")  # we write every cursor with its offset
+                value = value.astimezone(UTC)  # OverflowError at the ends of the calendar
             elif not isinstance(value, python_type) or isinstance(value, bool):
                 raise ValueError("type")
             elif isinstance(value, int) and not 0 <= value <= MAX_ID:
                 raise ValueError("range")
             values.append(value)
         return values
-    except (ValueError, TypeError, binascii.Error, NotImplementedError) as exc:
+    except (ValueError, TypeError, OverflowError, binascii.Error, NotImplementedError) as exc:
         raise InvalidInput("分页游标无效，请从第一页重新加载", code="pagination.bad_cursor",
                            details={"fields": {"cursor": ["无效的游标"]}}) from exc
 

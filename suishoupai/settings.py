@@ -64,6 +64,12 @@ DEFAULTS: dict[str, Any] = {
     "MODERATION_SYNC_TIMEOUT": 2.0,
     #: the Token of the mini-program's message push (消息推送), which signs media-check callbacks
     "MODERATION_CALLBACK_TOKEN": "",
+    #: the push's EncodingAESKey (43 characters): secure mode (安全模式), pushes encrypted and their
+    #: signature covering the body; required in production, plain mode is for development only
+    "MODERATION_CALLBACK_AES_KEY": "",
+    #: a push whose timestamp is further than this from our clock is refused; pushes taken are
+    #: remembered this long, so a replay is refused too
+    "MODERATION_CALLBACK_WINDOW_SECONDS": 300,
     #: the base URL WeChat fetches photos from (local backend); empty: PUBLIC_BASE_URL
     "MODERATION_MEDIA_BASE_URL": "",
     #: lifetime of the signed photo URLs handed to WeChat

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import secrets
+import struct
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 import requests
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 #: scripted subscribe/send failures → WeChat's answer
 SEND_ERRORS = {
@@ -97,6 +101,12 @@ class FakeWeChat:
                     return self._send(200, b'{"errcode": "x", "errmsg": "?"}')
                 if code == "openid-number":
                     return self._send(200, b'{"openid": 123, "session_key": "k"}')
+                if code == "openid-nul":
+                    return self._send(200, b'{"openid": "o-\\u0000x", "session_key": "k"}')
+                if code == "openid-surrogate":
+                    return self._send(200, b'{"openid": "o-\\ud800", "session_key": "k"}')
+                if code == "deep-json":
+                    return self._send(200, b'{"openid": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
                 if code == "server-error":
                     return self._send(502, b"<html>Bad Gateway</html>", "text/html")
                 if code == "not-json":
@@ -198,14 +208,49 @@ class FakeWeChat:
                 "detail": [{"strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label,
                             "prob": 90}]}, 200
 
-    @staticmethod
-    def push(url: str, token: str, event: dict, sign: bool = True, **query) -> requests.Response:
+    @classmethod
+    def push(cls, url: str, token: str, event: dict, sign: bool = True, **query) -> requests.Response:
         """POST a message push (plaintext JSON) to ``url``, signed with ``token`` as WeChat signs it."""
-        timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
-        signature = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
+        timestamp = query.pop("timestamp", str(int(time.time())))
+        nonce = query.pop("nonce", secrets.token_hex(5))
+        signature = cls.sha1_signature(token, timestamp, nonce)
         params = {"signature": signature if sign else "0" * 40, "timestamp": timestamp, "nonce": nonce,
                   **query}
         return requests.post(url, params=params, data=json.dumps(event, ensure_ascii=False).encode(),
+                             headers={"Content-Type": "application/json"}, timeout=10)
+
+    @staticmethod
+    def sha1_signature(*parts: str) -> str:
+        """WeChat's push signature: sha1 of the parts sorted and joined."""
+        return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
+
+    @staticmethod
+    def encrypt(message: bytes, encoding_aes_key: str, appid: str) -> str:
+        """Secure mode's ``Encrypt`` as WeChat builds it: 16 random bytes, the length (4 bytes,
+        big-endian), the message and the appid, PKCS#7-padded to 32 bytes, AES-256-CBC with the
+        key from the EncodingAESKey and its first 16 bytes as IV, base64."""
+        key = base64.b64decode(encoding_aes_key + "=")
+        framed = secrets.token_bytes(16) + struct.pack(">I", len(message)) + message + appid.encode()
+        pad = 32 - len(framed) % 32
+        framed += bytes([pad]) * pad
+        encryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
+        return base64.b64encode(encryptor.update(framed) + encryptor.finalize()).decode()
+
+    @classmethod
+    def secure_push(cls, url: str, token: str, encoding_aes_key: str, event: dict, appid: str = "wx-test-app",
+                    timestamp: str | None = None, nonce: str | None = None, encrypted: str | None = None,
+                    alter: Callable[[str], str] | None = None) -> requests.Response:
+        """POST a secure-mode push (JSON): ``event`` encrypted for ``appid`` (or ``encrypted`` as
+        given), ``msg_signature`` over token, timestamp, nonce and the ciphertext; ``alter`` changes
+        the ciphertext after signing, as someone on the way would."""
+        timestamp, nonce = timestamp or str(int(time.time())), nonce or secrets.token_hex(5)
+        if encrypted is None:
+            encrypted = cls.encrypt(json.dumps(event, ensure_ascii=False).encode(), encoding_aes_key, appid)
+        params = {"signature": cls.sha1_signature(token, timestamp, nonce), "timestamp": timestamp,
+                  "nonce": nonce, "encrypt_type": "aes",
+                  "msg_signature": cls.sha1_signature(token, timestamp, nonce, encrypted)}
+        body = {"ToUserName": "gh_test", "Encrypt": alter(encrypted) if alter else encrypted}
+        return requests.post(url, params=params, data=json.dumps(body).encode(),
                              headers={"Content-Type": "application/json"}, timeout=10)
 
     @staticmethod

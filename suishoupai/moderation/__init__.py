@@ -4,6 +4,7 @@ from flask import Flask, current_app
 
 from suishoupai.moderation.providers import PROVIDERS, Provider
 from suishoupai.settings import PREFIX, SettingsError
+from suishoupai.wechat.push import aes_key
 
 
 def check(config: dict) -> None:
@@ -12,7 +13,7 @@ def check(config: dict) -> None:
     if provider not in PROVIDERS:
         raise SettingsError(f"{PREFIX}MODERATION_PROVIDER must be none or wechat")
     for key in ("MODERATION_SYNC_TIMEOUT", "MODERATION_MEDIA_URL_TTL", "MODERATION_CALLBACK_WAIT_MINUTES",
-                "MODERATION_BATCH", "MODERATION_LEASE_SECONDS"):
+                "MODERATION_BATCH", "MODERATION_LEASE_SECONDS", "MODERATION_CALLBACK_WINDOW_SECONDS"):
         if config[key] <= 0:
             raise SettingsError(f"{PREFIX}{key} must be positive")
     if provider == "wechat":
@@ -24,6 +25,21 @@ def check(config: dict) -> None:
         if config["MEDIA_BACKEND"] == "local" and not base.startswith(("https://", "http://")):
             raise SettingsError(f"{PREFIX}MODERATION_MEDIA_BASE_URL (or PUBLIC_BASE_URL) must be this "
                                 "service's public URL")
+    check_push(config)
+
+
+def check_push(config: dict) -> None:
+    """Refuse an EncodingAESKey that is not one, and plain-mode pushes in production."""
+    key = config["MODERATION_CALLBACK_AES_KEY"]
+    if key:
+        try:
+            aes_key(key)
+        except ValueError as exc:
+            raise SettingsError(f"{PREFIX}MODERATION_CALLBACK_AES_KEY is not an EncodingAESKey: {exc}") \
+                from exc
+    elif config["ENV"] == "production" and config["MODERATION_CALLBACK_TOKEN"]:
+        # plain mode's signature does not cover the body: a leaked push could be rewritten
+        raise SettingsError(f"{PREFIX}MODERATION_CALLBACK_AES_KEY is required in production (secure mode)")
 
 
 def init_app(app: Flask) -> None:

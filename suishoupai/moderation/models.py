@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from suishoupai.database import UTCDateTime, utcnow
@@ -71,3 +71,14 @@ class ModerationCheck(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PushNonce(db.Model):
+    """A message push already taken, remembered while its timestamp is inside the window, so a
+    replay of it is refused (in the database, so every worker and machine sees it)."""
+
+    __tablename__ = "push_nonces"
+
+    #: the push's own timestamp (Unix seconds, signed with the nonce): rows older than the window go
+    timestamp: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)

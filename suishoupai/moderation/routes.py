@@ -3,13 +3,13 @@
 import logging
 
 from flask import Blueprint as FlaskBlueprint
-from flask import Response, current_app, request
+from flask import Response, request
 
 from suishoupai.auth.actor import require_role
 from suishoupai.auth.models import ADMIN_ROLES
-from suishoupai.errors import Forbidden, InvalidInput
 from suishoupai.extensions import Blueprint, errors
-from suishoupai.moderation import rules, schemas, service
+from suishoupai.moderation import push as pushes
+from suishoupai.moderation import schemas, service
 from suishoupai.pagination import page_of
 from suishoupai.web import LOOSE_BODY_BLUEPRINTS, writes
 
@@ -42,33 +42,18 @@ def decide(body, check_id):
     return service.present([check])[0]
 
 
-def _verified() -> None:
-    """Refuse a push that does not carry our token's signature."""
-    args = request.args
-    if not rules.valid_push(current_app.config["MODERATION_CALLBACK_TOKEN"], args.get("signature"),
-                            args.get("timestamp"), args.get("nonce")):
-        raise Forbidden("消息签名校验失败", code="moderation.bad_signature")
-
-
 @push.get("/wechat/push")
 def verify_push_url():
     """WeChat's check of the push URL: echo ``echostr`` when the signature is ours."""
-    _verified()
+    pushes.verify_url(request.args)
     return Response(request.args.get("echostr", "")[:200], mimetype="text/plain")
 
 
 @push.post("/wechat/push")
 @writes
 def receive_push():
-    """A pushed event (plaintext JSON mode); wxa_media_check verdicts move their check, once."""
-    _verified()
-    event = request.get_json(force=True, silent=True)
-    if not isinstance(event, dict):
-        raise InvalidInput("推送内容须为 JSON（明文模式）", code="moderation.bad_push")
-    if "Event" not in event and "Encrypt" in event:
-        # safe mode (AES) is not supported: configure plaintext or compatible mode
-        raise InvalidInput("暂不支持安全模式推送，请在小程序后台选择明文或兼容模式",
-                           code="moderation.encrypted_push")
+    """A pushed event, verified; wxa_media_check verdicts move their check, once."""
+    event = pushes.event(request.args, request.get_data())
     trace_id = event.get("trace_id")
     if event.get("Event") == "wxa_media_check" and isinstance(trace_id, str) and trace_id \
             and not service.media_verdict(trace_id[:64], event.get("result")):

@@ -1,9 +1,6 @@
-"""Pure rules of content security: the worst verdict wins, WeChat's answers read, pushes verified."""
+"""Pure rules of content security: the worst verdict wins, WeChat's answers read."""
 
 from __future__ import annotations
-
-import hashlib
-import hmac
 
 from suishoupai.moderation.models import Verdict
 
@@ -35,15 +32,3 @@ def read_result(result) -> tuple[Verdict, int | None]:
 def backoff_seconds(attempts: int) -> int:
     """Wait before the next try after ``attempts`` failed ones."""
     return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
-
-
-def push_signature(token: str, timestamp: str, nonce: str) -> str:
-    """WeChat's message-push signature: sha1 of token, timestamp and nonce sorted and joined."""
-    return hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
-
-
-def valid_push(token: str, signature: str | None, timestamp: str | None, nonce: str | None) -> bool:
-    """Whether a push carries the signature of our token (compared in constant time)."""
-    if not token or not signature or not timestamp or not nonce:
-        return False
-    return hmac.compare_digest(push_signature(token, timestamp, nonce).encode(), signature.lower().encode())

@@ -105,7 +105,7 @@ class WeChatClient:
         try:
             # WeChat often labels its JSON text/plain, so parse the text ourselves
             answer = json.loads(content)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested past the parser's depth
             raise WeChatBadAnswer("not JSON") from exc
         if not isinstance(answer, dict):
             raise WeChatBadAnswer("JSON is not an object")
@@ -194,5 +194,5 @@ def _redact(exc: Exception) -> str:
 
 
 def _text(value, limit: int) -> bool:
-    """A non-empty string within our column size."""
-    return isinstance(value, str) and 0 < len(value) <= limit
+    """A non-empty string within our column size, printable (no NUL or lone surrogate a database refuses)."""
+    return isinstance(value, str) and 0 < len(value) <= limit and value.isprintable()

@@ -1,7 +1,9 @@
 """Content security against the local WeChat: text verdicts, photo callbacks over HTTP, the queue, retries."""
 
 import hashlib
+import secrets
 import threading
+import time
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -74,8 +76,8 @@ def push(web, wechat, event, **kwargs):
 
 
 def signed_query() -> dict:
-    """signature, timestamp and nonce as WeChat puts them on a push to us."""
-    ts, nonce = "1700000000", "n0nce"
+    """signature, timestamp and a new nonce as WeChat puts them on a push to us."""
+    ts, nonce = str(int(time.time())), secrets.token_hex(5)
     return {"signature": hashlib.sha1("".join(sorted([TOKEN, ts, nonce])).encode()).hexdigest(),
             "timestamp": ts, "nonce": nonce}
 
@@ -195,7 +197,7 @@ def test_replayed_and_unknown_pushes_are_acknowledged_and_change_nothing(case, a
     assert (photo.status, photo.label, photo.provider) == ("pass", 100, "wechat")
     assert rid in public_ids(case)
     assert "content_risky" not in inbox_kinds(case, "demo-resident")
-    # safe mode (AES) is not supported: said clearly, nothing changes
+    # a secure-mode push without an EncodingAESKey configured: said clearly, nothing changes
     encrypted = push(web, wechat, {"ToUserName": "gh_test", "Encrypt": "AAAA"}, encrypt_type="aes")
     assert encrypted.status_code == 422 and encrypted.json()["error"]["code"] == "moderation.encrypted_push"
 

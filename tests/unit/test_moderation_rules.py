@@ -7,6 +7,7 @@ import pytest
 from suishoupai import moderation, settings
 from suishoupai.moderation import rules
 from suishoupai.moderation.models import Verdict
+from suishoupai.wechat import push
 
 
 @pytest.mark.parametrize(("statuses", "expected"), [
@@ -38,14 +39,14 @@ def test_wechat_results_read_and_anything_odd_goes_to_a_person(result, expected)
 def test_push_signature_is_sha1_of_the_sorted_parts():
     """As WeChat documents it, and compared whatever case the hex is in."""
     expected = hashlib.sha1(b"".join(sorted([b"tok", b"1700000000", b"abc"]))).hexdigest()
-    assert rules.push_signature("tok", "1700000000", "abc") == expected
-    assert rules.valid_push("tok", expected, "1700000000", "abc")
-    assert rules.valid_push("tok", expected.upper(), "1700000000", "abc")
-    assert not rules.valid_push("tok", expected, "1700000001", "abc")
-    assert not rules.valid_push("other", expected, "1700000000", "abc")
-    assert not rules.valid_push("", rules.push_signature("", "1", "2"), "1", "2")
-    assert not rules.valid_push("tok", None, "1700000000", "abc")
-    assert not rules.valid_push("tok", "签名", "1700000000", "abc")
+    assert push.signature("tok", "1700000000", "abc") == expected
+    assert push.signed(expected, "tok", "1700000000", "abc")
+    assert push.signed(expected.upper(), "tok", "1700000000", "abc")
+    assert not push.signed(expected, "tok", "1700000001", "abc")
+    assert not push.signed(expected, "other", "1700000000", "abc")
+    assert not push.signed(push.signature("", "1", "2"), "", "1", "2")
+    assert not push.signed(None, "tok", "1700000000", "abc")
+    assert not push.signed("签名", "tok", "1700000000", "abc")
 
 
 def test_backoff_grows_and_is_capped():
