@@ -91,6 +91,12 @@ DEFAULTS: dict[str, Any] = {
     "WISH_CLAIM_DAYS": 14,
     #: fulfilments the wisher does not confirm are confirmed by the sweep after this many days
     "WISH_AUTO_CONFIRM_DAYS": 7,
+    #: wishes whose beneficiary one claimant may reveal (name, phone, address) in any 24 hours;
+    #: revealing the same wish again does not count twice
+    "WISH_REVEAL_DAILY_LIMIT": 5,
+    #: claims one claimant may give back in 7 days; beyond it they may not claim (429) until the
+    #: oldest release is a week old
+    "WISH_RELEASE_WEEKLY_LIMIT": 3,
     #: stats: a grid or department with fewer cases (or clocks) than this behind a rate is not ranked on it
     "STATS_MIN_SAMPLE": 30,
     #: stats: the longest window one summary or export may cover
@@ -165,7 +171,8 @@ def validate(config: dict[str, Any]) -> None:
     for key in ("TOKEN_TTL_SECONDS", "MAX_CONTENT_LENGTH", "MEDIA_MAX_PIXELS", "MEDIA_URL_TTL",
                 "STATS_MIN_SAMPLE", "STATS_MAX_DAYS", "NEARBY_RADIUS_M", "NEARBY_DAYS",
                 "DUPLICATE_RADIUS_M", "DUPLICATE_DAYS", "AFTER_PHOTO_MAX_DISTANCE_M",
-                "STATS_REFRESH_OVERLAP_SECONDS", "STATS_KEEP_DAYS"):
+                "STATS_REFRESH_OVERLAP_SECONDS", "STATS_KEEP_DAYS", "WISH_REVEAL_DAILY_LIMIT",
+                "WISH_RELEASE_WEEKLY_LIMIT"):
         if config[key] <= 0:
             raise SettingsError(f"{PREFIX}{key} must be positive")
     if config["ENV"] == "production":
