@@ -67,6 +67,9 @@ def grid_members(wishes: list[Wish]) -> dict[int, dict]:
 
 def reveal(actor: Actor, wish_id: int) -> dict:
     """The beneficiary's full contact for the standing claimant or the place's staff, recorded."""
+    # the caller's row first, then the wish, as a claim takes them: one claimant's reveals are counted
+    # one at a time, and the claim cannot end while it is being revealed
+    db.session.execute(select(User.id).where(User.id == actor.user_id).with_for_update())
     wish = get_visible(actor, wish_id, lock=True)
     if actor.user_id == wish.wisher_id:
         return full(wish)  # their own
@@ -91,8 +94,6 @@ def reveal(actor: Actor, wish_id: int) -> dict:
 
 def _within_daily_limit(actor: Actor, wish: Wish) -> None:
     """429 when the claimant already revealed the limit of other wishes in the last day."""
-    # serialise one claimant's reveals so two at once cannot both pass the count
-    db.session.execute(select(User.id).where(User.id == actor.user_id).with_for_update())
     limit = current_app.config["WISH_REVEAL_DAILY_LIMIT"]
     seen = access.subjects_revealed(actor.user_id, CLAIMANT_REVEAL, "wish", utcnow() - REVEAL_WINDOW)
     if wish.id not in seen and len(seen) >= limit:
