@@ -107,6 +107,7 @@ def _load_models() -> None:
     import suishoupai.org.models
     import suishoupai.points.models
     import suishoupai.points.offers
+    import suishoupai.privacy.models
     import suishoupai.reports.models
     import suishoupai.stats.facts
     import suishoupai.versioned
@@ -126,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from suishoupai.org import routes as org_routes
     from suishoupai.points import offer_routes
     from suishoupai.points import routes as points_routes
+    from suishoupai.privacy import routes as privacy_routes
     from suishoupai.reports import routes as report_routes
     from suishoupai.stats import routes as stats_routes
     from suishoupai.wishes import routes as wish_routes
@@ -143,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(offer_routes.blp)
     api.register_blueprint(stats_routes.blp)
     api.register_blueprint(moderation_routes.blp)
+    api.register_blueprint(privacy_routes.blp)
     app.register_blueprint(moderation_routes.push)
     app.register_blueprint(health.bp)
     if app.config["API_DOCS"] or app.config["ENV"] != "production":

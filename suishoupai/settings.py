@@ -150,6 +150,12 @@ DEFAULTS: dict[str, Any] = {
     "WISH_CLAIM_DAYS": 14,
     #: fulfilments the wisher does not confirm are confirmed by the sweep after this many days
     "WISH_AUTO_CONFIRM_DAYS": 7,
+    #: wishes whose beneficiary one claimant may reveal (name, phone, address) in any 24 hours;
+    #: revealing the same wish again does not count twice
+    "WISH_REVEAL_DAILY_LIMIT": 5,
+    #: claims one claimant may give back in 7 days; beyond it they may not claim (429) until the
+    #: oldest release is a week old
+    "WISH_RELEASE_WEEKLY_LIMIT": 3,
     #: stats: a grid or department with fewer cases (or clocks) than this behind a rate is not ranked on it
     "STATS_MIN_SAMPLE": 30,
     #: stats: the longest window one summary or export may cover
@@ -303,7 +309,7 @@ def _general_problems(config: dict[str, Any]) -> list[str]:
                 "STATS_MIN_SAMPLE", "STATS_MAX_DAYS", "NEARBY_RADIUS_M", "NEARBY_DAYS",
                 "DUPLICATE_RADIUS_M", "DUPLICATE_DAYS", "AFTER_PHOTO_MAX_DISTANCE_M",
                 "STATS_REFRESH_OVERLAP_SECONDS", "STATS_KEEP_DAYS", "REPORT_REPEAT_RADIUS_M",
-                "RATELIMIT_STORAGE_TIMEOUT"):
+                "RATELIMIT_STORAGE_TIMEOUT", "WISH_REVEAL_DAILY_LIMIT", "WISH_RELEASE_WEEKLY_LIMIT"):
         if config[key] <= 0:
             found.append(f"{PREFIX}{key} must be positive")
     if config["REPORT_REPEAT_MINUTES"] < 0:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from suishoupai import crypto
 from suishoupai.auth.models import Role, User
+from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.org import boundaries
 from suishoupai.org import index as org_index
@@ -21,6 +22,7 @@ from suishoupai.org.models import Department, Duty, GridMember, OrgUnit
 from suishoupai.points.demo_seed import DEMO_POINTS, seed_points
 from suishoupai.points.offer_demo import seed_offers
 from suishoupai.reports import catalog
+from suishoupai.wishes.models import Volunteer
 
 #: 武林广场, GCJ-02 (as a map in the mini-program shows it); the lattice is laid around it
 ORIGIN_LAT, ORIGIN_LNG = 30.2660, 120.1480
@@ -119,6 +121,18 @@ def _user(openid: str, role: Role, name: str, unit_id: int | None = None,
     return user
 
 
+def _approved_volunteer(user: User, community_id: int, reviewer: User) -> None:
+    """Register a demo account to its community (双报到), already approved, so it may claim at once."""
+    volunteer = db.session.scalars(select(Volunteer).where(Volunteer.user_id == user.id)).first()
+    if volunteer is None:
+        volunteer = Volunteer(user_id=user.id)
+        db.session.add(volunteer)
+    volunteer.home_community_id, volunteer.kind, volunteer.work_unit = community_id, "volunteer", None
+    volunteer.status, volunteer.reject_reason = "approved", None
+    volunteer.reviewed_by_id, volunteer.reviewed_at = reviewer.id, utcnow()
+    db.session.flush()
+
+
 def _on_duty(user: User, grid_id: int) -> None:
     """Make a user the on-duty member of a grid."""
     member = db.session.scalars(select(GridMember).where(
@@ -155,11 +169,12 @@ def seed(rider_points: int = DEMO_POINTS) -> dict:
     _user("demo-resident", Role.RESIDENT, "张晓梅", community.id, "13800001001")
     _user("demo-resident-2", Role.RESIDENT, "李建国", community.id, "13800001002")
     rider = _user("demo-rider", Role.RIDER, "赵小川", community.id, "13800001003")
-    _user("demo-volunteer", Role.VOLUNTEER, "陈志愿", community.id, "13800001004")
+    volunteer = _user("demo-volunteer", Role.VOLUNTEER, "陈志愿", community.id, "13800001004")
     _on_duty(_user("demo-grid-member", Role.GRID_MEMBER, "王网格", None, "13800001005"),
              centre_grid.id)
     community_admin = _user("demo-community-admin", Role.COMMUNITY_ADMIN, "周社区", community.id,
                             "13800001006")
+    _approved_volunteer(volunteer, community.id, community_admin)
     _user("demo-street-admin", Role.STREET_ADMIN, "吴街道", street.id, "13800001007")
     _user("demo-district-admin", Role.DISTRICT_ADMIN, "郑区长", district.id, "13800001008")
     _user("demo-department", Role.DEPARTMENT, "孙城管", None, "13800001009",

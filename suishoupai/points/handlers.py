@@ -51,9 +51,16 @@ def on_wish_fulfilled(wish, event=None, claimant_id=None, **_):
               f"完成微心愿 #{wish.id}", event)
 
 
+def rider_home(user_id, **_):
+    """Wishes ask where a claimant comes from: a verified rider claims in their home community's area."""
+    rider = verified_rider(user_id)
+    return rider.home_community_id if rider else None
+
+
 def connect() -> None:
     """Subscribe to the domains' signals (idempotent: blinker keeps one of each receiver)."""
     report_events.report_accepted.connect(on_report_accepted)
     report_events.report_resolved.connect(on_report_resolved)
     report_events.report_rejected.connect(on_report_rejected)
     wish_events.wish_fulfilled.connect(on_wish_fulfilled)
+    wish_events.claimant_home.connect(rider_home)

@@ -10,6 +10,7 @@ from suishoupai.org.schemas import CoordArgs
 from suishoupai.pagination import page_of
 from suishoupai.reports import (
     catalog,
+    contact,
     duplicates,
     follows,
     nearby,
@@ -102,6 +103,15 @@ def follow(report_id):
 def unfollow(report_id):
     """Stop following a report; not following it is no error."""
     return follows.unfollow(current_actor(), report_id)
+
+
+@blp.route("/reports/<id:report_id>/reporter/reveal", methods=["POST"])
+@errors(404, 409)
+@writes
+@blp.response(200, schemas.ReporterContact)
+def reveal_reporter(report_id):
+    """Staff handling the case: the reporter's full phone to call them back; recorded in the access log."""
+    return contact.reveal_reporter(current_actor(), report_id)
 
 
 @blp.route("/reports/<id:report_id>/duplicates")

@@ -70,6 +70,13 @@ class StepBody(ma.Schema):
             raise ma.ValidationError("照片重复")
 
 
+class ReporterContact(ma.Schema):
+    """The reporter's name and full phone, for the staff handling the case (recorded)."""
+
+    name = ma.fields.String()
+    phone = ma.fields.String(allow_none=True, metadata={"description": "null when the reporter gave none"})
+
+
 class ReassignBody(ma.Schema):
     """Give the case to another grid member."""
 

@@ -1,10 +1,10 @@
-"""Lists and views of wishes; the beneficiary is shown only to those entitled to it."""
+"""Lists and views of wishes; the beneficiary is shown only to those entitled to it, masked but to the
+wisher (the full contact is a recorded reveal, wishes/contacts.py)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from suishoupai import crypto
 from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import User
 from suishoupai.errors import Forbidden
@@ -13,10 +13,11 @@ from suishoupai.media import service as media
 from suishoupai.media.models import Media
 from suishoupai.org.models import OrgUnit
 from suishoupai.pagination import keyset_page
+from suishoupai.wishes import contacts, eligibility
+from suishoupai.wishes.eligibility import AREA_LABELS
 from suishoupai.wishes.models import Wish, WishEvent, WishPhoto
 from suishoupai.wishes.service import (
     CLAIMED,
-    CLAIMERS,
     CONFIRMED,
     FULFILLED,
     ON_BOARD,
@@ -95,6 +96,7 @@ def present(wishes: list[Wish], actor: Actor) -> list[dict]:
     units = {u.id: u for u in db.session.scalars(select(OrgUnit).where(
         OrgUnit.id.in_({w.community_id for w in wishes})))}
     private_ids = [w.id for w in wishes if sees_beneficiary(actor, w)]
+    grid_members = contacts.grid_members([w for w in wishes if w.id in private_ids])
     photos = _photos([w.id for w in wishes], ("fulfilment",))
     for wish_id, items in _photos(private_ids, ("wish",)).items():
         photos[wish_id] = items + photos.get(wish_id, [])
@@ -113,19 +115,17 @@ def present(wishes: list[Wish], actor: Actor) -> list[dict]:
             "confirmed_by_sweep": w.confirmed_by_sweep, "thanks": w.thanks,
             "reject_reason": w.reject_reason if private else None,
             "claimant": {"name": claimant.display_name} if claimant else None,
-            "beneficiary": _beneficiary(w) if private else None,
+            "open_to": w.open_to, "open_to_label": AREA_LABELS[w.open_to],
+            "beneficiary": _beneficiary(w, actor) if private else None,
+            "grid_member": grid_members.get(w.id) if private else None,
             "photos": photos.get(w.id, []), "created_at": w.created_at,
         })
     return out
 
 
-def _beneficiary(wish: Wish) -> dict:
-    """Name, contact and address of the person the wish is for."""
-    def plain(value):
-        return crypto.decrypt(value) if value else None
-
-    return {"name": plain(wish.beneficiary_name_enc), "contact": plain(wish.beneficiary_contact_enc),
-            "address": plain(wish.beneficiary_address_enc)}
+def _beneficiary(wish: Wish, actor: Actor) -> dict:
+    """The wisher sees their own details; everyone else entitled sees them masked."""
+    return contacts.full(wish) if actor.user_id == wish.wisher_id else contacts.masked(wish)
 
 
 def detail(wish: Wish, actor: Actor) -> dict:
@@ -147,10 +147,15 @@ def _actions(wish: Wish, actor: Actor) -> list[str]:
     actions = []
     if wish.status == SUBMITTED and staff:
         actions.append("review")
-    if wish.status == PUBLISHED and actor.role in CLAIMERS and wish.wisher_id != actor.user_id:
+    if wish.status == PUBLISHED and staff:
+        actions.append("open_to")
+    if (wish.status == PUBLISHED and wish.wisher_id != actor.user_id
+            and eligibility.claim_refusal(actor, wish) is None):
         actions.append("claim")
     if wish.status == CLAIMED and wish.claimant_id == actor.user_id:
-        actions += ["release", "fulfil"]
+        actions += ["release", "fulfil", "reveal"]
+    elif staff and wish.wisher_id != actor.user_id:
+        actions.append("reveal")
     if wish.status == FULFILLED and (wish.wisher_id == actor.user_id or (wish.on_behalf and staff)):
         actions.append("confirm")
     return actions

@@ -1,12 +1,12 @@
-"""Campaigns, 双报到 registration, public progress and the rankings by wishes fulfilled."""
+"""Campaigns, public progress and the rankings by wishes fulfilled."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
 from suishoupai.auth.actor import Actor
-from suishoupai.auth.models import Role, User
-from suishoupai.errors import Conflict, InvalidInput, NotFound
+from suishoupai.auth.models import User
+from suishoupai.errors import InvalidInput, NotFound
 from suishoupai.extensions import db
 from suishoupai.org.models import OrgUnit
 from suishoupai.wishes.models import Campaign, Volunteer, Wish
@@ -38,30 +38,6 @@ def campaigns_for(community_id: int | None) -> list[Campaign]:
         ancestors = [int(i) for i in community.path.strip("/").split("/")]
         stmt = stmt.where(Campaign.unit_id.in_(ancestors))
     return list(db.session.scalars(stmt))
-
-
-def register_volunteer(actor: Actor, data: dict) -> Volunteer:
-    """双报到: a party member or volunteer reports to their home community and may claim wishes."""
-    community = db.session.get(OrgUnit, data["community_id"])
-    if community is None or community.kind != "community":
-        raise NotFound("社区不存在", code="org.community_not_found")
-    if data["kind"] in ("party_member", "unit") and not data.get("work_unit"):
-        raise InvalidInput("在职党员和共建单位请填写单位名称", code="wish.work_unit_required",
-                           details={"fields": {"work_unit": ["必填项"]}})
-    user = actor.user
-    if user.role not in (Role.RESIDENT, Role.VOLUNTEER, Role.RIDER):
-        raise Conflict("工作人员无需登记志愿者", code="wish.staff_cannot_register")
-    volunteer = db.session.scalars(select(Volunteer).where(Volunteer.user_id == user.id)).first()
-    if volunteer is None:
-        volunteer = Volunteer(user_id=user.id)
-        db.session.add(volunteer)
-    volunteer.home_community_id = community.id
-    volunteer.kind, volunteer.work_unit = data["kind"], data.get("work_unit")
-    if user.role == Role.RESIDENT:
-        user.role = Role.VOLUNTEER
-        user.token_version += 1  # the new role is in the next token
-    db.session.flush()
-    return volunteer
 
 
 def _filtered(stmt, community_id: int | None, campaign_id: int | None):

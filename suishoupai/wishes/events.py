@@ -23,3 +23,7 @@ BY_ACTION = {
     "claim": wish_claimed, "release": wish_released, "expire": wish_released,
     "fulfil": wish_fulfilled, "confirm": wish_confirmed,
 }
+
+#: asked, not announced (sender=user_id): a receiver answers the home community from which another
+#: domain lets this user claim wishes (points: a verified rider's), or None
+claimant_home = _signals.signal("claimant-home")

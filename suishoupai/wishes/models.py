@@ -60,6 +60,9 @@ class Wish(db.Model):
     street_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     status: Mapped[str] = mapped_column(String(16))
+    #: who may claim: approved volunteers and verified riders of this community, or of its street or
+    #: district when the reviewing staff opened it wider (community | street | district)
+    open_to: Mapped[str] = mapped_column(String(16), default="community", server_default="community")
     #: content security of the wish's texts and photos: pending | pass | review | risky, the worst of
     #: its checks (kept by moderation/); the board shows only pass. Nothing to check is pass.
     moderation: Mapped[str] = mapped_column(String(8), default="pass", server_default="pass")
@@ -84,6 +87,8 @@ class WishEvent(db.Model):
     """One step of a wish, shown as its public progress."""
 
     __tablename__ = "wish_events"
+    #: a claimant's claims and releases of the last days (churn), without scanning every wish's steps
+    __table_args__ = (Index("ix_wish_events_actor", "actor_id", "action", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     wish_id: Mapped[int] = mapped_column(ForeignKey("wishes.id", ondelete="CASCADE"), index=True)
@@ -114,6 +119,7 @@ class Volunteer(db.Model):
     """A 双报到 registration: a party member or volunteer reporting to their home community."""
 
     __tablename__ = "volunteers"
+    __table_args__ = (Index("ix_volunteers_review", "status", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
@@ -122,4 +128,10 @@ class Volunteer(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     #: the work unit an in-service party member belongs to (在职党员所在单位), or the partner unit
     work_unit: Mapped[str | None] = mapped_column(String(60))
+    #: pending → approved | rejected, decided by the home community's admins (or above); a changed
+    #: registration is reviewed again. Only approved registrations may claim wishes.
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    reject_reason: Mapped[str | None] = mapped_column(String(200))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

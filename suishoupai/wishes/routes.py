@@ -1,4 +1,5 @@
-"""微心愿 endpoints: submit, board, review, claim, release, fulfil, confirm, campaigns, 双报到."""
+"""微心愿 endpoints: submit, board, review, claim, release, fulfil, confirm, the beneficiary's reveal,
+campaigns, 双报到 and its review."""
 
 from flask import url_for
 
@@ -8,7 +9,7 @@ from suishoupai.extensions import Blueprint, errors
 from suishoupai.limits import limited
 from suishoupai.pagination import page_of
 from suishoupai.web import writes
-from suishoupai.wishes import board, community, schemas, service
+from suishoupai.wishes import board, community, contacts, schemas, service, volunteers
 
 blp = Blueprint("wishes", __name__, url_prefix="/api/v1", description="微心愿")
 
@@ -52,17 +53,41 @@ def get_wish(wish_id):
 def review(body, wish_id):
     """Publish a wish on the board, or reject it with a reason."""
     actor = current_actor()
-    return board.detail(service.review(actor, wish_id, body["decision"], body.get("reason")), actor)
+    wish = service.review(actor, wish_id, body["decision"], body.get("reason"), body["open_to"])
+    return board.detail(wish, actor)
+
+
+@blp.route("/wishes/<id:wish_id>/open-to", methods=["POST"])
+@errors(403, 404, 409)
+@blp.arguments(schemas.OpenToBody)
+@writes
+@blp.response(200, schemas.WishDetail)
+def set_open_to(body, wish_id):
+    """Change who may claim a wish on the board: its community, street or district (admins)."""
+    actor = current_actor()
+    return board.detail(service.set_open_to(actor, wish_id, body["open_to"]), actor)
+
+
+@blp.route("/wishes/<id:wish_id>/beneficiary/reveal", methods=["POST"])
+@errors(403, 404, 409, 429)
+@blp.arguments(schemas.EmptyBody)
+@writes
+@blp.response(200, schemas.BeneficiaryOut)
+def reveal_beneficiary(_body, wish_id):
+    """The beneficiary's full name, phone and address, for the standing claimant or the place's staff;
+    recorded in the access log, limited per claimant per day."""
+    return contacts.reveal(current_actor(), wish_id)
 
 
 @blp.route("/wishes/<id:wish_id>/claim", methods=["POST"])
-@errors(403, 404, 409)
+@errors(403, 404, 409, 429)
 @limited("claim")
 @blp.arguments(schemas.EmptyBody)
 @writes
 @blp.response(200, schemas.WishDetail)
 def claim(_body, wish_id):
-    """Claim a published wish (认领); exactly one claim stands."""
+    """Claim a published wish (认领): approved volunteers and verified riders of its area; exactly one
+    claim stands."""
     actor = current_actor()
     return board.detail(service.claim(actor, wish_id), actor)
 
@@ -145,5 +170,33 @@ def create_campaign(data):
 @writes
 @blp.response(200, schemas.VolunteerOut)
 def register_volunteer(data):
-    """双报到: register to one's home community as party member, volunteer or partner unit."""
-    return community.register_volunteer(current_actor(), data)
+    """双报到: register to one's home community as party member, volunteer or partner unit (reviewed)."""
+    return volunteers.card(volunteers.register(current_actor(), data))
+
+
+@blp.route("/volunteers/me")
+@errors(404)
+@blp.response(200, schemas.VolunteerOut)
+def my_registration():
+    """The caller's 双报到 registration and its review."""
+    return volunteers.card(volunteers.own(current_actor()))
+
+
+@blp.route("/volunteers")
+@errors(403)
+@blp.arguments(schemas.VolunteerQuery, location="query")
+@blp.response(200, page_of(schemas.VolunteerStaffOut))
+def list_volunteers(args):
+    """Admins: registrations of the communities in their reach, with each one's claim/release churn."""
+    return volunteers.list_registrations(current_actor(), args)
+
+
+@blp.route("/volunteers/<id:volunteer_id>/review", methods=["POST"])
+@errors(403, 404, 409)
+@blp.arguments(schemas.VolunteerReviewBody)
+@writes
+@blp.response(200, schemas.VolunteerOut)
+def review_volunteer(body, volunteer_id):
+    """Admins of the home community (or above): approve a registration, or reject it with a reason."""
+    actor = current_actor()
+    return volunteers.card(volunteers.review(actor, volunteer_id, body["decision"], body.get("reason")))

@@ -9,6 +9,7 @@ from suishoupai.pagination import PageArgs
 
 CATEGORIES = ["健康", "养老", "助残", "助学", "就业", "生活物资", "文体娱乐", "其他"]
 STATUSES = ["submitted", "published", "rejected", "claimed", "fulfilled", "confirmed"]
+AREAS = ["community", "street", "district"]
 
 
 class Beneficiary(ma.Schema):
@@ -47,10 +48,18 @@ class WishQuery(PageArgs):
 
 
 class ReviewBody(ma.Schema):
-    """Publish or reject (with a reason shown to the wisher)."""
+    """Publish (open to the community, or wider by an admin) or reject (with a reason shown to the wisher)."""
 
     decision = ma.fields.String(required=True, validate=validate.OneOf(["publish", "reject"]))
     reason = ma.fields.String(validate=validate.Length(1, 200), allow_none=True)
+    open_to = ma.fields.String(load_default="community", validate=validate.OneOf(AREAS), metadata={
+        "description": "认领范围：本社区（默认）、本街道或全区登记的志愿者；后两者须社区及以上管理员"})
+
+
+class OpenToBody(ma.Schema):
+    """Who may claim: volunteers of the wish's community, street or district."""
+
+    open_to = ma.fields.String(required=True, validate=validate.OneOf(AREAS))
 
 
 class ReasonBody(ma.Schema):
@@ -77,11 +86,20 @@ class EmptyBody(ma.Schema):
 
 
 class BeneficiaryOut(ma.Schema):
-    """Only for the wisher, the place's staff and the standing claimant."""
+    """Only for the wisher, the place's staff and the standing claimant; masked (王**, 139****5678, no
+    address) for all but the wisher, in full from the recorded reveal step."""
 
     name = ma.fields.String()
     contact = ma.fields.String(allow_none=True)
     address = ma.fields.String(allow_none=True)
+    masked = ma.fields.Boolean()
+
+
+class ContactCard(ma.Schema):
+    """A grid member's name and masked phone."""
+
+    name = ma.fields.String()
+    phone = ma.fields.String(allow_none=True)
 
 
 class NameOut(ma.Schema):
@@ -125,7 +143,11 @@ class WishOut(ma.Schema):
     thanks = ma.fields.String(allow_none=True)
     reject_reason = ma.fields.String(allow_none=True)
     claimant = ma.fields.Nested(NameOut, allow_none=True)
+    open_to = ma.fields.String(metadata={"enum": AREAS, "description": "who may claim"})
+    open_to_label = ma.fields.String()
     beneficiary = ma.fields.Nested(BeneficiaryOut, allow_none=True)
+    grid_member = ma.fields.Nested(ContactCard, allow_none=True, metadata={
+        "description": "the grid member to go through: who entered the wish, or its grid's on-duty member"})
     photos = ma.fields.List(ma.fields.Nested(WishPhotoOut))
     created_at = ma.fields.AwareDateTime()
 
@@ -219,10 +241,49 @@ class VolunteerIn(ma.Schema):
     work_unit = ma.fields.String(validate=validate.Length(1, 60), allow_none=True)
 
 
-class VolunteerOut(ma.Schema):
-    """A 双报到 registration."""
+VOLUNTEER_STATUSES = ["pending", "approved", "rejected"]
 
+
+class ChurnOut(ma.Schema):
+    """Claims taken and given back in the last days."""
+
+    claims = ma.fields.Integer()
+    releases = ma.fields.Integer()
+    days = ma.fields.Integer()
+
+
+class VolunteerOut(ma.Schema):
+    """A 双报到 registration; only approved ones may claim wishes."""
+
+    id = ma.fields.Integer()
+    user_id = ma.fields.Integer()
+    name = ma.fields.String()
+    phone = ma.fields.String(allow_none=True)
     home_community_id = ma.fields.Integer()
+    home_community = ma.fields.String()
     kind = ma.fields.String()
     work_unit = ma.fields.String(allow_none=True)
+    status = ma.fields.String(metadata={"enum": VOLUNTEER_STATUSES})
+    reject_reason = ma.fields.String(allow_none=True)
+    reviewed_at = ma.fields.AwareDateTime(allow_none=True)
     registered_at = ma.fields.AwareDateTime()
+
+
+class VolunteerStaffOut(VolunteerOut):
+    """A registration in the staff list, with the volunteer's claim/release churn."""
+
+    churn = ma.fields.Nested(ChurnOut)
+
+
+class VolunteerQuery(PageArgs):
+    """?status=&community=."""
+
+    status = ma.fields.String(validate=validate.OneOf(VOLUNTEER_STATUSES))
+    community = Id(strict=False)
+
+
+class VolunteerReviewBody(ma.Schema):
+    """Approve, or reject with a reason shown to the volunteer."""
+
+    decision = ma.fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
+    reason = ma.fields.String(validate=validate.Length(1, 200), allow_none=True)

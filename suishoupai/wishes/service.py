@@ -9,22 +9,20 @@ from sqlalchemy import func, select, update
 
 from suishoupai import crypto
 from suishoupai.auth.actor import Actor
-from suishoupai.auth.models import Role, User
+from suishoupai.auth.models import ADMIN_ROLES, Role, User
 from suishoupai.auth.scope import community_ids, placed_party, placed_within, unit_ids
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, Forbidden, InvalidInput, NotFound
 from suishoupai.extensions import db
 from suishoupai.media import service as media
 from suishoupai.org.models import GRID_KINDS, OrgUnit
-from suishoupai.wishes import events
+from suishoupai.wishes import eligibility, events
 from suishoupai.wishes.models import Campaign, Wish, WishEvent, WishPhoto
 
 SUBMITTED, PUBLISHED, REJECTED = "submitted", "published", "rejected"
 CLAIMED, FULFILLED, CONFIRMED = "claimed", "fulfilled", "confirmed"
 #: statuses anyone may see on the board and in the public progress
 ON_BOARD = (PUBLISHED, CLAIMED, FULFILLED, CONFIRMED)
-#: who may claim: party members, volunteers, partner units (volunteer role) and riders
-CLAIMERS = (Role.VOLUNTEER, Role.RIDER)
 REVIEWERS = (Role.GRID_MEMBER, Role.COMMUNITY_ADMIN, Role.STREET_ADMIN, Role.DISTRICT_ADMIN)
 
 
@@ -159,8 +157,17 @@ def _expect(wish: Wish, *statuses: str) -> None:
                        details={"status": wish.status})
 
 
-def review(actor: Actor, wish_id: int, decision: str, reason: str | None) -> Wish:
-    """Grid staff or an admin publishes a wish, or rejects it with a reason shown to the wisher."""
+def _opened(actor: Actor, wish: Wish, open_to: str) -> None:
+    """Open the wish to its community, street or district; wider than the community takes an admin."""
+    if open_to != "community" and actor.role not in ADMIN_ROLES:
+        raise Forbidden("开放到街道或全区须由社区及以上管理员决定", code="wish.open_forbidden")
+    wish.open_to = open_to
+
+
+def review(actor: Actor, wish_id: int, decision: str, reason: str | None,
+           open_to: str = "community") -> Wish:
+    """Grid staff or an admin publishes a wish (open to its community, or wider), or rejects it with a
+    reason shown to the wisher."""
     wish = get_visible(actor, wish_id, lock=True)
     if actor.role not in REVIEWERS or staff_party(actor, wish) is None:
         raise Forbidden("只有所在网格或社区的工作人员可以审核", code="wish.review_forbidden")
@@ -171,22 +178,37 @@ def review(actor: Actor, wish_id: int, decision: str, reason: str | None) -> Wis
                                details={"fields": {"reason": ["必填项"]}})
         wish.status, wish.reject_reason = REJECTED, reason
     else:
+        _opened(actor, wish, open_to)
         wish.status, wish.board_at = PUBLISHED, utcnow()
     _record(wish, actor, "publish" if decision == "publish" else "reject", SUBMITTED, reason)
     return wish
 
 
+def set_open_to(actor: Actor, wish_id: int, area: str) -> Wish:
+    """The place's staff change who may claim a wish still waiting on the board (e.g. none nearby)."""
+    wish = get_visible(actor, wish_id, lock=True)
+    if actor.role not in REVIEWERS or staff_party(actor, wish) is None:
+        raise Forbidden("只有所在网格或社区的工作人员可以调整认领范围", code="wish.review_forbidden")
+    _expect(wish, PUBLISHED)
+    _opened(actor, wish, area)
+    db.session.flush()
+    return wish
+
+
 def claim(actor: Actor, wish_id: int) -> Wish:
     """Claim a published wish: one conditional UPDATE decides, so exactly one claim stands."""
-    if actor.role not in CLAIMERS:
+    if actor.role not in eligibility.CLAIMERS:
         raise Forbidden("请先完成志愿者（双报到）登记再认领心愿", code="wish.claim_forbidden")
     wish = db.session.scalars(select(Wish).where(Wish.id == wish_id, visible_clause(actor))).first()
     if wish is None:
         raise NotFound("心愿不存在", code="wish.not_found")
     if wish.wisher_id == actor.user_id:
         raise Conflict("不能认领自己的心愿", code="wish.own_wish")
-    # serialise one claimant's claims so the open-claim limit holds under concurrency
+    # serialise one claimant's claims so the open-claim and release limits hold under concurrency
     db.session.execute(select(User.id).where(User.id == actor.user_id).with_for_update())
+    refusal = eligibility.claim_refusal(actor, wish)
+    if refusal is not None:
+        raise refusal
     limit = current_app.config["WISH_CLAIM_LIMIT"]
     held = db.session.scalar(select(func.count()).where(Wish.claimant_id == actor.user_id,
                                                         Wish.status == CLAIMED))

@@ -15,7 +15,7 @@ from suishoupai.auth.models import User
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.org.models import OrgUnit
-from suishoupai.wishes.models import Wish
+from suishoupai.wishes.models import Volunteer, Wish
 from tests.concurrency import at_once
 
 _seed = iter(range(100_000, 200_000))
@@ -84,7 +84,11 @@ def test_submit_review_claim_fulfil_confirm(w, client):
     assert w.post("demo-grid-member", wish_id, "review", decision="publish").json["status"] == "published"
     claimed = w.post("demo-volunteer", wish_id, "claim")
     assert claimed.status_code == 200 and claimed.json["status"] == "claimed"
-    assert claimed.json["claimant"]["name"] == "陈志愿" and claimed.json["actions"] == ["release", "fulfil"]
+    assert claimed.json["claimant"]["name"] == "陈志愿"
+    assert claimed.json["actions"] == ["release", "fulfil", "reveal"]
+    # the claimant sees the wisher's surname and masked phone, the address only through the reveal step
+    assert claimed.json["beneficiary"] == {"name": "张**", "contact": "138****1001", "address": None,
+                                           "masked": True}
     resp = w.post("demo-volunteer", wish_id, "fulfil", note="已送到家", media_ids=[w.photo("demo-volunteer")])
     assert resp.json["status"] == "fulfilled"
     resp = w.post("demo-resident", wish_id, "confirm", thanks="谢谢小陈！")
@@ -103,10 +107,12 @@ def test_on_behalf_path(w, app):
     """A grid member enters a wish for someone without a phone, and confirms it for them."""
     resp = w.on_behalf()
     assert resp.status_code == 201, resp.json
-    assert resp.json["on_behalf"] and resp.json["beneficiary"]["name"] == SECRET_NAME
+    assert resp.json["on_behalf"] and resp.json["beneficiary"]["name"] == "刘**"
     wish_id = resp.json["id"]
     assert w.post("demo-community-admin", wish_id, "review", decision="publish").status_code == 200
-    assert w.post("demo-rider", wish_id, "claim").json["beneficiary"]["address"] == SECRET_ADDRESS
+    claimed = w.post("demo-rider", wish_id, "claim").json
+    assert claimed["beneficiary"]["address"] is None and claimed["grid_member"]["name"] == "王网格"
+    assert w.post("demo-rider", wish_id, "beneficiary/reveal").json["address"] == SECRET_ADDRESS
     w.post("demo-rider", wish_id, "fulfil", media_ids=[w.photo("demo-rider")])
     resp = w.post("demo-grid-member", wish_id, "confirm")
     assert resp.status_code == 200 and resp.json["status"] == "confirmed"
@@ -116,13 +122,20 @@ def test_on_behalf_path(w, app):
 
 
 def _visible(resp) -> bool:
-    """Whether any piece of the beneficiary's identity is in a response."""
+    """Whether any piece of the beneficiary's identity is in a response in full."""
     text = resp.get_data(as_text=True)
     return any(s in text for s in (SECRET_NAME, SECRET_PHONE, SECRET_ADDRESS))
 
 
+def _masked(resp) -> bool:
+    """Whether the beneficiary's surname and masked phone are in a response."""
+    text = resp.get_data(as_text=True)
+    return "刘**" in text and "139*****0000" not in text and "139****0000" in text
+
+
 def test_privacy_matrix(w, client, app):
-    """For every role and read endpoint, the beneficiary appears only where allowed."""
+    """For every role and read endpoint, nobody reads the beneficiary in full; the masked form appears
+    only where allowed."""
     wish_id = w.published(w.on_behalf)
     with app.app_context():
         other_gm = db.session.scalar(select(User.openid).where(User.openid.like("demo-gm-demo-s1-%")))
@@ -147,11 +160,12 @@ def test_privacy_matrix(w, client, app):
             for name, read in reads.items():
                 resp = read(w.h(role))
                 assert resp.status_code in (200, 403, 404), (role, name)
-                assert _visible(resp) == ((role, name) in allowed), (role, name, resp.status_code)
+                assert not _visible(resp), (role, name)
+                assert _masked(resp) == ((role, name) in allowed), (role, name, resp.status_code)
 
     check(allowed_before)
     w.post("demo-volunteer", wish_id, "claim")
-    # the claimant now sees who and where; the wish moved from "board" to "board-claimed"
+    # the claimant now sees the masked form; the wish moved from "board" to "board-claimed"
     allowed_after = {(r, "board-claimed" if n == "board" else n) for r, n in allowed_before} | {
         ("demo-volunteer", r) for r in ("detail", "board-claimed", "claimed")}
     check(allowed_after)
@@ -164,6 +178,9 @@ def test_claims_race_exactly_one_wins(w, app, is_postgres):
         community = db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == "DEMO-S2-C2"))
         users = [User(openid=f"racer-{i}", role="volunteer") for i in range(claimants)]
         db.session.add_all(users)
+        db.session.flush()
+        db.session.add_all(Volunteer(user_id=u.id, home_community_id=community, kind="volunteer",
+                                     status="approved") for u in users)
         db.session.commit()
         headers = [{"Authorization": "Bearer " + tokens.issue(u.id, 0, app.config["SECRET_KEY"], 3600)[0]}
                    for u in users]
@@ -284,7 +301,11 @@ def test_campaigns_volunteers_and_rankings(w, client, app):
     resp = client.post("/api/v1/volunteers", json={"community_id": community, "kind": "party_member",
                                                    "work_unit": "区税务局"}, headers=w.h("demo-resident-2"))
     assert resp.status_code == 200 and resp.json["work_unit"] == "区税务局"
+    assert resp.json["status"] == "pending"
     w.tokens.pop("demo-resident-2")  # the role changed: log in again
+    resp = client.post(f"/api/v1/volunteers/{resp.json['id']}/review", json={"decision": "approve"},
+                       headers=w.h("demo-community-admin"))
+    assert resp.status_code == 200 and resp.json["status"] == "approved"
     first = w.published(lambda: w.submit(campaign_id=campaign))
     second = w.published(lambda: w.submit(campaign_id=campaign))
     w.post("demo-resident-2", first, "claim")
@@ -325,3 +346,54 @@ def test_wisher_and_claimant_are_notified_through_the_outbox(w, client, app):
         sweep()
         db.session.commit()
     assert kinds("demo-rider") == ["wish_released"]
+
+
+def test_volunteer_review_flow(w, client, app):
+    """双报到 waits for its community: admins in reach list and review it (a rejection needs a reason,
+    a second review is 409), others are refused; a changed registration is reviewed again."""
+    with app.app_context():
+        home, other = (db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == code))
+                       for code in ("DEMO-S2-C2", "DEMO-S1-C1"))
+        far_admin = User(openid="far-admin", role="community_admin", org_unit_id=other)
+        db.session.add(far_admin)
+        db.session.commit()
+        far = {"Authorization": "Bearer " + tokens.issue(far_admin.id, 0, app.config["SECRET_KEY"], 3600)[0]}
+    mine = client.post("/api/v1/volunteers", headers=w.h("demo-resident-2"),
+                       json={"community_id": home, "kind": "unit", "work_unit": "区图书馆"}).json
+    assert (mine["status"], mine["home_community"], mine["phone"]) == ("pending", "凤起社区", "138****1002")
+    w.tokens.pop("demo-resident-2")
+
+    def pending(headers):
+        resp = client.get("/api/v1/volunteers?status=pending", headers=headers)
+        return resp.status_code, [(v["id"], v["kind"], v["work_unit"], v["churn"]) for v in
+                                  resp.json.get("items", [])]
+
+    assert pending(w.h("demo-community-admin")) == (200, [(mine["id"], "unit", "区图书馆",
+                                                           {"claims": 0, "releases": 0, "days": 7})])
+    assert pending(w.h("demo-street-admin"))[1] == pending(w.h("demo-community-admin"))[1]
+    assert pending(far) == (200, [])
+    assert pending(w.h("demo-grid-member"))[0] == 403
+    url = f"/api/v1/volunteers/{mine['id']}/review"
+    assert client.post(url, json={"decision": "approve"}, headers=far).status_code == 404
+    assert client.post(url, json={"decision": "approve"}, headers=w.h("demo-grid-member")).status_code == 403
+    no_reason = client.post(url, json={"decision": "reject"}, headers=w.h("demo-community-admin"))
+    assert no_reason.status_code == 422 and no_reason.json["error"]["code"] == "wish.reason_required"
+    rejected = client.post(url, json={"decision": "reject", "reason": "请提供单位证明"},
+                           headers=w.h("demo-community-admin"))
+    assert (rejected.json["status"], rejected.json["reject_reason"]) == ("rejected", "请提供单位证明")
+    again = client.post(url, json={"decision": "approve"}, headers=w.h("demo-community-admin"))
+    assert again.status_code == 409 and again.json["error"]["details"] == {"status": "rejected"}
+    assert client.get("/api/v1/volunteers/me", headers=w.h("demo-resident-2")).json["status"] == "rejected"
+    wish_id = w.published()
+    assert w.post("demo-resident-2", wish_id, "claim").json["error"]["code"] == "wish.volunteer_unapproved"
+    resent = client.post("/api/v1/volunteers", json={"community_id": home, "kind": "volunteer"},
+                         headers=w.h("demo-resident-2")).json
+    assert (resent["id"], resent["status"], resent["reject_reason"]) == (mine["id"], "pending", None)
+    assert client.post(url, json={"decision": "approve"}, headers=w.h("demo-street-admin")).status_code == 200
+    same = client.post("/api/v1/volunteers", json={"community_id": home, "kind": "volunteer"},
+                       headers=w.h("demo-resident-2")).json
+    assert same["status"] == "approved"  # the same registration again keeps its review
+    assert w.post("demo-resident-2", wish_id, "claim").status_code == 200
+    moved = client.post("/api/v1/volunteers", json={"community_id": other, "kind": "volunteer"},
+                        headers=w.h("demo-resident-2")).json
+    assert moved["status"] == "pending"

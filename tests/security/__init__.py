@@ -1,0 +1,1 @@
+"""Security tests: what an attacker with an ordinary account can and cannot read."""
