@@ -66,6 +66,7 @@ def _init_extensions(app: Flask) -> None:
     from flask_smorest.spec.plugins import integerconverter2paramschema
 
     from suishoupai import errors, media, moderation, notify, points, reports, web, wechat
+    from suishoupai.auth import changes
     from suishoupai.database import tune_engine
     from suishoupai.extensions import api, db, limiter, migrate
     from suishoupai.fields import DateConverter, IdConverter
@@ -83,6 +84,7 @@ def _init_extensions(app: Flask) -> None:
     api.register_converter(IdConverter, integerconverter2paramschema)
     api.register_converter(DateConverter, lambda _conv: {"type": "string", "format": "date"})
     errors.init_app(app)
+    changes.listen()
     web.init_app(app)
     wechat.init_app(app)
     media.init_app(app)

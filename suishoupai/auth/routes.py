@@ -2,9 +2,8 @@
 
 from flask import current_app
 
-from suishoupai.auth import schemas, service
+from suishoupai.auth import changes, grants, schemas, service
 from suishoupai.auth.actor import current_actor, require_role
-from suishoupai.auth.models import ADMIN_ROLES
 from suishoupai.extensions import Blueprint, errors, limiter
 from suishoupai.web import writes
 
@@ -62,6 +61,16 @@ def patch_me(changes):
 @writes
 @blp.response(200, schemas.Me)
 def grant_role(data, user_id):
-    """Set a user's role and scope (administrators, below their own rank and within their tree)."""
-    actor = require_role(*ADMIN_ROLES)
+    """Grant a user a role at a place, as the grant table allows, inside the caller's reach."""
+    actor = require_role(*grants.GRANTS)
     return service.assign_role(actor, user_id, data["role"], data["org_unit_id"], data["department_id"])
+
+
+@blp.route("/admin/role-changes", methods=["GET"])
+@errors(403)
+@blp.arguments(schemas.RoleChangeQuery, location="query")
+@blp.response(200, schemas.RoleChangePage)
+def role_changes(args):
+    """Grants and revocations whose place lies inside the caller's reach, newest first."""
+    actor = require_role(*grants.GRANTS)
+    return changes.list_changes(actor, args["user_id"], args["limit"], args["cursor"])

@@ -189,7 +189,7 @@ def test_admins_grant_roles_within_scope_and_rank(client, auth, app, demo):
     assert resp.status_code == 404
     resp = client.put(url, json={"role": "street_admin", "org_unit_id": _unit(app, "DEMO-S2")},
                       headers=street)
-    assert resp.status_code == 403 and resp.json["error"]["code"] == "auth.role_too_high"
+    assert resp.status_code == 403 and resp.json["error"]["code"] == "auth.role_not_grantable"
     resp = client.put(url, json={"role": "community_admin", "org_unit_id": _unit(app, "DEMO-S2")},
                       headers=street)
     assert resp.status_code == 422 and resp.json["error"]["code"] == "auth.unit_kind_mismatch"
