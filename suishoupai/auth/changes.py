@@ -65,36 +65,53 @@ def _actor_id() -> int | None:
     return actor.user_id if actor else None
 
 
-def _record(session: Session, _context) -> None:
-    """After a flush: write a row per change of a user's role or place, and per grid duty taken or left."""
-    rows = []
-    for obj in list(session.new) + list(session.dirty):
-        if isinstance(obj, User):
-            change = _before_after(obj)
-            if change is None:
-                continue
-            before, after = change
-            path = (_path(session, after["role"], after["org_unit_id"], after["department_id"], obj.id)
-                    or _path(session, before["role"], before["org_unit_id"], before["department_id"], obj.id))
-            rows.append({"user_id": obj.id, "role_before": before["role"], "role_after": after["role"],
-                         "unit_before_id": before["org_unit_id"], "unit_after_id": after["org_unit_id"],
-                         "department_before_id": before["department_id"],
-                         "department_after_id": after["department_id"], "path": path})
+def _collect(session: Session, _context) -> None:
+    """After each flush: note a row per change of a user's role or place, and per grid duty taken or left
+    (written at commit, when the grid a new grid member took is known whichever was flushed first)."""
+    rows = session.info.setdefault("role_changes", [])
+    common = {"actor_id": _actor_id(), "via": _via(), "created_at": utcnow()}
     for obj, taken in [(o, True) for o in session.new] + [(o, False) for o in session.deleted]:
         if isinstance(obj, GridMember):
             grid = Role.GRID_MEMBER.value
-            rows.append({"user_id": obj.user_id, "grid_id": obj.grid_id,
-                         "role_before": None if taken else grid, "role_after": grid if taken else None,
-                         "path": _path(session, None, None, None, obj.user_id, obj.grid_id)})
+            rows.append(BLANK | common | {
+                "user_id": obj.user_id, "grid_id": obj.grid_id,
+                "path": _path(session, None, None, None, obj.user_id, obj.grid_id),
+                "role_before": None if taken else grid, "role_after": grid if taken else None})
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, User) and (change := _before_after(obj)) is not None:
+            before, after = change
+            path = (_path(session, after["role"], after["org_unit_id"], after["department_id"], obj.id)
+                    or _path(session, before["role"], before["org_unit_id"], before["department_id"], obj.id))
+            rows.append(BLANK | common | {
+                "user_id": obj.id, "role_before": before["role"], "role_after": after["role"],
+                "unit_before_id": before["org_unit_id"], "unit_after_id": after["org_unit_id"],
+                "department_before_id": before["department_id"],
+                "department_after_id": after["department_id"], "path": path})
+
+
+def _write(session: Session) -> None:
+    """Before commit: write the noted changes; becoming or ceasing to be a grid member takes the place of
+    the grid duty taken or left in the same transaction."""
+    session.flush()
+    rows = session.info.pop("role_changes", [])
+    grids = {row["user_id"]: row["path"] for row in rows if row["grid_id"]}
+    for row in rows:
+        row["path"] = row["path"] or grids.get(row["user_id"])
     if rows:
-        common = {"actor_id": _actor_id(), "via": _via(), "created_at": utcnow()}
-        session.connection().execute(insert(RoleChange.__table__), [BLANK | common | row for row in rows])
+        session.connection().execute(insert(RoleChange.__table__), rows)
+
+
+def _forget(session: Session) -> None:
+    """A rolled-back transaction changed nothing: forget what it noted."""
+    session.info.pop("role_changes", None)
 
 
 def listen() -> None:
     """Record role changes made through any session (once per process)."""
-    if not event.contains(Session, "after_flush", _record):
-        event.listen(Session, "after_flush", _record)
+    for name, handler in (("after_flush", _collect), ("before_commit", _write),
+                          ("after_rollback", _forget)):
+        if not event.contains(Session, name, handler):
+            event.listen(Session, name, handler)
 
 
 def list_changes(actor: Actor, user_id: int | None, limit: int, cursor: str | None) -> dict:

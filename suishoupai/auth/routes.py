@@ -56,7 +56,7 @@ def patch_me(changes):
 
 
 @blp.route("/admin/users/<id:user_id>/role", methods=["PUT"])
-@errors(403, 404, 409)
+@errors(403, 404)
 @blp.arguments(schemas.RoleGrant)
 @writes
 @blp.response(200, schemas.Me)

@@ -92,7 +92,7 @@ class RoleGrant(ma.Schema):
 class RoleChangeQuery(PageArgs):
     """?user_id= narrows the list to one user."""
 
-    user_id = Id(load_default=None)
+    user_id = Id(strict=False, load_default=None)
 
 
 class RoleChange(ma.Schema):

@@ -14,7 +14,6 @@ from suishoupai.auth.models import Role, User
 from suishoupai.auth.scope import reaches
 from suishoupai.database import utcnow
 from suishoupai.errors import (
-    Conflict,
     DomainError,
     Forbidden,
     InvalidInput,
@@ -163,10 +162,10 @@ def assign_role(actor: Actor, user_id: int, role: str, org_unit_id: int | None,
         raise Forbidden("您无权授予该角色", code="auth.role_not_grantable", details={"role": role.value})
     if Way.GRID in (how, grants.way(actor.role, Role(user.role))):
         # grid duty lives in the grid's member list; changing it there keeps routing right
-        raise Conflict("网格员的设置与撤销请在网格成员管理中操作", code="auth.use_grid_members")
+        raise Forbidden("网格员的设置与撤销请在网格成员管理中操作", code="auth.use_grid_members")
     if how == Way.REVIEW:
-        raise Conflict("骑手与志愿者身份由其登记经社区审核后获得", code="auth.use_review",
-                       details={"role": role.value})
+        raise Forbidden("骑手与志愿者身份由其登记经社区审核后获得", code="auth.use_review",
+                        details={"role": role.value})
     unit_id, dept_id = _place(actor, role, org_unit_id, department_id)
     if (user.role, user.org_unit_id, user.department_id) != (role, unit_id, dept_id):
         user.role, user.org_unit_id, user.department_id = role, unit_id, dept_id
