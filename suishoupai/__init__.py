@@ -123,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     from suishoupai.points import offer_routes
     from suishoupai.points import routes as points_routes
     from suishoupai.reports import routes as report_routes
+    from suishoupai.rights import routes as rights_routes
     from suishoupai.stats import routes as stats_routes
     from suishoupai.wishes import routes as wish_routes
 
@@ -139,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(offer_routes.blp)
     api.register_blueprint(stats_routes.blp)
     api.register_blueprint(moderation_routes.blp)
+    api.register_blueprint(rights_routes.blp)
     app.register_blueprint(moderation_routes.push)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs_static)

@@ -38,6 +38,8 @@ LOGIN_ERRORS: dict[int, tuple[type[DomainError], int, str, str]] = {
 def _user_for_openid(openid: str, role: Role = Role.RESIDENT) -> User:
     """The user with this openid, created on first login (safe against a concurrent first login)."""
     user = db.session.scalars(select(User).where(User.openid == openid)).first()
+    if user is not None and user.erased_at is not None:
+        raise Forbidden("该账号已注销", code="auth.account_erased")
     if user is not None:
         return user
     try:
