@@ -147,7 +147,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    """CLI groups, one per domain: org, demo, media, moderation, notify, reports, wishes, idempotency."""
+    """CLI groups, one per domain: org, demo, media, moderation, notify, reports, wishes, idempotency,
+    points, stats, privacy."""
     from suishoupai.demo.cli import demo_cli
     from suishoupai.idempotency import idempotency_cli
     from suishoupai.media.cli import media_cli
@@ -157,6 +158,7 @@ def _register_commands(app: Flask) -> None:
     from suishoupai.points.cli import points_cli
     from suishoupai.points.offer_cli import sweep_command
     from suishoupai.reports.cli import reports_cli
+    from suishoupai.rights.cli import privacy_cli
     from suishoupai.stats.cli import stats_cli
     from suishoupai.wishes.cli import wishes_cli
 
@@ -169,5 +171,6 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(reports_cli)
     app.cli.add_command(stats_cli)
     app.cli.add_command(wishes_cli)
+    app.cli.add_command(privacy_cli)
     points_cli.add_command(sweep_command)
     app.cli.add_command(points_cli)
