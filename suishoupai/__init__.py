@@ -70,6 +70,7 @@ def _init_extensions(app: Flask) -> None:
     from flask_smorest.spec.plugins import integerconverter2paramschema
 
     from suishoupai import errors, headers, limits, media, moderation, notify, points, reports, web, wechat
+    from suishoupai.auth import changes
     from suishoupai.database import tune_engine
     from suishoupai.extensions import api, db, migrate
     from suishoupai.fields import DateConverter, IdConverter
@@ -87,6 +88,7 @@ def _init_extensions(app: Flask) -> None:
     api.register_converter(IdConverter, integerconverter2paramschema)
     api.register_converter(DateConverter, lambda _conv: {"type": "string", "format": "date"})
     errors.init_app(app)
+    changes.listen()
     web.init_app(app)
     headers.init_app(app)
     wechat.init_app(app)
@@ -129,6 +131,7 @@ def _register_blueprints(app: Flask) -> None:
     from suishoupai.points import routes as points_routes
     from suishoupai.privacy import routes as privacy_routes
     from suishoupai.reports import routes as report_routes
+    from suishoupai.rights import routes as rights_routes
     from suishoupai.stats import routes as stats_routes
     from suishoupai.wishes import routes as wish_routes
 
@@ -146,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(stats_routes.blp)
     api.register_blueprint(moderation_routes.blp)
     api.register_blueprint(privacy_routes.blp)
+    api.register_blueprint(rights_routes.blp)
     app.register_blueprint(moderation_routes.push)
     app.register_blueprint(health.bp)
     if app.config["API_DOCS"] or app.config["ENV"] != "production":
@@ -153,7 +157,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    """CLI groups, one per domain: org, demo, media, moderation, notify, reports, wishes, idempotency."""
+    """CLI groups, one per domain: org, demo, media, moderation, notify, reports, wishes, idempotency,
+    points, stats, privacy."""
     from suishoupai.demo.cli import demo_cli
     from suishoupai.idempotency import idempotency_cli
     from suishoupai.media.cli import media_cli
@@ -163,6 +168,7 @@ def _register_commands(app: Flask) -> None:
     from suishoupai.points.cli import points_cli
     from suishoupai.points.offer_cli import sweep_command
     from suishoupai.reports.cli import reports_cli
+    from suishoupai.rights.cli import privacy_cli
     from suishoupai.stats.cli import stats_cli
     from suishoupai.wishes.cli import wishes_cli
 
@@ -175,5 +181,6 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(reports_cli)
     app.cli.add_command(stats_cli)
     app.cli.add_command(wishes_cli)
+    app.cli.add_command(privacy_cli)
     points_cli.add_command(sweep_command)
     app.cli.add_command(points_cli)

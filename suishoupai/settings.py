@@ -168,6 +168,18 @@ DEFAULTS: dict[str, Any] = {
     #: stats facts: a refresh also recomputes reports stamped this long before its mark, so a
     #: transaction that committed after the last refresh is not missed (longer than any transaction)
     "STATS_REFRESH_OVERLAP_SECONDS": 60,
+    #: personal data (`flask privacy retain`, published by GET /api/v1/privacy): a case closed this many
+    #: months ago loses its reporter link, address and followers (the case stays on the public record)
+    "PRIVACY_CASE_MONTHS": 24,
+    #: a wish's beneficiary name, contact and address are erased this many months after it is confirmed
+    "PRIVACY_WISH_MONTHS": 6,
+    #: an after-photo's EXIF position and capture time (read by the after-photo check) are dropped this
+    #: many days after its case closed; every other photo loses them when it is attached
+    "PRIVACY_AFTER_PHOTO_EXIF_DAYS": 30,
+    #: inbox messages (and their WeChat outbox rows) are deleted this many days after they were written
+    "PRIVACY_NOTIFICATION_DAYS": 180,
+    #: Idempotency-Keys and the answers they replay are deleted this many hours after their last use
+    "PRIVACY_IDEMPOTENCY_HOURS": 72,
     "S3_BUCKET": "",
     "S3_PREFIX": "",
     "S3_REGION": "",
@@ -309,7 +321,9 @@ def _general_problems(config: dict[str, Any]) -> list[str]:
                 "STATS_MIN_SAMPLE", "STATS_MAX_DAYS", "NEARBY_RADIUS_M", "NEARBY_DAYS",
                 "DUPLICATE_RADIUS_M", "DUPLICATE_DAYS", "AFTER_PHOTO_MAX_DISTANCE_M",
                 "STATS_REFRESH_OVERLAP_SECONDS", "STATS_KEEP_DAYS", "REPORT_REPEAT_RADIUS_M",
-                "RATELIMIT_STORAGE_TIMEOUT", "WISH_REVEAL_DAILY_LIMIT", "WISH_RELEASE_WEEKLY_LIMIT"):
+                "RATELIMIT_STORAGE_TIMEOUT", "WISH_REVEAL_DAILY_LIMIT", "WISH_RELEASE_WEEKLY_LIMIT",
+                "PRIVACY_CASE_MONTHS", "PRIVACY_WISH_MONTHS", "PRIVACY_AFTER_PHOTO_EXIF_DAYS",
+                "PRIVACY_NOTIFICATION_DAYS", "PRIVACY_IDEMPOTENCY_HOURS"):
         if config[key] <= 0:
             found.append(f"{PREFIX}{key} must be positive")
     if config["REPORT_REPEAT_MINUTES"] < 0:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from suishoupai.database import UTCDateTime, utcnow
@@ -13,7 +13,7 @@ from suishoupai.extensions import db
 
 
 class Role(StrEnum):
-    """The roles of DESIGN §2."""
+    """Who a user is to the service (what each may see and do: the grant table in auth.grants)."""
 
     RESIDENT = "resident"
     RIDER = "rider"
@@ -55,8 +55,39 @@ class User(db.Model):
     token_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the person deleted the account: the row stays, anonymised, for the ledger and the records
+    #: it signed; its openid is gone, so the same WeChat account signs in to a fresh one
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def display_name(self) -> str:
         """The name shown to others."""
         return self.real_name or self.nickname or "微信用户"
+
+
+class RoleChange(db.Model):
+    """One grant or revocation of a role or a place (written by auth.changes for every change)."""
+
+    __tablename__ = "role_changes"
+    __table_args__ = (Index("ix_role_changes_user", "user_id", "id"),
+                      Index("ix_role_changes_path", "path", "id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: who made the change; None for the deployment (CLI, seed) and the sweeps
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role_before: Mapped[str | None] = mapped_column(String(32))
+    role_after: Mapped[str | None] = mapped_column(String(32))
+    unit_before_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id", ondelete="SET NULL"))
+    unit_after_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id", ondelete="SET NULL"))
+    department_before_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="SET NULL"))
+    department_after_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="SET NULL"))
+    #: the grid taken or left, for grid duty
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id", ondelete="SET NULL"))
+    #: the endpoint (or "cli") that made it
+    via: Mapped[str] = mapped_column(String(64))
+    #: org path of the place concerned (after, else before): admins list the changes inside their reach
+    path: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,8 +1,7 @@
 """Login and the caller's own profile."""
 
-from suishoupai.auth import schemas, service
+from suishoupai.auth import changes, grants, schemas, service
 from suishoupai.auth.actor import current_actor, require_role
-from suishoupai.auth.models import ADMIN_ROLES
 from suishoupai.extensions import Blueprint, errors
 from suishoupai.limits import limited
 from suishoupai.web import writes
@@ -52,11 +51,21 @@ def patch_me(changes):
 
 
 @blp.route("/admin/users/<id:user_id>/role", methods=["PUT"])
-@errors(403, 404, 409)
+@errors(403, 404)
 @blp.arguments(schemas.RoleGrant)
 @writes
 @blp.response(200, schemas.Me)
 def grant_role(data, user_id):
-    """Set a user's role and scope (administrators, below their own rank and within their tree)."""
-    actor = require_role(*ADMIN_ROLES)
+    """Grant a user a role at a place, as the grant table allows, inside the caller's reach."""
+    actor = require_role(*grants.GRANTS)
     return service.assign_role(actor, user_id, data["role"], data["org_unit_id"], data["department_id"])
+
+
+@blp.route("/admin/role-changes", methods=["GET"])
+@errors(403)
+@blp.arguments(schemas.RoleChangeQuery, location="query")
+@blp.response(200, schemas.RoleChangePage)
+def role_changes(args):
+    """Grants and revocations whose place lies inside the caller's reach, newest first."""
+    actor = require_role(*grants.GRANTS)
+    return changes.list_changes(actor, args["user_id"], args["limit"], args["cursor"])

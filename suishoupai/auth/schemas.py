@@ -5,6 +5,7 @@ from marshmallow import validate
 
 from suishoupai.auth.models import Role
 from suishoupai.fields import Id
+from suishoupai.pagination import PageArgs, page_of
 
 PHONE = validate.Regexp(r"^1[3-9]\d{9}$", error="手机号格式不正确")
 #: fields that only an administrator may change, refused by name when a user tries
@@ -86,3 +87,29 @@ class RoleGrant(ma.Schema):
     role = ma.fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
     org_unit_id = Id(allow_none=True, load_default=None)
     department_id = Id(allow_none=True, load_default=None)
+
+
+class RoleChangeQuery(PageArgs):
+    """?user_id= narrows the list to one user."""
+
+    user_id = Id(strict=False, load_default=None)
+
+
+class RoleChange(ma.Schema):
+    """One grant or revocation: who, whom, role, unit and department before and after, when."""
+
+    id = ma.fields.Integer()
+    actor_id = ma.fields.Integer(allow_none=True, metadata={"description": "None: the deployment (CLI)"})
+    user_id = ma.fields.Integer()
+    role_before = ma.fields.String(allow_none=True)
+    role_after = ma.fields.String(allow_none=True)
+    unit_before_id = ma.fields.Integer(allow_none=True)
+    unit_after_id = ma.fields.Integer(allow_none=True)
+    department_before_id = ma.fields.Integer(allow_none=True)
+    department_after_id = ma.fields.Integer(allow_none=True)
+    grid_id = ma.fields.Integer(allow_none=True, metadata={"description": "grid duty taken or left"})
+    via = ma.fields.String(metadata={"description": "the endpoint that made the change, or cli"})
+    created_at = ma.fields.AwareDateTime()
+
+
+RoleChangePage = page_of(RoleChange)

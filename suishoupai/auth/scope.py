@@ -9,6 +9,8 @@ from suishoupai.auth.models import Role, User
 from suishoupai.errors import NotFound
 from suishoupai.extensions import db
 from suishoupai.org.models import Department, GridMember, OrgUnit
+from suishoupai.points.models import Rider
+from suishoupai.wishes.models import Volunteer
 
 
 def visible(actor: Actor, path_column, owner_column=None) -> ColumnElement[bool]:
@@ -28,9 +30,18 @@ def one_visible(stmt: Select, actor: Actor, path_column, owner_column=None,
     return row
 
 
+def registration_paths(user_id: int) -> list[str]:
+    """The home communities of a user's rider and 双报到 registrations."""
+    return [path for model in (Rider, Volunteer) for path in db.session.scalars(
+        select(OrgUnit.path).join(model, model.home_community_id == OrgUnit.id)
+        .where(model.user_id == user_id))]
+
+
 def placement_paths(user: User) -> list[str]:
-    """Every org path a user is placed at: home or administered unit, grids, department's district."""
-    paths = list(db.session.scalars(
+    """Every org path a user is placed at: home or administered unit, grids, department's district,
+    the home communities of their rider and volunteer registrations."""
+    paths = registration_paths(user.id)
+    paths += list(db.session.scalars(
         select(OrgUnit.path).join(GridMember, GridMember.grid_id == OrgUnit.id)
         .where(GridMember.user_id == user.id)))
     if user.org_unit_id:

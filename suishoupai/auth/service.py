@@ -7,13 +7,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from suishoupai import crypto, wechat
-from suishoupai.auth import tokens
+from suishoupai.auth import grants, tokens
 from suishoupai.auth.actor import Actor
+from suishoupai.auth.grants import Place, Way
 from suishoupai.auth.models import Role, User
 from suishoupai.auth.scope import reaches
 from suishoupai.database import utcnow
 from suishoupai.errors import (
-    Conflict,
     DomainError,
     Forbidden,
     InvalidInput,
@@ -38,6 +38,8 @@ LOGIN_ERRORS: dict[int, tuple[type[DomainError], int, str, str]] = {
 def _user_for_openid(openid: str, role: Role = Role.RESIDENT) -> User:
     """The user with this openid, created on first login (safe against a concurrent first login)."""
     user = db.session.scalars(select(User).where(User.openid == openid)).first()
+    if user is not None and user.erased_at is not None:
+        raise Forbidden("该账号已注销", code="auth.account_erased")
     if user is not None:
         return user
     try:
@@ -113,43 +115,62 @@ def update_profile(user: User, changes: dict) -> dict:
     return profile(user)
 
 
-#: who outranks whom when granting roles; every other role ranks 0
-RANK = {Role.COMMUNITY_ADMIN: 1, Role.STREET_ADMIN: 2, Role.DISTRICT_ADMIN: 3}
-#: the kind of org unit an administrator's role is tied to
-ADMIN_UNIT_KIND = {Role.COMMUNITY_ADMIN: "community", Role.STREET_ADMIN: "street",
-                   Role.DISTRICT_ADMIN: "district"}
+#: the kind of org unit each place is
+UNIT_KIND = {Place.COMMUNITY: "community", Place.STREET: "street", Place.DISTRICT: "district"}
+
+
+def _not_found_user() -> NotFound:
+    """The one answer for a user outside the granter's reach."""
+    return NotFound("用户不存在", code="auth.user_not_found")
+
+
+def _place(actor: Actor, role: Role, org_unit_id: int | None,
+           department_id: int | None) -> tuple[int | None, int | None]:
+    """The unit and department a role is granted at, checked against the table's place and the
+    granter's reach: a place outside it is "not found"."""
+    place = grants.PLACE[role]
+    if department_id and place != Place.DEPARTMENT:
+        raise InvalidInput("只有部门人员可以指定部门", code="auth.department_not_allowed",
+                           details={"fields": {"department_id": ["仅限 department 角色"]}})
+    if place == Place.DEPARTMENT:
+        dept = db.session.get(Department, department_id) if department_id else None
+        district = db.session.get(OrgUnit, dept.district_id) if dept else None
+        if district is None or not actor.covers(district.path):
+            raise NotFound("部门不存在", code="org.department_not_found")
+        if org_unit_id:
+            raise InvalidInput("部门人员不指定组织单位", code="auth.unit_not_allowed",
+                               details={"fields": {"org_unit_id": ["部门人员不指定组织单位"]}})
+        return None, dept.id
+    unit = db.session.get(OrgUnit, org_unit_id) if org_unit_id else None
+    if org_unit_id and (unit is None or not actor.covers(unit.path)):
+        raise NotFound("组织单位不存在", code="org.unit_not_found")
+    kind = UNIT_KIND.get(place, "community")
+    if (place in UNIT_KIND and unit is None) or (unit is not None and unit.kind != kind):
+        raise InvalidInput(f"{role.value} 须指定一个{kind}级单位", code="auth.unit_kind_mismatch",
+                           details={"fields": {"org_unit_id": ["单位层级不符"]}})
+    return org_unit_id, None
 
 
 def assign_role(actor: Actor, user_id: int, role: str, org_unit_id: int | None,
                 department_id: int | None) -> dict:
-    """An administrator grants a role below their own, within their part of the tree."""
+    """Grant a role at a place, as the grant table allows the granter, inside their reach; the user's
+    present role must be one the granter holds over (else they are "not found")."""
     user = db.session.get(User, user_id)
-    if user is None or RANK.get(Role(user.role), 0) >= RANK[actor.role] or not reaches(actor, user):
-        raise NotFound("用户不存在", code="auth.user_not_found")
+    if user is None or not grants.may_hold_over(actor.role, Role(user.role)) or not reaches(actor, user):
+        raise _not_found_user()
     role = Role(role)
-    if RANK.get(role, 0) >= RANK[actor.role]:
-        raise Forbidden("不能授予与自己同级或更高的角色", code="auth.role_too_high")
-    if Role.GRID_MEMBER in (role, user.role):
+    how = grants.way(actor.role, role)
+    if how is None:
+        raise Forbidden("您无权授予该角色", code="auth.role_not_grantable", details={"role": role.value})
+    if Way.GRID in (how, grants.way(actor.role, Role(user.role))):
         # grid duty lives in the grid's member list; changing it there keeps routing right
-        raise Conflict("网格员的设置与撤销请在网格成员管理中操作", code="auth.use_grid_members")
-    unit = db.session.get(OrgUnit, org_unit_id) if org_unit_id else None
-    if org_unit_id and (unit is None or not actor.covers(unit.path)):
-        raise NotFound("组织单位不存在", code="org.unit_not_found")
-    if role in ADMIN_UNIT_KIND and (unit is None or unit.kind != ADMIN_UNIT_KIND[role]):
-        raise InvalidInput(f"{role.value} 须指定一个{ADMIN_UNIT_KIND[role]}级单位",
-                           code="auth.unit_kind_mismatch",
-                           details={"fields": {"org_unit_id": ["单位层级不符"]}})
-    dept = db.session.get(Department, department_id) if department_id else None
-    if role == Role.DEPARTMENT:
-        district_paths = [p.split("/")[1] for p in actor.scope_paths]
-        if dept is None or str(dept.district_id) not in district_paths:
-            raise NotFound("部门不存在", code="org.department_not_found")
-    elif department_id:
-        raise InvalidInput("只有部门人员可以指定部门", code="auth.department_not_allowed",
-                           details={"fields": {"department_id": ["仅限 department 角色"]}})
-    changed = (user.role, user.org_unit_id, user.department_id) != (role, org_unit_id, department_id)
-    user.role, user.org_unit_id, user.department_id = role, org_unit_id, department_id
-    if changed:
+        raise Forbidden("网格员的设置与撤销请在网格成员管理中操作", code="auth.use_grid_members")
+    if how == Way.REVIEW:
+        raise Forbidden("骑手与志愿者身份由其登记经社区审核后获得", code="auth.use_review",
+                        details={"role": role.value})
+    unit_id, dept_id = _place(actor, role, org_unit_id, department_id)
+    if (user.role, user.org_unit_id, user.department_id) != (role, unit_id, dept_id):
+        user.role, user.org_unit_id, user.department_id = role, unit_id, dept_id
         user.token_version += 1  # the old token carries the old scope: it must go
     db.session.flush()
     return profile(user)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Index, String
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from suishoupai import crypto
 from suishoupai.database import UTCDateTime, utcnow
 from suishoupai.extensions import db
 
@@ -33,17 +34,26 @@ class Media(db.Model):
     size_bytes: Mapped[int]
     #: what the client said the photo is for (report, resolution, wish, avatar, other)
     purpose: Mapped[str] = mapped_column(String(16), default="other")
-    #: capture time from EXIF, camera-local (EXIF has no zone); private
+    #: capture time from EXIF, camera-local (EXIF has no zone); private, dropped with the GPS
     taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=False))
-    #: EXIF GPS as the phone wrote it (WGS-84); private, for later checks only
-    gps_lat: Mapped[float | None] = mapped_column(Float)
-    gps_lng: Mapped[float | None] = mapped_column(Float)
+    #: EXIF GPS as the phone wrote it (WGS-84, "lat,lng"), Fernet-encrypted; private, kept only while
+    #: a check needs it (an after-photo until its case closed PRIVACY_AFTER_PHOTO_EXIF_DAYS ago)
+    gps_enc: Mapped[str | None] = mapped_column(Text)
     #: set when a report, wish or other record takes the photo; unattached rows are collected
     attached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attached_to: Mapped[str | None] = mapped_column(String(32))
     #: shown on public boards: served without a signature
     public: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def gps(self) -> tuple[float, float] | None:
+        """The EXIF position (lat, lng), decrypted; None when there is none (or it was dropped)."""
+        plain = crypto.decrypt(self.gps_enc) if self.gps_enc else None
+        if not plain:
+            return None
+        lat, lng = plain.split(",")
+        return float(lat), float(lng)
 
     @property
     def display_key(self) -> str:
@@ -54,6 +64,11 @@ class Media(db.Model):
     def thumb_key(self) -> str:
         """Storage key of the thumbnail."""
         return thumb_key(self.sha256)
+
+
+def seal_gps(lat: float | None, lng: float | None) -> str | None:
+    """The EXIF position as stored: encrypted, or None without one."""
+    return crypto.encrypt(f"{lat!r},{lng!r}") if lat is not None and lng is not None else None
 
 
 def display_key(sha256: str) -> str:

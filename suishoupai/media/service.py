@@ -17,7 +17,7 @@ from suishoupai.database import utcnow
 from suishoupai.errors import InvalidInput, NotFound
 from suishoupai.extensions import db
 from suishoupai.media import signing, storage
-from suishoupai.media.models import Media, display_key, thumb_key
+from suishoupai.media.models import Media, display_key, seal_gps, thumb_key
 from suishoupai.media.pipeline import process_image, sniff_format
 
 KEY_PATTERN = re.compile(r"^(display|thumb)/[0-9a-f]{2}/([0-9a-f]{64})\.jpg$")
@@ -52,7 +52,7 @@ def upload(actor: Actor, data: bytes, purpose: str) -> Media:
         owner_id=actor.user_id, sha256=image.sha256, phash=image.phash,
         source_format=image.source_format, width=image.width, height=image.height,
         size_bytes=len(data), purpose=purpose, taken_at=image.taken_at,
-        gps_lat=image.gps_lat, gps_lng=image.gps_lng,
+        gps_enc=seal_gps(image.gps_lat, image.gps_lng),
     )
     db.session.add(media)
     db.session.flush()
@@ -116,13 +116,22 @@ def view(media: Media) -> dict:
             "height": media.height, "purpose": media.purpose, "created_at": media.created_at}
 
 
+#: attachments whose EXIF position and capture time a later check reads: the after-photo check of a
+#: resolve step (reports.photo_checks); `flask privacy retain` drops them once the case has closed.
+#: Every other photo loses them when attached (a filing photo is compared by perceptual hash only).
+KEEPS_EXIF = frozenset({"resolution"})
+
+
 @cache
-def _attach_statement():
-    """Take unattached uploads of one owner, returning them (built once; ids expand at execution)."""
+def _attach_statement(keep_exif: bool):
+    """Take unattached uploads of one owner, returning them (built once per kind; ids expand at
+    execution); photos no check reads lose their EXIF position and capture time in the same UPDATE."""
+    values = {"attached_at": bindparam("now"), "attached_to": bindparam("to"), "public": bindparam("public_")}
+    if not keep_exif:
+        values |= {"gps_enc": None, "taken_at": None}
     return (update(Media).where(Media.id.in_(bindparam("wanted", expanding=True)),
                                 Media.owner_id == bindparam("owner"), Media.attached_at.is_(None))
-            .values(attached_at=bindparam("now"), attached_to=bindparam("to"), public=bindparam("public_"))
-            .returning(Media)
+            .values(**values).returning(Media)
             .execution_options(synchronize_session=False, populate_existing=True))
 
 
@@ -136,7 +145,7 @@ def attach(owner_id: int, media_ids: Sequence[int], attached_to: str,
     wanted = set(media_ids)
     if not wanted:
         return []
-    rows = {m.id: m for m in db.session.scalars(_attach_statement(), {
+    rows = {m.id: m for m in db.session.scalars(_attach_statement(attached_to in KEEPS_EXIF), {
         "wanted": list(wanted), "owner": owner_id, "now": utcnow(), "to": attached_to, "public_": public})}
     if len(rows) != len(wanted):
         found = {m.id: m for m in db.session.scalars(select(Media).where(Media.id.in_(wanted)))}

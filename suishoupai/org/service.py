@@ -12,11 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from suishoupai import crypto
+from suishoupai.auth import grants
 from suishoupai.auth.actor import Actor
+from suishoupai.auth.grants import Way
 from suishoupai.auth.models import Role, User
 from suishoupai.auth.scope import one_visible, reaches, visible
 from suishoupai.database import utcnow
-from suishoupai.errors import Conflict, NotFound
+from suishoupai.errors import Conflict, Forbidden, NotFound
 from suishoupai.extensions import db
 from suishoupai.org import geo
 from suishoupai.org.index import grid_index, parents
@@ -207,7 +209,9 @@ def grid_in_scope(actor: Actor, grid_id: int) -> OrgUnit:
 
 
 def set_member(actor: Actor, grid_id: int, user_id: int, duty: str) -> OrgUnit:
-    """Put a user on a grid (on duty or backup); they become a grid member."""
+    """Put a user on a grid (on duty or backup); they become a grid member (as the grant table allows)."""
+    if grants.way(actor.role, Role.GRID_MEMBER) != Way.GRID:
+        raise Forbidden("您无权设置网格员", code="auth.role_not_grantable", details={"role": "grid_member"})
     grid = grid_in_scope(actor, grid_id)
     user = db.session.get(User, user_id)
     if user is None or not reaches(actor, user):

@@ -50,8 +50,8 @@ def check(report: Report, event: ReportEvent, photos: Sequence[Media]) -> list[R
         if hit is not None:
             flags.append(ReportFlag(kind="reused_photo", media_id=photo.id, matched_media_id=hit[0],
                                     matched_report_id=_report_of(hit[0]), distance=hit[1]))
-        if photo.gps_lat is not None and photo.gps_lng is not None:
-            metres = distance_m(report.lat, report.lng, photo.gps_lat, photo.gps_lng)
+        if photo.gps is not None:
+            metres = distance_m(report.lat, report.lng, *photo.gps)
             if metres > max_m:
                 flags.append(ReportFlag(kind="far_from_report", media_id=photo.id, distance=round(metres)))
     now = utcnow()

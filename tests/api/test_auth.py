@@ -189,7 +189,7 @@ def test_admins_grant_roles_within_scope_and_rank(client, auth, app, demo):
     assert resp.status_code == 404
     resp = client.put(url, json={"role": "street_admin", "org_unit_id": _unit(app, "DEMO-S2")},
                       headers=street)
-    assert resp.status_code == 403 and resp.json["error"]["code"] == "auth.role_too_high"
+    assert resp.status_code == 403 and resp.json["error"]["code"] == "auth.role_not_grantable"
     resp = client.put(url, json={"role": "community_admin", "org_unit_id": _unit(app, "DEMO-S2")},
                       headers=street)
     assert resp.status_code == 422 and resp.json["error"]["code"] == "auth.unit_kind_mismatch"
@@ -237,7 +237,7 @@ def test_admins_cannot_reach_users_placed_elsewhere(client, auth, app, demo):
         assert resp.status_code == 404 and resp.json["error"]["code"] == "auth.user_not_found"
     resp = client.put(f"/api/v1/admin/users/{own_member}/role", json={"role": "resident"},
                       headers=admin)
-    assert resp.status_code == 409 and resp.json["error"]["code"] == "auth.use_grid_members"
+    assert resp.status_code == 403 and resp.json["error"]["code"] == "auth.use_grid_members"
     with app.app_context():
         assert db.session.get(User, s1_member).role == "grid_member"
         assert db.session.get(User, dept).role == "department"

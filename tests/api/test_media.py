@@ -87,8 +87,9 @@ def test_upload_answers_variants_and_serves_them(client, auth, app):
     assert again.status_code == 304
     with app.app_context():
         media = db.session.get(Media, body["id"])
-        assert media.gps_lat == pytest.approx(30.2722, abs=1e-3)
-        assert media.gps_lng == pytest.approx(120.1639, abs=1e-3)
+        # kept sealed at rest, like phone numbers
+        assert media.gps == pytest.approx((30.2722, 120.1639), abs=1e-3)
+        assert "30.27" not in media.gps_enc
 
 
 def test_orientation_applied(client, auth):

@@ -18,8 +18,9 @@ from suishoupai.org.models import OrgUnit
 
 SPEC = "/api/openapi.json"
 METHODS = ("get", "put", "post", "patch", "delete")
-#: the operations anyone may call: they are how a caller gets a token
-PUBLIC = {("post", "/api/v1/auth/wechat-login"), ("post", "/api/v1/auth/dev-login")}
+#: the operations anyone may call: how a caller gets a token, and the privacy notice read before signing in
+PUBLIC = {("post", "/api/v1/auth/wechat-login"), ("post", "/api/v1/auth/dev-login"),
+          ("get", "/api/v1/privacy")}
 #: path parameters naming a record; `{day}` takes any date and `{step}` is an enum the URL checks
 RECORD = re.compile(r"_id$|^code$|^kind$")
 CENTRE = {"lat": 30.272869, "lng": 120.16498, "coord_type": "gcj02"}

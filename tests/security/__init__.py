@@ -1,1 +1,1 @@
-"""Security tests: what an attacker with an ordinary account can and cannot read."""
+"""Security tests: what an attacker could reach or stall, and each person's rights over their data."""

@@ -1,0 +1,1 @@
+"""Each person's rights over their data: export, account deletion, the privacy notice, retention."""
