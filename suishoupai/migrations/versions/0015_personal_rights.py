@@ -12,8 +12,8 @@ from suishoupai.media.models import seal_gps
 
 
 # revision identifiers, used by Alembic.
-revision = 'personal_rights'
-down_revision = '0014_stats_days'
+revision = '0017_personal_rights'
+down_revision = '0016_volunteer_review'
 branch_labels = None
 depends_on = None
 

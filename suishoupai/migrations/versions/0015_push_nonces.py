@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'push_nonces'
+revision = '0015_push_nonces'
 down_revision = '0014_stats_days'
 branch_labels = None
 depends_on = None

@@ -14,8 +14,8 @@ import suishoupai.database
 
 
 # revision identifiers, used by Alembic.
-revision = 'volunteer_review'
-down_revision = '0014_stats_days'
+revision = '0016_volunteer_review'
+down_revision = '0015_push_nonces'
 branch_labels = None
 depends_on = None
 
