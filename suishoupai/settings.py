@@ -192,12 +192,9 @@ DEFAULTS: dict[str, Any] = {
     #: reverse proxies in front whose X-Forwarded-For and X-Forwarded-Proto are trusted (0: none, e.g.
     #: `make run`); the client address is the one the outermost of them saw. X-Forwarded-Host never is
     "PROXY_HOPS": 0,
-    #: this service's public base URL (https://…); absolute URLs are built from it, never from request headers
-    if config["REPORT_REPEAT_MINUTES"] < 0:
-        found.append(f"{PREFIX}REPORT_REPEAT_MINUTES must be 0 (off) or more")
-    base = config["PUBLIC_BASE_URL"]
-    if base and (not base.startswith(("https://", "http://")) or "?" in base or "#" in base):
-        found.append(f"{PREFIX}PUBLIC_BASE_URL must be an absolute http(s) URL without query")
+    #: the service's public address (https://ssp.example.gov.cn, with a path if it is mounted under
+    #: one): every absolute URL handed out (photo URLs) starts with it; empty: the request's own host
+    #: (development and tests)
     "PUBLIC_BASE_URL": "",
 }
 
