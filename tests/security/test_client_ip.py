@@ -5,7 +5,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from suishoupai.demo.seed import seed
+from suishoupai.extensions import db
+from suishoupai.settings import SettingsError
 from tests.api.test_openapi_errors import multipart, photo
+from tests.api.test_reports import CENTRE, Case
+from tests.conftest import Auth
 from tests.security.test_rate_limits import assert_refused, token
 
 FILE = "/api/v1/reports"
@@ -64,3 +69,26 @@ def test_x_forwarded_host_never_changes_photo_urls(app_factory, public_base, exp
         path = parts.path.removeprefix(urlsplit(public_base).path.rstrip("/"))
         served = client.get(path + "?" + parts.query)
         assert served.status_code == 200 and served.mimetype == "image/jpeg"
+
+
+def test_photo_urls_handed_to_wechat_start_with_public_base_url(app_factory, wechat):
+    """Content security without MODERATION_MEDIA_BASE_URL: the photo URL WeChat is asked to fetch is
+    under PUBLIC_BASE_URL; with neither set the service refuses to start."""
+    settings = {"MODERATION_PROVIDER": "wechat", "MODERATION_CALLBACK_TOKEN": "pushToken2026",
+                "MODERATION_SYNC_TIMEOUT": 0.5}
+    with pytest.raises(SettingsError, match="PUBLIC_BASE_URL"):
+        app_factory(**settings)
+    app = app_factory(**settings, PUBLIC_BASE_URL="https://ssp.example.gov.cn")
+    with app.app_context():
+        seed(rider_points=0)
+        db.session.commit()
+    wechat.reset_security()
+    client = app.test_client()
+    case = Case(client, Auth(client))
+    headers = case.h("demo-resident") | {"X-Forwarded-Host": "evil.example"}
+    filed = client.post("/api/v1/reports", headers=headers, json={
+        "category": "garbage", "description": "小区东门垃圾堆放三天无人清理",
+        "location": CENTRE, "media_ids": [case.photo("demo-resident")]})
+    assert filed.status_code == 201, filed.json
+    (asked,) = [call for call in wechat.sec_calls if call["path"] == "/wxa/media_check_async"]
+    assert asked["media_url"].startswith("https://ssp.example.gov.cn/media/display/")

@@ -136,8 +136,8 @@ def test_every_limited_operation_documents_429(client):
     assert documented == {(method, path) for _a, method, path, _b in LIMITED}
 
 
-def closed_port() -> int:
-    """A local port nothing listens on."""
+def free_port() -> int:
+    """A local port nothing listens on (for a server to take, or to find closed)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -152,7 +152,7 @@ def users(app) -> int:
 def test_redis_down_fails_open_with_a_warning(app_factory, caplog):
     """The counter store unreachable and RATELIMIT_ON_STORAGE_ERROR=open: WeChat login and a filing
     go through unlimited, each with a warning in the log; never a 500."""
-    app = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{closed_port()}/0",
+    app = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0",
                       RATELIMIT_ON_STORAGE_ERROR="open")
     client = app.test_client()
     with caplog.at_level(logging.WARNING, logger="suishoupai.limits"):
@@ -168,7 +168,7 @@ def test_redis_down_fails_open_with_a_warning(app_factory, caplog):
 
 def test_redis_down_refuses_with_503_when_so_configured(app_factory):
     """RATELIMIT_ON_STORAGE_ERROR=refuse: 503 in the envelope, and the login creates nobody."""
-    app = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{closed_port()}/0",
+    app = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0",
                       RATELIMIT_ON_STORAGE_ERROR="refuse")
     client = app.test_client()
     before = users(app)
@@ -179,24 +179,20 @@ def test_redis_down_refuses_with_503_when_so_configured(app_factory):
     assert users(app) == before
 
 
-def free_port() -> int:
-    """A free local port for a server to take."""
-    return closed_port()
+def serve(port: int, env: dict, log: Path) -> subprocess.Popen:
+    """gunicorn with the shipped config on a port, its log in a file."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT, env=env | {"GUNICORN_BIND": f"127.0.0.1:{port}"},
+            stdout=subprocess.DEVNULL, stderr=out)
 
 
-def serve(port: int, env: dict) -> subprocess.Popen:
-    """gunicorn with the shipped config on a port."""
-    return subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT, env=env | {"GUNICORN_BIND": f"127.0.0.1:{port}"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
-def wait_ready(server: subprocess.Popen, base: str) -> None:
+def wait_ready(server: subprocess.Popen, base: str, log: Path) -> None:
     """Poll /healthz until the server answers (or fail with its log if it died)."""
     for _ in range(600):
         if server.poll() is not None:
-            pytest.fail("gunicorn exited: " + server.stderr.read().decode()[-2000:])
+            pytest.fail("gunicorn exited: " + log.read_text()[-2000:])
         try:
             if requests.get(base + "/healthz", timeout=5).status_code == 200:
                 return
@@ -227,12 +223,15 @@ def test_limits_hold_across_two_gunicorn_instances(app, migrated, wechat, tmp_pa
         "SUISHOUPAI_LOG_LEVEL": "WARNING", "SUISHOUPAI_RATELIMIT_STORAGE_URI": REDIS,
         "SUISHOUPAI_RATELIMIT_STORAGE_PREFIX": redis_prefix, "SUISHOUPAI_LIMIT_LOGIN_PER_IP": "4 per hour",
         "SUISHOUPAI_LIMIT_FOLLOW_PER_USER": "3 per hour", "GUNICORN_WORKERS": "2", "GUNICORN_THREADS": "2"}
-    ports = [free_port(), free_port()]
-    servers = [serve(port, env) for port in ports]
+    ports = [free_port()]
+    while len(ports) < 2:
+        ports += {free_port()} - set(ports)
+    logs = [tmp_path / f"gunicorn-{port}.log" for port in ports]
+    servers = [serve(port, env, log) for port, log in zip(ports, logs, strict=True)]
     try:
         bases = [f"http://127.0.0.1:{port}" for port in ports]
-        for server, base in zip(servers, bases, strict=True):
-            wait_ready(server, base)
+        for server, base, log in zip(servers, bases, logs, strict=True):
+            wait_ready(server, base, log)
         logins = [requests.post(bases[i % 2] + "/api/v1/auth/dev-login", json={"openid": f"rl-gu-{i}"},
                                 timeout=30) for i in range(6)]
         assert [r.status_code for r in logins] == [200, 200, 200, 200, 429, 429]
@@ -251,5 +250,4 @@ def test_limits_hold_across_two_gunicorn_instances(app, migrated, wechat, tmp_pa
             server.terminate()
         for server in servers:
             server.wait(timeout=60)
-            server.stderr.close()
 
