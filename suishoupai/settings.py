@@ -52,6 +52,18 @@ DEFAULTS: dict[str, Any] = {
     "MODERATION_BATCH": 50,
     "MODERATION_LEASE_SECONDS": 300,
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    #: JSON bodies longer than this are refused (413) before a byte is read; uploads keep MAX_CONTENT_LENGTH
+    "JSON_MAX_BYTES": 64 * 1024,
+    #: JSON nested deeper than this (arrays and objects) is refused (400); a GeoJSON MultiPolygon needs 8
+    "JSON_MAX_DEPTH": 32,
+    #: an error answer lists at most this many field messages in details.fields …
+    "ERROR_MAX_FIELDS": 10,
+    #: … and cuts every text it echoes (messages, field names, values) to this many characters
+    "ERROR_MAX_TEXT": 64,
+    #: refuse before reading a body: no valid token (401), a role that never uses the operation (403),
+    #: a JSON body over the caps; and cap what errors echo. Off only to measure the service without
+    #: them (bench/hostile_requests.py's baseline); production refuses it off
+    "REQUEST_GUARDS": True,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_ENABLED": True,
     "LOGIN_RATE_LIMIT": "20 per minute",
@@ -165,7 +177,8 @@ def validate(config: dict[str, Any]) -> None:
     for key in ("TOKEN_TTL_SECONDS", "MAX_CONTENT_LENGTH", "MEDIA_MAX_PIXELS", "MEDIA_URL_TTL",
                 "STATS_MIN_SAMPLE", "STATS_MAX_DAYS", "NEARBY_RADIUS_M", "NEARBY_DAYS",
                 "DUPLICATE_RADIUS_M", "DUPLICATE_DAYS", "AFTER_PHOTO_MAX_DISTANCE_M",
-                "STATS_REFRESH_OVERLAP_SECONDS", "STATS_KEEP_DAYS"):
+                "STATS_REFRESH_OVERLAP_SECONDS", "STATS_KEEP_DAYS", "JSON_MAX_BYTES", "JSON_MAX_DEPTH",
+                "ERROR_MAX_FIELDS", "ERROR_MAX_TEXT"):
         if config[key] <= 0:
             raise SettingsError(f"{PREFIX}{key} must be positive")
     if config["ENV"] == "production":
@@ -173,6 +186,8 @@ def validate(config: dict[str, Any]) -> None:
             raise SettingsError(f"{PREFIX}SECRET_KEY must be set to 32+ random characters")
         if config["DEV_LOGIN"]:
             raise SettingsError(f"{PREFIX}DEV_LOGIN must be off in production")
+        if not config["REQUEST_GUARDS"]:
+            raise SettingsError(f"{PREFIX}REQUEST_GUARDS must be on in production")
         if not config["FIELD_ENCRYPTION_KEY"]:
             raise SettingsError(f"{PREFIX}FIELD_ENCRYPTION_KEY is required in production")
         if not config["DATABASE_URL"]:

@@ -1,0 +1,1 @@
+"""Tried as an attacker would: refusals that cost little, and odd inputs that answer 4xx, never 500."""
