@@ -41,3 +41,14 @@ def post_worker_init(worker):
     full collections then skip them. Measured in-process: collections took 0.3–0.4 ms of a filing's
     ~6 ms CPU, 0.04–0.05 ms after the freeze."""
     gc.freeze()
+
+
+def post_request(worker, req, environ, resp):
+    """An error answered before its request's body was read to the end (the app refuses a write from
+    its headers: no token, a role that never uses it, a JSON body over the cap) closes the connection
+    at once. gunicorn would otherwise read and drop up to 64 KB of the body for up to 5 s to reuse the
+    connection, and a client trickling a refused body would hold this thread all that time (measured
+    by bench/hostile_requests.py). A failed body is gunicorn's own "do not reuse this connection"."""
+    body = getattr(req, "body", None)
+    if resp is not None and resp.status_code >= 400 and getattr(getattr(body, "reader", None), "length", 0):
+        body.failed = True
