@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import multiprocessing
 import os
 import select
 import shutil
@@ -207,8 +206,9 @@ def report(result: RunResult) -> None:
 def main() -> None:
     """Prepare a database, run guarded and baseline, print both and the ratios."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--workers", type=int, default=min(multiprocessing.cpu_count() * 2 + 1, 9),
-                        help="gunicorn workers (default: the shipped config's 2×cores+1, at most 9)")
+    # as bench/slow_uploads.py: with 2 workers (4 threads) four clients can hold every thread of the
+    # old service; the shipped 2×cores+1 leaves it spare threads on a small machine (try --workers 5)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for both runs (default 2)")
     parser.add_argument("--seconds", type=float, default=20,
                         help="minimum length of each under-load measurement (default 20)")
     args = parser.parse_args()
