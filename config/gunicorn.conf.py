@@ -12,9 +12,11 @@ and 138–150 filings/s; two slow uploaders still leave /healthz answering with 
 unbuffered.
 """
 
+import contextlib
 import gc
 import multiprocessing
 import os
+import socket
 import sys
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -56,3 +58,21 @@ def post_worker_init(worker):
     full collections then skip them. Measured in-process: collections took 0.3–0.4 ms of a filing's
     ~6 ms CPU, 0.04–0.05 ms after the freeze."""
     gc.freeze()
+
+
+
+def post_request(worker, req, environ, resp):
+    """An error answered before its request's body was read to the end (the app refuses a write from
+    its headers: no token, a role that never uses it, a JSON body over the cap) closes the connection
+    at once. gunicorn would otherwise read and drop up to 64 KB of the body for up to 5 s to reuse the
+    connection (in this thread), then linger up to 2 s reading more before closing (on the worker's
+    main thread, which stalls every connection of the worker): a client trickling a refused body would
+    hold both (bench/hostile_requests.py). A failed body is gunicorn's own "do not reuse this
+    connection"; with the read side shut, the linger finds nothing to wait for. The answer is already
+    sent; a client still sending may see a reset instead (behind nginx, nginx is that client)."""
+    body = getattr(req, "body", None)
+    if resp is None or resp.status_code < 400 or not getattr(getattr(body, "reader", None), "length", 0):
+        return
+    body.failed = True
+    with contextlib.suppress(KeyError, OSError):  # a socket already gone needs nothing more
+        environ["gunicorn.socket"].shutdown(socket.SHUT_RD)

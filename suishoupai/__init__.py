@@ -73,9 +73,10 @@ def _init_extensions(app: Flask) -> None:
     from suishoupai.auth import changes
     from suishoupai.database import tune_engine
     from suishoupai.extensions import api, db, migrate
-    from suishoupai.fields import DateConverter, IdConverter
+    from suishoupai.fields import DateConverter, IdConverter, TextConverter
 
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
     app.url_map.converters["isodate"] = DateConverter
     db.init_app(app)
     with app.app_context():

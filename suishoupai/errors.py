@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
 import marshmallow as ma
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify
 from flask_smorest import Api
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -75,6 +76,12 @@ class PayloadTooLarge(DomainError):
     status = 413
     code = "payload_too_large"
     message = "上传内容过大"
+
+
+def json_too_large(limit: int) -> PayloadTooLarge:
+    """The refusal of a JSON body longer than ``limit`` bytes."""
+    return PayloadTooLarge(f"请求体过大（JSON 最多 {limit // 1024} KB）", code="payload_too_large.json",
+                           details={"max_bytes": limit})
 
 
 class UnsupportedMediaType(DomainError):
@@ -181,8 +188,53 @@ def _translate(messages):
     return messages
 
 
+#: containers nested deeper than this inside details are cut (nested schemas go three levels deep)
+ERROR_MAX_DEPTH = 4
+
+
+def bounded(details: dict, max_entries: int, max_text: int) -> dict:
+    """What an error answer may echo: at most ``max_entries`` entries per object or list and three
+    times that in all, texts (keys too) cut to ``max_text`` characters; ``truncated: true`` when
+    anything was left out. A body of 10,000 unknown keys must not come back as a 1 MB answer."""
+    budget, cut = [3 * max_entries], [False]
+
+    def text(value: str) -> str:
+        """One text, cut."""
+        if len(value) <= max_text:
+            return value
+        cut[0] = True
+        return value[:max_text] + "…"
+
+    def walk(value, depth: int):
+        """One value, within the budget."""
+        if isinstance(value, str):
+            budget[0] -= 1
+            return text(value)
+        if not isinstance(value, (dict, list, tuple)):
+            budget[0] -= 1
+            return value
+        if depth >= ERROR_MAX_DEPTH:
+            cut[0] = True
+            return "…"
+        pairs = value.items() if isinstance(value, dict) else enumerate(value)
+        kept = []
+        for count, (key, item) in enumerate(pairs):
+            if count >= max_entries or budget[0] <= 0:
+                cut[0] = True
+                break
+            # the envelope's own keys (fields, problems) stay whole; those below may echo the input
+            kept.append((text(str(key)) if depth else key, walk(item, depth + 1)))
+        return dict(kept) if isinstance(value, dict) else [item for _key, item in kept]
+
+    clipped = walk(details, 0)
+    return {**clipped, "truncated": True} if cut[0] else clipped
+
+
 def _response(status: int, code: str, message: str, details=None, headers=None):
-    """The error envelope as a Flask response."""
+    """The error envelope as a Flask response, echoing no more than the configured bounds."""
+    if details and current_app.config["REQUEST_GUARDS"]:
+        config = current_app.config
+        details = bounded(details, config["ERROR_MAX_FIELDS"], config["ERROR_MAX_TEXT"])
     resp = jsonify(envelope(code, message, details))
     resp.status_code = status
     for key, value in (headers or {}).items():
@@ -208,8 +260,11 @@ def handle_http_exception(err: HTTPException):
         fields: dict = {}
         for location_messages in messages.values():
             if isinstance(location_messages, dict):
-                fields.update(_translate(location_messages))
-        details = {"fields": fields}
+                fields.update(location_messages)
+        if current_app.config["REQUEST_GUARDS"]:
+            # translate only what the answer will show (_response bounds it), not 10,000 unknown keys
+            fields = dict(itertools.islice(fields.items(), current_app.config["ERROR_MAX_FIELDS"] + 1))
+        details = {"fields": _translate(fields)}
     elif status == 400 and "JSON" in (err.description or "") + str(data.get("messages", "")):
         code, message = "bad_request.invalid_json", "请求体不是有效的 JSON"
     if status == 429:

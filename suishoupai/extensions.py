@@ -3,15 +3,17 @@
 from http import HTTPStatus
 
 import flask_smorest
+import orjson
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from marshmallow import RAISE
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.datastructures import MultiDict
 
 from suishoupai.database import Base
-from suishoupai.errors import ApiWithEnvelope, InvalidInput
+from suishoupai.errors import ApiWithEnvelope, DomainError, InvalidInput, json_too_large
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
@@ -23,36 +25,61 @@ READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 #: X-RateLimit-* headers (each would cost one more store round trip); a 429 carries Retry-After
 limiter = Limiter(key_func=lambda: "", default_limits=[], headers_enabled=False, strategy="fixed-window",
                   key_prefix="", swallow_errors=False, in_memory_fallback_enabled=False)
+#: who may call an operation, checked by the request layer before a write's body is read (web._begin):
+#: anyone (documented with security []), any signed-in caller, or staff only (everything under /admin/)
+PUBLIC, SIGNED_IN, STAFF = "public", "signed_in", "staff"
 
 
-def _has_nul(value) -> bool:
-    """Whether a parsed JSON value holds a NUL character anywhere (PostgreSQL text cannot)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+def _inspect(value, max_depth: int | None = None) -> bool:
+    """Whether a parsed JSON value holds a NUL character anywhere (PostgreSQL text cannot); refuses
+    nesting deeper than ``max_depth``. Walks without recursion, so no depth can overflow the stack."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, (dict, list)):
+            if max_depth is not None and depth > max_depth:
+                raise DomainError(f"JSON 嵌套过深（最多 {max_depth} 层）", code="bad_request.json_too_deep",
+                                  details={"max_depth": max_depth})
+            if isinstance(item, dict):
+                stack.extend((key, depth) for key in item)
+                item = item.values()
+            stack.extend((child, depth + 1) for child in item)
     return False
 
 
 class StrictParser(FlaskParser):
-    """Refuses unknown query parameters (a typo never filters silently) and NUL characters."""
+    """Refuses unknown query parameters (a typo never filters silently) and NUL characters; reads JSON
+    with orjson, which refuses lone surrogates, NaN and more than 1,024 levels, then caps the depth."""
 
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
                                    "query": RAISE, "querystring": RAISE}
 
     @staticmethod
-    def _refuse_nul(data, location: str, raw=None):
+    def _refuse_nul(data, location: str, raw=None, max_depth: int | None = None):
         """Answer 422 for text holding NUL, before it reaches a schema or the database."""
-        if _has_nul(data if raw is None else [list(pair) for pair in raw.items(multi=True)]):
+        if _inspect(data if raw is None else [list(pair) for pair in raw.items(multi=True)], max_depth):
             raise InvalidInput("内容中不能包含空字符（\\u0000）", code="validation_error",
                                details={"location": location})
         return data
 
+    def _raw_load_json(self, req):
+        """The JSON body parsed by orjson (the stdlib's parser recurses: 1,000 levels overflow it)."""
+        if not current_app.config["REQUEST_GUARDS"] or not is_json_request(req):
+            return super()._raw_load_json(req)
+        # werkzeug reads at most request.max_content_length: one byte past the cap (web._begin)
+        data, limit = req.get_data(cache=True), current_app.config["JSON_MAX_BYTES"]
+        if len(data) > limit:
+            raise json_too_large(limit)
+        return orjson.loads(data)
+
     def load_json(self, req, schema):
-        """JSON body, NUL-checked."""
-        return self._refuse_nul(super().load_json(req, schema), "json")
+        """JSON body, NUL- and depth-checked."""
+        guarded = current_app.config["REQUEST_GUARDS"]
+        return self._refuse_nul(super().load_json(req, schema), "json",
+                                max_depth=current_app.config["JSON_MAX_DEPTH"] if guarded else None)
 
     def load_querystring(self, req, schema):
         """Query string, NUL-checked."""
@@ -91,6 +118,19 @@ class Blueprint(flask_smorest.Blueprint):
         """As flask-smorest's, with two more steps building each operation's doc."""
         super().__init__(*args, **kwargs)
         self._prepare_doc_cbks += [self._prepare_manual_parameters_doc, self._prepare_request_errors_doc]
+
+    def add_url_rule(self, rule, endpoint=None, view_func=None, provide_automatic_options=None, **kwargs):
+        """As flask-smorest's, noting on the view who may call it (``audience``): anyone when its doc
+        says ``security: []``, staff under /admin/ (documented 403), any signed-in caller otherwise."""
+        if view_func is not None:
+            if getattr(view_func, "_apidoc", {}).get("manual_doc", {}).get("security") == []:
+                view_func.audience = PUBLIC
+            elif rule.startswith("/admin/"):
+                view_func.audience = STAFF
+                errors(403)(view_func)
+            else:
+                view_func.audience = SIGNED_IN
+        super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **kwargs)
 
     @staticmethod
     def _prepare_manual_parameters_doc(doc, doc_info, **_kwargs):

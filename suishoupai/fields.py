@@ -5,7 +5,7 @@ from datetime import UTC, date
 
 import marshmallow as ma
 from marshmallow import validate
-from werkzeug.routing import BaseConverter, IntegerConverter, ValidationError
+from werkzeug.routing import BaseConverter, IntegerConverter, UnicodeConverter, ValidationError
 
 #: PostgreSQL `integer`; larger numbers are refused at the edge, never sent to the database
 MAX_ID = 2**31 - 1
@@ -62,3 +62,13 @@ class DateConverter(BaseConverter):
     def to_url(self, value: date) -> str:
         """Format."""
         return value.isoformat()
+
+
+class TextConverter(UnicodeConverter):
+    """`<name>` and `<string:name>` in routes: as werkzeug's, but a NUL (%00) does not match (404), so
+    it never reaches a query (PostgreSQL text cannot hold one)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        """werkzeug's pattern with NUL left out of the characters it takes."""
+        super().__init__(url_map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00]", 1)

@@ -111,6 +111,9 @@ def claim(user_id: int) -> Claim | None:
     if not key:
         # the header is documented with minLength 1: an empty one is a client error, not "no key"
         raise InvalidInput("Idempotency-Key 不能为空", code="idempotency.key_invalid")
+    if not key.isprintable():
+        # a header may carry any byte; NUL and other controls would reach the key column
+        raise InvalidInput("Idempotency-Key 不能包含控制字符", code="idempotency.key_invalid")
     if len(key) > 255:
         raise InvalidInput("Idempotency-Key 过长（最多 255 个字符）", code="idempotency.key_invalid")
     fingerprint = request_fingerprint()

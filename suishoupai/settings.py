@@ -80,6 +80,18 @@ DEFAULTS: dict[str, Any] = {
     "MODERATION_BATCH": 50,
     "MODERATION_LEASE_SECONDS": 300,
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    #: JSON bodies longer than this are refused (413) before a byte is read; uploads keep MAX_CONTENT_LENGTH
+    "JSON_MAX_BYTES": 64 * 1024,
+    #: JSON nested deeper than this (arrays and objects) is refused (400); a GeoJSON MultiPolygon needs 8
+    "JSON_MAX_DEPTH": 32,
+    #: an error answer lists at most this many field messages in details.fields …
+    "ERROR_MAX_FIELDS": 10,
+    #: … and cuts every text it echoes (messages, field names, values) to this many characters
+    "ERROR_MAX_TEXT": 64,
+    #: refuse before reading a body: no valid token (401), a role that never uses the operation (403),
+    #: a JSON body over the caps; and cap what errors echo. Off only to measure the service without
+    #: them (bench/hostile_requests.py's baseline); production refuses it off
+    "REQUEST_GUARDS": True,
     #: where rate-limit counters live: redis://host:6379/0 in production (shared by every worker and
     #: machine); memory:// counts per process (development, tests)
     "RATELIMIT_STORAGE_URI": "memory://",
@@ -291,6 +303,9 @@ def _production_problems(config: dict[str, Any], waived: set[str]) -> tuple[list
     refused = _secret_problems(config)
     if config["DEV_LOGIN"]:
         refused.append(f"{PREFIX}DEV_LOGIN must be off in production: it signs anyone in as anyone")
+    if not config["REQUEST_GUARDS"]:
+        refused.append(f"{PREFIX}REQUEST_GUARDS must be on in production: without it any body is read "
+                       "and validated before the caller is known")
     kept = []
     for name, problem in _waivable_problems(config):
         if name in waived:
@@ -320,7 +335,8 @@ def _general_problems(config: dict[str, Any]) -> list[str]:
                 "STATS_REFRESH_OVERLAP_SECONDS", "STATS_KEEP_DAYS", "REPORT_REPEAT_RADIUS_M",
                 "RATELIMIT_STORAGE_TIMEOUT", "WISH_REVEAL_DAILY_LIMIT", "WISH_RELEASE_WEEKLY_LIMIT",
                 "PRIVACY_CASE_MONTHS", "PRIVACY_WISH_MONTHS", "PRIVACY_AFTER_PHOTO_EXIF_DAYS",
-                "PRIVACY_NOTIFICATION_DAYS", "PRIVACY_IDEMPOTENCY_HOURS"):
+                "PRIVACY_NOTIFICATION_DAYS", "PRIVACY_IDEMPOTENCY_HOURS", "JSON_MAX_BYTES",
+                "JSON_MAX_DEPTH", "ERROR_MAX_FIELDS", "ERROR_MAX_TEXT"):
         if config[key] <= 0:
             found.append(f"{PREFIX}{key} must be positive")
     if config["REPORT_REPEAT_MINUTES"] < 0:

@@ -10,14 +10,14 @@ from functools import wraps
 
 import flask_smorest
 import orjson
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask.sessions import SessionInterface
 
 from suishoupai import idempotency
-from suishoupai.auth.actor import current_actor
+from suishoupai.auth.actor import admit, current_actor
 from suishoupai.database import sqlite_begin_mode
-from suishoupai.errors import UnsupportedMediaType
-from suishoupai.extensions import READ_METHODS, db, errors
+from suishoupai.errors import UnsupportedMediaType, json_too_large
+from suishoupai.extensions import PUBLIC, READ_METHODS, STAFF, db, errors
 
 log = logging.getLogger("suishoupai.request")
 IDEMPOTENCY_PARAMETER = {
@@ -98,16 +98,36 @@ def json_answer(body, status: int = 200) -> Response:
 
 
 def _begin(response=None):
-    """Note the start of a request; reads take no write lock on SQLite."""
+    """Note the start of a request; reads take no write lock on SQLite; a write is refused from its
+    headers when they already say no, before its body is read."""
     g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
     g.started = time.perf_counter()
     g.begin_token = sqlite_begin_mode.set("DEFERRED" if request.method in READ_METHODS else "IMMEDIATE")
-    if request.method not in READ_METHODS and request.content_length and (
+    if request.method in READ_METHODS:
+        return
+    if request.content_length and (
             request.mimetype not in BODY_TYPES and not request.mimetype.endswith("+json")
             and request.blueprint not in LOOSE_BODY_BLUEPRINTS):
         raise UnsupportedMediaType("请求体须为 JSON（上传文件用 multipart/form-data）",
                                    code="unsupported_media_type",
                                    details={"content_type": request.mimetype})
+    if current_app.config["REQUEST_GUARDS"]:
+        _refuse_before_body()
+
+
+def _refuse_before_body():
+    """The cheap refusals of a write, in order: a JSON body over JSON_MAX_BYTES (413, from its
+    Content-Length; a chunked one stops being read there), then the caller: no valid token (401) or a
+    role the operation never serves (403). Reads carry no body and keep their single-statement path."""
+    if request.mimetype == "application/json" or request.mimetype.endswith("+json"):
+        limit = current_app.config["JSON_MAX_BYTES"]
+        if request.content_length is not None and request.content_length > limit:
+            raise json_too_large(limit)
+        # a chunked body is read one byte past the cap at most, which tells the parser it is over
+        request.max_content_length = min(limit + 1, current_app.config["MAX_CONTENT_LENGTH"] or limit + 1)
+    audience = getattr(current_app.view_functions.get(request.endpoint), "audience", PUBLIC)
+    if audience != PUBLIC:
+        admit(staff_only=audience == STAFF)
 
 
 def _finish(response):

@@ -10,7 +10,7 @@ from sqlalchemy import Select, bindparam, select
 
 from suishoupai import versioned
 from suishoupai.auth import tokens
-from suishoupai.auth.models import Role, User
+from suishoupai.auth.models import STAFF_ROLES, Role, User
 from suishoupai.errors import Forbidden, Unauthorized
 from suishoupai.extensions import db
 from suishoupai.org.models import GridMember, OrgUnit
@@ -103,6 +103,12 @@ def current_actor() -> Actor:
         raise Unauthorized("登录已失效，请重新登录", code="auth.token_revoked")
     g.actor = actor
     return g.actor
+
+
+def admit(staff_only: bool) -> Actor:
+    """The caller of an operation, checked before its body is read: signed in, and staff where the
+    operation serves only staff (every /admin/ write)."""
+    return require_role(*STAFF_ROLES) if staff_only else current_actor()
 
 
 def require_role(*roles: Role) -> Actor:

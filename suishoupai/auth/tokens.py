@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timedelta
 
@@ -9,8 +10,13 @@ import jwt
 
 from suishoupai.database import utcnow
 from suishoupai.errors import Unauthorized
+from suishoupai.fields import MAX_ID
 
 ALGORITHM = "HS256"
+#: the subject is a user id written in ASCII digits (str.isdigit() would also take "²" or "١")
+SUBJECT = re.compile(r"[1-9][0-9]{0,9}")
+#: an expiry past this (2**53 s, the largest whole float) is no real expiry
+LATEST = 2**53
 
 
 def issue(user_id: int, token_version: int, secret: str, ttl_seconds: int) -> tuple[str, datetime]:
@@ -43,9 +49,13 @@ def verify(token: str, secret: str) -> tuple[int, int]:
         raise Unauthorized("登录已过期，请重新登录", code="auth.token_expired") from exc
     except jwt.PyJWTError as exc:
         raise Unauthorized("登录凭证无效，请重新登录", code="auth.token_invalid") from exc
-    if claims.get("typ") != "access" or not str(claims["sub"]).isdigit():
+    user_id, version = claims.get("sub"), claims.get("tv")
+    # signed by us, but whatever their types: a claim of the wrong shape is a bad token, never a 500
+    if (claims.get("typ") != "access" or not isinstance(user_id, str) or not SUBJECT.fullmatch(user_id)
+            or int(user_id) > MAX_ID or type(version) is not int or not 0 <= version <= MAX_ID
+            or claims["exp"] > LATEST):
         raise Unauthorized("登录凭证无效，请重新登录", code="auth.token_invalid")
-    user_id, version = int(claims["sub"]), int(claims.get("tv", -1))
+    user_id = int(user_id)
     if len(_verified) >= VERIFIED_MAX:
         _verified.clear()  # tokens live for days; a full table holds mostly ones nobody sends now
     _verified[(secret, token)] = (user_id, version, float(claims["exp"]))
