@@ -4,7 +4,7 @@ from http import HTTPStatus
 
 import flask_smorest
 import orjson
-from flask import current_app, request
+from flask import current_app
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
