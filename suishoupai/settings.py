@@ -11,7 +11,8 @@ from cryptography.fernet import Fernet
 PREFIX = "SUISHOUPAI_"
 DEFAULT_SECRET = "dev-only-secret-key-never-use-in-production"
 #: settings whose value must stay secret
-SECRET_SETTINGS = ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "WECHAT_SECRET", "MODERATION_CALLBACK_TOKEN")
+SECRET_SETTINGS = ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "WECHAT_SECRET", "MODERATION_CALLBACK_TOKEN",
+                   "MODERATION_CALLBACK_AES_KEY")
 #: every value of a secret setting this repository holds or held (the dev default, the placeholders
 #: of config/example.env, the test suite's and the benches' keys): anyone can read them, so
 #: production refuses them. tests/security/test_production_config.py finds every literal given to a
@@ -25,6 +26,7 @@ KNOWN_SECRETS = frozenset({
     "wx-test-secret",
     "pushToken2026",
     "tok123",
+    "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA",
 })
 #: production refusals an operator may waive for a trial by naming them in ALLOW_UNSAFE
 WAIVABLE = ("sqlite", "moderation_none", "ratelimit_off", "ratelimit_memory", "public_base_url")
@@ -270,6 +272,10 @@ def _secret_problems(config: dict[str, Any]) -> list[str]:
     if not config["WECHAT_APPID"] or not config["WECHAT_SECRET"]:
         found.append(f"{PREFIX}WECHAT_APPID and {PREFIX}WECHAT_SECRET are required in production "
                      "(微信公众平台 → 开发管理 → 开发设置)")
+    if config["MODERATION_PROVIDER"] == "wechat" and not config["MODERATION_CALLBACK_AES_KEY"]:
+        # plain mode's signature does not cover the body: a leaked push could be rewritten and replayed
+        found.append(f"{PREFIX}MODERATION_CALLBACK_AES_KEY is required in production: WeChat's pushes in "
+                     "secure mode (安全模式), the EncodingAESKey of 开发管理 → 消息推送")
     for name in SECRET_SETTINGS:
         if config[name] in KNOWN_SECRETS:
             found.append(f"{PREFIX}{name} is a value published in the suishoupai repository "

@@ -29,7 +29,7 @@ def check(config: dict) -> None:
 
 
 def check_push(config: dict) -> None:
-    """Refuse an EncodingAESKey that is not one, and plain-mode pushes in production."""
+    """Refuse an EncodingAESKey that is not one (production requires one: settings.validate)."""
     key = config["MODERATION_CALLBACK_AES_KEY"]
     if key:
         try:
@@ -37,9 +37,6 @@ def check_push(config: dict) -> None:
         except ValueError as exc:
             raise SettingsError(f"{PREFIX}MODERATION_CALLBACK_AES_KEY is not an EncodingAESKey: {exc}") \
                 from exc
-    elif config["ENV"] == "production" and config["MODERATION_CALLBACK_TOKEN"]:
-        # plain mode's signature does not cover the body: a leaked push could be rewritten
-        raise SettingsError(f"{PREFIX}MODERATION_CALLBACK_AES_KEY is required in production (secure mode)")
 
 
 def init_app(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import secrets
@@ -21,6 +22,7 @@ PRODUCTION = {
     "SUISHOUPAI_FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
     "SUISHOUPAI_WECHAT_APPID": "wx" + secrets.token_hex(8), "SUISHOUPAI_WECHAT_SECRET": secrets.token_hex(16),
     "SUISHOUPAI_MODERATION_PROVIDER": "wechat", "SUISHOUPAI_MODERATION_CALLBACK_TOKEN": secrets.token_hex(8),
+    "SUISHOUPAI_MODERATION_CALLBACK_AES_KEY": base64.b64encode(secrets.token_bytes(32)).decode().rstrip("="),
     "SUISHOUPAI_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/13",
     "SUISHOUPAI_PUBLIC_BASE_URL": "https://ssp.internal", "SUISHOUPAI_MODERATION_MEDIA_BASE_URL": "https://ssp.internal",
 }

@@ -169,9 +169,11 @@ def test_production_refuses_plain_mode_and_a_malformed_key():
     production = {"ENV": "production", "MODERATION_PROVIDER": "wechat", "MODERATION_CALLBACK_TOKEN": TOKEN,
                   "MEDIA_BACKEND": "s3", "S3_BUCKET": "b"}
     with pytest.raises(settings.SettingsError, match="MODERATION_CALLBACK_AES_KEY is required in production"):
-        moderation.check(_config(**production))
-    moderation.check(_config(**production, MODERATION_CALLBACK_AES_KEY=AES_KEY))
-    moderation.check(_config(**production | {"ENV": "development"}))
+        settings.validate(_config(**production))
+    with pytest.raises(settings.SettingsError) as refused:
+        settings.validate(_config(**production, MODERATION_CALLBACK_AES_KEY=AES_KEY[::-1]))
+    assert "MODERATION_CALLBACK_AES_KEY" not in str(refused.value)
+    assert settings.validate(_config(**production | {"ENV": "development"})) == []
     for bad in (AES_KEY[:-1], AES_KEY[:-1] + "*"):
         with pytest.raises(settings.SettingsError, match="not an EncodingAESKey"):
             moderation.check(_config(MODERATION_CALLBACK_AES_KEY=bad))
