@@ -111,8 +111,9 @@ class FakeWeChat:
                     return self._send(502, b"<html>Bad Gateway</html>", "text/html")
                 if code == "not-json":
                     return self._send(200, b"<html>maintenance</html>", "text/html")
-                if code in ERRORS:
-                    errcode, errmsg = ERRORS[code]
+                if code in ERRORS or not (code.isascii() and code.isprintable()):
+                    # a wx.login code is ASCII: anything else is a code WeChat never issued
+                    errcode, errmsg = ERRORS.get(code, ERRORS["bad-code"])
                     body = {"errcode": errcode, "errmsg": errmsg}
                 else:
                     # WeChat labels this JSON text/plain
