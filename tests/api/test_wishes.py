@@ -397,3 +397,22 @@ def test_volunteer_review_flow(w, client, app):
     moved = client.post("/api/v1/volunteers", json={"community_id": other, "kind": "volunteer"},
                         headers=w.h("demo-resident-2")).json
     assert moved["status"] == "pending"
+
+
+def test_concurrent_reviews_of_one_registration_one_decides(w, client, app, is_postgres):
+    """Two admins decide the same pending registration at the same instant: one answer stands, the
+    other is a clear 409."""
+    if not is_postgres:
+        pytest.skip("real concurrency needs PostgreSQL")
+    with app.app_context():
+        home = db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == "DEMO-S2-C2"))
+    registration = client.post("/api/v1/volunteers", json={"community_id": home, "kind": "volunteer"},
+                               headers=w.h("demo-resident-2")).json
+    w.tokens.pop("demo-resident-2")  # the role changed: log in again
+    url = f"/api/v1/volunteers/{registration['id']}/review"
+    racers = [(w.h("demo-community-admin"), {"decision": "approve"}),
+              (w.h("demo-street-admin"), {"decision": "reject", "reason": "重复登记"})]
+    results = at_once(None, lambda h, body: client.post(url, json=body, headers=h).status_code, args=racers)
+    assert sorted(results) == [200, 409]
+    final = client.get("/api/v1/volunteers/me", headers=w.h("demo-resident-2")).json["status"]
+    assert final == ("approved" if results[0] == 200 else "rejected")
