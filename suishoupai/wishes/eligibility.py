@@ -44,10 +44,18 @@ def releases_this_week(user_id: int) -> int:
         WishEvent.created_at >= utcnow() - CHURN_WINDOW))
 
 
-def claim_refusal(actor: Actor, wish: Wish) -> DomainError | None:
-    """Why the caller may not claim this wish now, or None when they may."""
+def role_refusal(actor: Actor) -> DomainError | None:
+    """Why the caller's role may claim no wish at all, or None."""
     if actor.role not in CLAIMERS:
         return Forbidden("请先完成志愿者（双报到）登记再认领心愿", code="wish.claim_forbidden")
+    return None
+
+
+def claim_refusal(actor: Actor, wish: Wish) -> DomainError | None:
+    """Why the caller may not claim this wish now, or None when they may."""
+    refusal = role_refusal(actor)
+    if refusal is not None:
+        return refusal
     homes = home_communities(actor.user_id)
     if not homes:
         return Forbidden("志愿者登记通过社区审核后才能认领心愿", code="wish.volunteer_unapproved")

@@ -197,8 +197,9 @@ def set_open_to(actor: Actor, wish_id: int, area: str) -> Wish:
 
 def claim(actor: Actor, wish_id: int) -> Wish:
     """Claim a published wish: one conditional UPDATE decides, so exactly one claim stands."""
-    if actor.role not in eligibility.CLAIMERS:
-        raise Forbidden("请先完成志愿者（双报到）登记再认领心愿", code="wish.claim_forbidden")
+    refusal = eligibility.role_refusal(actor)  # before the look-up: the role alone decides, not the wish
+    if refusal is not None:
+        raise refusal
     wish = db.session.scalars(select(Wish).where(Wish.id == wish_id, visible_clause(actor))).first()
     if wish is None:
         raise NotFound("心愿不存在", code="wish.not_found")

@@ -397,3 +397,23 @@ def test_volunteer_review_flow(w, client, app):
     moved = client.post("/api/v1/volunteers", json={"community_id": other, "kind": "volunteer"},
                         headers=w.h("demo-resident-2")).json
     assert moved["status"] == "pending"
+
+
+def test_concurrent_reviews_of_one_registration_one_decides(w, client, app, is_postgres):
+    """Eight admins decide the same pending registration at the same instant: one answer stands, the
+    others are clear 409s."""
+    if not is_postgres:
+        pytest.skip("real concurrency needs PostgreSQL")
+    with app.app_context():
+        home = db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == "DEMO-S2-C2"))
+    registration = client.post("/api/v1/volunteers", json={"community_id": home, "kind": "volunteer"},
+                               headers=w.h("demo-resident-2")).json
+    w.tokens.pop("demo-resident-2")  # the role changed: log in again
+    url = f"/api/v1/volunteers/{registration['id']}/review"
+    admins = ["demo-community-admin", "demo-street-admin", "demo-district-admin"]
+    decisions = [{"decision": "reject", "reason": "重复登记"}, {"decision": "approve"}]
+    racers = [(w.h(admins[i % 3]), decisions[i % 2]) for i in range(8)]
+    results = at_once(None, lambda h, body: client.post(url, json=body, headers=h).status_code, args=racers)
+    assert sorted(results) == [200] + [409] * 7
+    final = client.get("/api/v1/volunteers/me", headers=w.h("demo-resident-2")).json["status"]
+    assert final == ("approved" if results.index(200) % 2 else "rejected")
