@@ -32,6 +32,8 @@ def test_api_holds_under_fuzzing(app, client, demo):
         def set(self, case, data, context):
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
     operations = [result.ok() for result in schema.get_all_operations()]
+    # deleting the account (DELETE /me) ends the fuzzing token, so it goes last
+    operations.sort(key=lambda op: op.label == "DELETE /api/v1/me")
     assert len(operations) >= 8
 
     statuses: dict[str, set[int]] = {}
@@ -46,7 +48,10 @@ def test_api_holds_under_fuzzing(app, client, demo):
         statuses.setdefault(case.operation.label, set()).add(response.status_code)
 
     for operation in operations:
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        raw = operation.definition.raw
+        # a public operation without parameters or body (the privacy notice) has nothing to send wrong
+        negatable = bool(raw.get("parameters") or raw.get("requestBody")) or raw.get("security") != []
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)[:2 if negatable else 1]:
             strategy = operation.as_strategy(generation_mode=mode)
             # derandomized: the same cases on every run, so a failure is reproducible and the
             # coverage floor below cannot pass or fail by chance
