@@ -107,7 +107,9 @@ def test_the_export_holds_everything_about_the_caller_and_nothing_about_others(c
     url = urlsplit(report["photos"][0]["url"])
     image = client.get(url.path, query_string=url.query)
     assert image.status_code == 200 and image.mimetype == "image/jpeg"
-    assert [f["report"]["id"] for f in doc["follows"]] == [person["followed"]]
+    [follow] = doc["follows"]
+    assert follow["report"]["id"] == person["followed"] and "address" not in follow["report"]
+    assert len(follow["report"]["photos"]) == 1 and follow["report"]["timeline"][0]["action"] == "file"
     [wish] = doc["wishes"]
     assert wish["id"] == person["wish"]
     assert wish["beneficiary"] == {"name": NAME, "contact": PHONE, "address": ADDRESS}
