@@ -177,6 +177,10 @@ def test_deleting_the_account_erases_it_keeps_the_records_and_refunds_first(clie
     # the report is still on the public record, without its reporter
     public = client.get(f"/api/v1/reports/{person['report']}", headers=auth.headers("demo-resident-2"))
     assert public.status_code == 200 and NAME not in json.dumps(public.json, ensure_ascii=False)
+    # staff still open the wish; its beneficiary reads as erased
+    staff_view = client.get(f"/api/v1/wishes/{person['wish']}", headers=auth.headers("demo-community-admin"))
+    assert staff_view.status_code == 200
+    assert staff_view.json["beneficiary"] == {"name": None, "contact": None, "address": None}
     # the same WeChat account starts afresh
     again = client.post("/api/v1/auth/wechat-login", json={"code": "pipl-person"})
     assert again.status_code == 200 and again.json["user"]["id"] != person["id"]
