@@ -68,25 +68,25 @@ def _actor_id() -> int | None:
 def _collect(session: Session, _context) -> None:
     """After each flush: note a row per change of a user's role or place, and per grid duty taken or left
     (written at commit, when the grid a new grid member took is known whichever was flushed first)."""
-    rows = session.info.setdefault("role_changes", [])
-    common = {"actor_id": _actor_id(), "via": _via(), "created_at": utcnow()}
+    rows = []
     for obj, taken in [(o, True) for o in session.new] + [(o, False) for o in session.deleted]:
         if isinstance(obj, GridMember):
             grid = Role.GRID_MEMBER.value
-            rows.append(BLANK | common | {
-                "user_id": obj.user_id, "grid_id": obj.grid_id,
-                "path": _path(session, None, None, None, obj.user_id, obj.grid_id),
-                "role_before": None if taken else grid, "role_after": grid if taken else None})
+            rows.append({"user_id": obj.user_id, "grid_id": obj.grid_id,
+                         "path": _path(session, None, None, None, obj.user_id, obj.grid_id),
+                         "role_before": None if taken else grid, "role_after": grid if taken else None})
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, User) and (change := _before_after(obj)) is not None:
             before, after = change
             path = (_path(session, after["role"], after["org_unit_id"], after["department_id"], obj.id)
                     or _path(session, before["role"], before["org_unit_id"], before["department_id"], obj.id))
-            rows.append(BLANK | common | {
-                "user_id": obj.id, "role_before": before["role"], "role_after": after["role"],
-                "unit_before_id": before["org_unit_id"], "unit_after_id": after["org_unit_id"],
-                "department_before_id": before["department_id"],
-                "department_after_id": after["department_id"], "path": path})
+            rows.append({"user_id": obj.id, "role_before": before["role"], "role_after": after["role"],
+                         "unit_before_id": before["org_unit_id"], "unit_after_id": after["org_unit_id"],
+                         "department_before_id": before["department_id"],
+                         "department_after_id": after["department_id"], "path": path})
+    if rows:
+        common = {"actor_id": _actor_id(), "via": _via(), "created_at": utcnow()}
+        session.info.setdefault("role_changes", []).extend(BLANK | common | row for row in rows)
 
 
 def _write(session: Session) -> None:

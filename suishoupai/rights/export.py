@@ -62,6 +62,19 @@ def _report(report: Report, user_id: int) -> dict:
                          | {"by": "本人" if e.actor_id == user_id else e.actor_role} for e in events]}
 
 
+def _followed(report: Report) -> dict:
+    """Someone else's report the caller follows, as the public board shows it: no address, no notes."""
+    photos = db.session.scalars(
+        select(Media).join(ReportPhoto, ReportPhoto.media_id == Media.id)
+        .where(ReportPhoto.report_id == report.id, ReportPhoto.event_id.is_(None), Media.public.is_(True))
+        .order_by(ReportPhoto.position))
+    events = _all(ReportEvent, ReportEvent.report_id, report.id)
+    return {**_pick(report, "id", "description", "status", "created_at", "closed_at"),
+            "category": report.category.name,
+            "photos": [_photo(m) for m in photos],
+            "timeline": [_pick(e, "action", "from_status", "to_status", "created_at") for e in events]}
+
+
 def _reports(user_id: int) -> tuple[list[dict], list[dict]]:
     """The caller's reports, and the reports they follow."""
     own = _all(Report, Report.reporter_id, user_id)
@@ -69,7 +82,7 @@ def _reports(user_id: int) -> tuple[list[dict], list[dict]]:
         select(ReportFollow.created_at, Report).join(Report, Report.id == ReportFollow.report_id)
         .where(ReportFollow.user_id == user_id).order_by(Report.id)).all()
     return ([_report(r, user_id) for r in own],
-            [{"followed_at": at, "report": _report(r, user_id)} for at, r in follows])
+            [{"followed_at": at, "report": _followed(r)} for at, r in follows])
 
 
 def _wishes(user_id: int) -> tuple[list[dict], list[dict]]:

@@ -37,6 +37,8 @@ def fuzz_as(app, client, openid: str, examples: int) -> tuple[list, dict[str, se
         def set(self, case, data, context):
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
     operations = [result.ok() for result in schema.get_all_operations()]
+    # deleting the account (DELETE /me) ends the fuzzing token, so it goes last
+    operations.sort(key=lambda op: op.label == "DELETE /api/v1/me")
     statuses: dict[str, set[int]] = {}
 
     def fuzz(case):
@@ -49,7 +51,10 @@ def fuzz_as(app, client, openid: str, examples: int) -> tuple[list, dict[str, se
         statuses.setdefault(case.operation.label, set()).add(response.status_code)
 
     for operation in operations:
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        raw = operation.definition.raw
+        # a public operation without parameters or body (the privacy notice) has nothing to send wrong
+        negatable = bool(raw.get("parameters") or raw.get("requestBody")) or raw.get("security") != []
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)[:2 if negatable else 1]:
             strategy = operation.as_strategy(generation_mode=mode)
             # seeded by the account: the same cases on every run, so a failure is reproducible and
             # the coverage floor below cannot pass or fail by chance; other accounts, other cases

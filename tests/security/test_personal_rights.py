@@ -107,7 +107,9 @@ def test_the_export_holds_everything_about_the_caller_and_nothing_about_others(c
     url = urlsplit(report["photos"][0]["url"])
     image = client.get(url.path, query_string=url.query)
     assert image.status_code == 200 and image.mimetype == "image/jpeg"
-    assert [f["report"]["id"] for f in doc["follows"]] == [person["followed"]]
+    [follow] = doc["follows"]
+    assert follow["report"]["id"] == person["followed"] and "address" not in follow["report"]
+    assert len(follow["report"]["photos"]) == 1 and follow["report"]["timeline"][0]["action"] == "file"
     [wish] = doc["wishes"]
     assert wish["id"] == person["wish"]
     assert wish["beneficiary"] == {"name": NAME, "contact": PHONE, "address": ADDRESS}
@@ -175,6 +177,10 @@ def test_deleting_the_account_erases_it_keeps_the_records_and_refunds_first(clie
     # the report is still on the public record, without its reporter
     public = client.get(f"/api/v1/reports/{person['report']}", headers=auth.headers("demo-resident-2"))
     assert public.status_code == 200 and NAME not in json.dumps(public.json, ensure_ascii=False)
+    # staff still open the wish; its beneficiary reads as erased
+    staff_view = client.get(f"/api/v1/wishes/{person['wish']}", headers=auth.headers("demo-community-admin"))
+    assert staff_view.status_code == 200
+    assert staff_view.json["beneficiary"] == {"name": None, "contact": None, "address": None}
     # the same WeChat account starts afresh
     again = client.post("/api/v1/auth/wechat-login", json={"code": "pipl-person"})
     assert again.status_code == 200 and again.json["user"]["id"] != person["id"]

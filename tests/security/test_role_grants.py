@@ -243,3 +243,25 @@ def test_grid_duty_and_rider_verification_are_recorded_too(client, auth, app, pl
     items = client.get(f"/api/v1/admin/role-changes?user_id={rider_id}", headers=admin).json["items"]
     assert [(i["actor_id"], i["role_before"], i["role_after"], i["via"]) for i in items] == [
         (admin_id, "resident", "rider", "points.verify_rider")]
+
+
+def test_a_rider_is_placed_by_their_registration(client, auth, app, places):
+    """A rider (or volunteer) registered in one community is out of reach of another community's admin,
+    and inside their own community admin's reach."""
+    inside, outside = places["community_admin"]
+    rider = auth.headers("registered-rider")
+    rider_id = auth.login("registered-rider")["user"]["id"]
+    reg = client.post("/api/v1/riders", json={"platform": "饿了么", "courier_id": "ELM-9",
+                                              "phone": "13912349999",
+                                              "home_community_id": outside["community"]}, headers=rider)
+    assert reg.status_code == 201, reg.json
+    with app.app_context():
+        db.session.get(User, rider_id).role = Role.RIDER
+        db.session.commit()
+    url = f"/api/v1/admin/users/{rider_id}/role"
+    resp = client.put(url, json={"role": "resident"}, headers=auth.headers("demo-community-admin"))
+    assert resp.status_code == 404 and resp.json["error"]["code"] == "auth.user_not_found"
+    assert _state(app, rider_id)[0] == "rider"
+    # the street over both communities reaches them
+    resp = client.put(url, json={"role": "resident"}, headers=auth.headers("demo-street-admin"))
+    assert resp.status_code == 200 and resp.json["role"] == "resident"
