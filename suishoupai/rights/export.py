@@ -18,6 +18,7 @@ from suishoupai.notify.models import Notification
 from suishoupai.points import statements
 from suishoupai.points.models import Account, Adjustment, Award, Posting, Rider
 from suishoupai.points.offers import BountyClaim, PostClaim, Redemption
+from suishoupai.privacy.models import AccessRecord
 from suishoupai.reports.models import Report, ReportEvent, ReportFollow, ReportPhoto
 from suishoupai.wishes.models import Volunteer, Wish, WishEvent
 
@@ -124,9 +125,10 @@ def _points(user_id: int) -> dict:
 
 
 def access_log(user_id: int) -> list[dict]:
-    """Entries of the personal-data access log about the caller (whose data was looked at, by whom, which
-    field, why, when): the place where that log's rows with ``subject_user_id == user_id`` are listed."""
-    return []
+    """Every reveal of the caller's data to someone else: in which role they looked, at which field of
+    which object, in which step, when (the staff member's own identity stays with the admins' log)."""
+    return [_pick(r, "actor_role", "subject_kind", "subject_id", "field", "reason", "created_at")
+            for r in _all(AccessRecord, AccessRecord.subject_user_id, user_id)]
 
 
 def export(user: User) -> dict:

@@ -155,3 +155,21 @@ def test_no_list_or_detail_shows_someone_elses_full_phone(w, case, client, app):
             assert resp.status_code < 500, (who, url)
             text = resp.get_data(as_text=True)
             assert not {p for p in others if p in text}, (who, url)
+
+
+def test_a_person_finds_every_reveal_of_their_data_in_their_export(case, w):
+    """The reporter's export lists the reveals of their phone, in the role each looker held; another
+    person's export lists none of them."""
+    report_id = case.file().json["id"]
+    for who in ("demo-grid-member", "demo-community-admin"):
+        assert case.client.post(f"/api/v1/reports/{report_id}/reporter/reveal",
+                                headers=case.h(who)).status_code == 200
+    mine = case.client.get("/api/v1/me/export", headers=case.h("demo-resident"))
+    assert mine.status_code == 200, mine.json
+    assert [(e["actor_role"], e["subject_kind"], e["subject_id"], e["field"], e["reason"])
+            for e in mine.json["access_log"]] == [
+        (role, "report", report_id, "phone", "report.reporter_contact")
+        for role in ("grid_member", "community_admin")]
+    assert all(e["created_at"] for e in mine.json["access_log"])
+    other = case.client.get("/api/v1/me/export", headers=case.h("demo-resident-2"))
+    assert other.status_code == 200 and other.json["access_log"] == []

@@ -1,6 +1,6 @@
 """push nonces: message pushes already taken, so a replay inside the timestamp window is refused
 
-Revision ID: push_nonces
+Revision ID: 0015_push_nonces
 Revises: 0014_stats_days
 Create Date: 2026-12-07 04:10:00
 

@@ -2,8 +2,8 @@
 
 Every reveal of someone else's contact is recorded in access_records.
 
-Revision ID: volunteer_review
-Revises: 0014_stats_days
+Revision ID: 0016_volunteer_review
+Revises: 0015_push_nonces
 Create Date: 2026-12-07 03:50:37.412635
 
 """

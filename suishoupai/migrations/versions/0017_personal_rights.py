@@ -1,7 +1,7 @@
 """personal rights: role changes recorded, EXIF GPS of uploads encrypted, accounts marked when erased
 
-Revision ID: personal_rights
-Revises: 0014_stats_days
+Revision ID: 0017_personal_rights
+Revises: 0016_volunteer_review
 Create Date: 2026-12-07 04:00:00
 
 """
