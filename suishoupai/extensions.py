@@ -34,7 +34,7 @@ def _client_key() -> str:
 limiter = Limiter(key_func=_client_key, default_limits=[], headers_enabled=True)
 
 
-def _inspect(value, max_depth: int | None = None) -> bool:
+def _has_nul(value, max_depth: int | None = None) -> bool:
     """Whether a parsed JSON value holds a NUL character anywhere (PostgreSQL text cannot); refuses
     nesting deeper than ``max_depth``. Walks without recursion, so no depth can overflow the stack."""
     stack = [(value, 1)]
@@ -64,7 +64,7 @@ class StrictParser(FlaskParser):
     @staticmethod
     def _refuse_nul(data, location: str, raw=None, max_depth: int | None = None):
         """Answer 422 for text holding NUL, before it reaches a schema or the database."""
-        if _inspect(data if raw is None else [list(pair) for pair in raw.items(multi=True)], max_depth):
+        if _has_nul(data if raw is None else [list(pair) for pair in raw.items(multi=True)], max_depth):
             raise InvalidInput("内容中不能包含空字符（\\u0000）", code="validation_error",
                                details={"location": location})
         return data
