@@ -1,5 +1,6 @@
 """Extensions, created unbound and bound to the app in the factory."""
 
+import json
 from http import HTTPStatus
 
 import flask_smorest
@@ -9,7 +10,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from marshmallow import RAISE
+from marshmallow import RAISE, missing
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.datastructures import MultiDict
 
@@ -77,7 +78,13 @@ class StrictParser(FlaskParser):
         data, limit = req.get_data(cache=True), current_app.config["JSON_MAX_BYTES"]
         if len(data) > limit:
             raise json_too_large(limit)
-        return orjson.loads(data)
+        if not data:
+            return missing  # no body, as webargs reads it
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            # orjson gives bytes that are no UTF-8 an empty doc, which webargs would read as no body
+            raise json.JSONDecodeError(str(exc), data.decode("utf-8", "replace"), exc.pos) from exc
 
     def load_json(self, req, schema):
         """JSON body, NUL- and depth-checked."""
