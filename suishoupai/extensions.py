@@ -1,5 +1,6 @@
 """Extensions, created unbound and bound to the app in the factory."""
 
+import json
 from http import HTTPStatus
 
 import flask_smorest
@@ -8,7 +9,7 @@ from flask import current_app
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from marshmallow import RAISE
+from marshmallow import RAISE, missing
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.datastructures import MultiDict
 
@@ -30,7 +31,7 @@ limiter = Limiter(key_func=lambda: "", default_limits=[], headers_enabled=False,
 PUBLIC, SIGNED_IN, STAFF = "public", "signed_in", "staff"
 
 
-def _inspect(value, max_depth: int | None = None) -> bool:
+def _has_nul(value, max_depth: int | None = None) -> bool:
     """Whether a parsed JSON value holds a NUL character anywhere (PostgreSQL text cannot); refuses
     nesting deeper than ``max_depth``. Walks without recursion, so no depth can overflow the stack."""
     stack = [(value, 1)]
@@ -60,7 +61,7 @@ class StrictParser(FlaskParser):
     @staticmethod
     def _refuse_nul(data, location: str, raw=None, max_depth: int | None = None):
         """Answer 422 for text holding NUL, before it reaches a schema or the database."""
-        if _inspect(data if raw is None else [list(pair) for pair in raw.items(multi=True)], max_depth):
+        if _has_nul(data if raw is None else [list(pair) for pair in raw.items(multi=True)], max_depth):
             raise InvalidInput("内容中不能包含空字符（\\u0000）", code="validation_error",
                                details={"location": location})
         return data
@@ -73,7 +74,13 @@ class StrictParser(FlaskParser):
         data, limit = req.get_data(cache=True), current_app.config["JSON_MAX_BYTES"]
         if len(data) > limit:
             raise json_too_large(limit)
-        return orjson.loads(data)
+        if not data:
+            return missing  # no body, as webargs reads it
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            # orjson gives bytes that are no UTF-8 an empty doc, which webargs would read as no body
+            raise json.JSONDecodeError(str(exc), data.decode("utf-8", "replace"), exc.pos) from exc
 
     def load_json(self, req, schema):
         """JSON body, NUL- and depth-checked."""

@@ -86,7 +86,8 @@ DEFAULTS: dict[str, Any] = {
     "JSON_MAX_BYTES": 64 * 1024,
     #: JSON nested deeper than this (arrays and objects) is refused (400); a GeoJSON MultiPolygon needs 8
     "JSON_MAX_DEPTH": 32,
-    #: an error answer lists at most this many field messages in details.fields …
+    #: an error answer's details keep at most this many entries per object or list (so at most this
+    #: many fields in details.fields), three times that in all …
     "ERROR_MAX_FIELDS": 10,
     #: … and cuts every text it echoes (messages, field names, values) to this many characters
     "ERROR_MAX_TEXT": 64,

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from tests.api.test_openapi_errors import PUBLIC, SPEC, operations, target
 
@@ -194,3 +196,49 @@ def test_the_bounds_are_settings(app_factory):
     details = resp.json["error"]["details"]
     assert details["truncated"] is True and len(details["fields"]) == 3
     assert all(len(name) <= 6 for name in details["fields"]) and "descr…" in details["fields"]
+
+
+class Probe(Untouched):
+    """A body that, when first read, tries to take SQLite's write lock from another connection."""
+
+    def __init__(self, database: str, data: bytes):
+        """Hold the bytes and the database file."""
+        super().__init__(data)
+        self.database, self.other_writer = database, None
+
+    def probe(self) -> None:
+        """Try the lock once, without waiting for it."""
+        if self.other_writer is not None:
+            return
+        other = sqlite3.connect(self.database, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            self.other_writer = "could write"
+        except sqlite3.OperationalError as exc:
+            self.other_writer = str(exc)
+        finally:
+            other.close()
+
+    def read(self, *args):
+        """Probe, then read."""
+        self.probe()
+        return super().read(*args)
+
+    def readinto(self, buffer):
+        """Probe, then read."""
+        self.probe()
+        return super().readinto(buffer)
+
+
+def test_the_callers_check_leaves_no_write_lock_while_the_body_arrives(app, client, auth, is_postgres):
+    """A write's transaction takes SQLite's write lock when it begins; the caller is checked in a read
+    transaction of its own that ends before the body is read, so a photo still arriving from a phone
+    keeps no other writer waiting."""
+    if is_postgres:
+        pytest.skip("the write lock is SQLite's")
+    body = Probe(make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database, '{"nickname": "小王"}'.encode())
+    resp = client.patch("/api/v1/me", input_stream=body, content_length=len(body.getvalue()),
+                        content_type=JSON, headers=auth.headers("lock"))
+    assert resp.status_code == 200 and resp.json["nickname"] == "小王"
+    assert body.other_writer == "could write"

@@ -27,6 +27,14 @@ def test_a_lone_surrogate_in_a_body_is_invalid_json(client, auth):
     assert client.get("/api/v1/me", headers=headers).json["nickname"] != "\ud800"
 
 
+@pytest.mark.parametrize("body", [b"]\xef\x1e\xff\x1c", b"\xff\xfe", b'{"nickname": "\xc3"}', b"  "])
+def test_bytes_that_are_no_json_text_are_invalid_json(client, auth, body):
+    """Bytes that are not UTF-8 (or only blanks) are broken JSON (400), never read as an empty body."""
+    headers = auth.headers("bytes")
+    resp = client.patch("/api/v1/me", data=body, content_type="application/json", headers=headers)
+    assert resp.status_code == 400 and resp.json["error"]["code"] == "bad_request.invalid_json"
+
+
 @pytest.mark.parametrize(("method", "url"), [
     ("POST", "/api/v1/inbox/quota/%00/reset"),
     ("PATCH", "/api/v1/admin/categories/%00"),

@@ -180,7 +180,7 @@ def test_deleting_the_account_erases_it_keeps_the_records_and_refunds_first(clie
     # staff still open the wish; its beneficiary reads as erased
     staff_view = client.get(f"/api/v1/wishes/{person['wish']}", headers=auth.headers("demo-community-admin"))
     assert staff_view.status_code == 200
-    assert staff_view.json["beneficiary"] == {"name": None, "contact": None, "address": None}
+    assert staff_view.json["beneficiary"] == {"name": None, "contact": None, "address": None, "masked": True}
     # the same WeChat account starts afresh
     again = client.post("/api/v1/auth/wechat-login", json={"code": "pipl-person"})
     assert again.status_code == 200 and again.json["user"]["id"] != person["id"]
