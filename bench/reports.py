@@ -89,7 +89,7 @@ RECENT_DAYS, RECENT_OPEN, OLD_OPEN = 90, 0.35, 0.0075  # ~5 % open overall, most
 OPEN_STATUSES = {"assigned": 35, "accepted": 45, "transferred": 10, "escalated": 5, "submitted": 5}
 ISSUES = ("垃圾满溢", "路面坑洼", "路灯不亮", "占道经营", "车辆乱停", "井盖松动", "树枝倒伏", "噪音扰民")
 ROADS = ("体育场路", "武林路", "延安路", "环城北路", "中山北路", "凤起路", "建国北路", "庆春路")
-# the targets of the issue
+# the targets: list p95, page 1000 against page 1, filings per second
 LIST_P95_MS = 10.0
 PAGE_RATIO = 1.5
 FILING_RATE = 200.0

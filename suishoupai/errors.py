@@ -117,7 +117,7 @@ class UpstreamUnavailable(DomainError):
 
 
 def envelope(code: str, message: str, details: dict[str, Any] | None = None) -> dict:
-    """Build the error body of DESIGN §4."""
+    """Build the one error body: {"error": {code, message, details}}."""
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 

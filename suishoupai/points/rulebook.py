@@ -12,7 +12,7 @@ from suishoupai.extensions import db
 from suishoupai.points.models import Rule
 from suishoupai.points.rules import RULE_BOOK
 
-#: who may write the rule book (DESIGN §2: street and district admins own point rules)
+#: who may write the rule book: street and district admins own point rules
 EDITORS = (Role.STREET_ADMIN, Role.DISTRICT_ADMIN)
 #: what an edit may change; anything else stays as the last version had it
 EDITABLE = ("name", "description", "points", "daily_cap", "monthly_cap", "needs_review", "riders_only")

@@ -96,7 +96,7 @@ class IllegalTransition(Conflict):
 
 
 class NotAllowed(Conflict):
-    """None of the actor's relations to the report entitles them to the action (409, as issue 4 asks:
+    """None of the actor's relations to the report entitles them to the action (409:
     the caller can see the case, and its current state does not admit this step from them)."""
 
     code = "report.not_allowed"

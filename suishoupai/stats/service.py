@@ -18,7 +18,7 @@ from suishoupai.reports.models import Category
 from suishoupai.stats import cache, days, definitions, facts
 from suishoupai.stats.figures import Rollup
 
-#: DESIGN §2: the admins have stats for their unit, a grid member for their own grids
+#: the admins have stats for their unit, a grid member for their own grids
 STATS_ROLES = (Role.GRID_MEMBER, Role.COMMUNITY_ADMIN, Role.STREET_ADMIN, Role.DISTRICT_ADMIN)
 SCOPE_KINDS = {"district": (Kind.DISTRICT,), "street": (Kind.STREET,), "community": (Kind.COMMUNITY,),
                "grid": (Kind.GRID, Kind.MICROGRID)}

@@ -7,7 +7,7 @@ from tests.concurrency import at_once
 
 
 def assert_envelope(resp, status, code):
-    """The response is DESIGN §4's envelope with Chinese text."""
+    """The response is the error envelope with Chinese text."""
     assert resp.status_code == status
     assert resp.is_json
     error = resp.json["error"]

@@ -40,7 +40,7 @@ def test_version_in_force():
 
 
 def test_seeded_rule_book_is_complete():
-    """The seven rules the issue names, with caps."""
+    """The seven seeded rules of the 贡献积分细则, with caps."""
     codes = {r[0] for r in rules.RULE_BOOK}
     assert codes == {"report_valid", "report_resolved", "post_month", "bounty_completed", "wish_fulfilled",
                      "volunteer_hour", "civility_persuasion"}

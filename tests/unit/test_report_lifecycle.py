@@ -210,7 +210,7 @@ def test_illegal_transition_error():
 
 
 def test_not_allowed_error():
-    """409 (issue 4: steps refused on a visible case are 409) with a stable code, zh text,
+    """409 (a step refused on a visible case) with a stable code, zh text,
     and the action and current status as details."""
     with pytest.raises(NotAllowed) as info:
         check(Action.RESOLVE, Status.ACCEPTED, {Party.REPORTER})
