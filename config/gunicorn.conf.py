@@ -60,7 +60,6 @@ def post_worker_init(worker):
     gc.freeze()
 
 
-
 def post_request(worker, req, environ, resp):
     """An error answered before its request's body was read to the end (the app refuses a write from
     its headers: no token, a role that never uses it, a JSON body over the cap) closes the connection
