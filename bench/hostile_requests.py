@@ -19,16 +19,12 @@ Run: .venv/bin/python bench/hostile_requests.py [--workers N] [--seconds S]
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import os
 import select
-import shutil
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -38,14 +34,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared harness in bench/
 
 from bench.slow_uploads import (  # noqa: E402
-    BIN,
-    ROOT,
     TARGET_RATIO,
     Latency,
     Server,
-    app_env,
+    arguments,
     login,
     measure_health,
+    migrated_instance,
 )
 
 CLIENTS = 4
@@ -205,17 +200,10 @@ def report(result: RunResult) -> None:
 
 def main() -> None:
     """Prepare a database, run guarded and baseline, print both and the ratios."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     # as bench/slow_uploads.py: with 2 workers (4 threads) four clients can hold every thread of the
     # old service; the shipped 2×cores+1 leaves it spare threads on a small machine (try --workers 5)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for both runs (default 2)")
-    parser.add_argument("--seconds", type=float, default=20,
-                        help="minimum length of each under-load measurement (default 20)")
-    args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="suishoupai-hostile-"))
-    try:
-        subprocess.run([str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=app_env(tmp), check=True,
-                       capture_output=True)
+    args = arguments(__doc__, 20)
+    with migrated_instance("suishoupai-hostile-") as tmp:
         payloads = bodies()
         sizes = ", ".join(f"{kind} {len(body) / 1024:,.0f} KB" for kind, body in payloads.items())
         print(f"{CLIENTS} hostile clients against gunicorn -c config/gunicorn.conf.py "
@@ -228,8 +216,6 @@ def main() -> None:
         print(f"\nsummary: /healthz loaded/idle p99  guards on {guarded.ratio:.2f} ({verdict} target <= "
               f"{TARGET_RATIO:g})  vs  guards off {baseline.ratio:.2f}; loaded p99 "
               f"{guarded.loaded.p99:.1f} ms vs {baseline.loaded.p99:.1f} ms")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

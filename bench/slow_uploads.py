@@ -10,6 +10,7 @@ Run: .venv/bin/python bench/slow_uploads.py [--workers N] [--seconds S]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import io
 import json
@@ -333,18 +334,31 @@ def report(result: RunResult) -> None:
     print(f"  loaded p99 / idle p99 = {result.ratio:.2f}  ({verdict} target <= {TARGET_RATIO:g})")
 
 
-def main() -> None:
-    """Prepare a database, run the shipped config and the sync baseline, print ratios."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+def arguments(description: str, seconds: float) -> argparse.Namespace:
+    """The options of a bench that compares two gunicorn configurations under load."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for both runs (default 2)")
-    parser.add_argument("--seconds", type=float, default=30,
-                        help="minimum length of each under-load measurement (default 30)")
-    args = parser.parse_args()
+    parser.add_argument("--seconds", type=float, default=seconds,
+                        help=f"minimum length of each under-load measurement (default {seconds:g})")
+    return parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="suishoupai-bench-"))
+
+@contextlib.contextmanager
+def migrated_instance(prefix: str) -> Iterator[Path]:
+    """A temporary instance folder whose SQLite database is migrated; removed afterwards."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     try:
         subprocess.run([str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=app_env(tmp), check=True,
                        capture_output=True)
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> None:
+    """Prepare a database, run the shipped config and the sync baseline, print ratios."""
+    args = arguments(__doc__, 30)
+    with migrated_instance("suishoupai-bench-") as tmp:
         photo = synthetic_photo()
         print(f"photo: {WIDTH}x{HEIGHT} JPEG q90, {len(photo) / 2**20:.2f} MB; "
               f"{UPLOADERS} uploaders at {UPLOAD_RATE / 1e6:g} MB/s each, {CHUNK // 1024} KB chunks; "
@@ -358,8 +372,6 @@ def main() -> None:
         report(baseline)
         print(f"\nsummary: loaded/idle p99 ratio  shipped {shipped.ratio:.2f}  vs  sync baseline "
               f"{baseline.ratio:.2f}  (target <= {TARGET_RATIO:g})")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from suishoupai import crypto
+from suishoupai import crypto, registrations
 from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import ADMIN_ROLES, Role, User
 from suishoupai.auth.scope import visible
@@ -82,13 +82,9 @@ def _managed(actor: Actor, rider_id: int) -> Rider:
 def verify(actor: Actor, rider_id: int, decision: str, reason: str | None) -> Rider:
     """Approve or reject a pending registration; approval makes the account a rider account."""
     rider = _managed(actor, rider_id)
-    if rider.status != RiderStatus.PENDING:
-        raise Conflict("该登记已审核", code="points.rider_already_reviewed",
-                       details={"status": rider.status})
+    registrations.check_decision(rider.status, RiderStatus.PENDING, decision, reason,
+                                 domain="points", subject="rider")
     if decision == "reject":
-        if not reason:
-            raise InvalidInput("请填写不通过的原因", code="points.reason_required",
-                               details={"fields": {"reason": ["必填项"]}})
         rider.status, rider.reject_reason = RiderStatus.REJECTED, reason
     else:
         rider.status = RiderStatus.VERIFIED

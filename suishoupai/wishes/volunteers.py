@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from suishoupai import crypto
+from suishoupai import crypto, registrations
 from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import ADMIN_ROLES, Role, User
 from suishoupai.auth.scope import visible
@@ -74,13 +74,9 @@ def review(actor: Actor, volunteer_id: int, decision: str, reason: str | None) -
                                    .with_for_update(of=Volunteer)).first()
     if volunteer is None:
         raise NotFound("登记记录不存在", code="wish.volunteer_not_found")
-    if volunteer.status != PENDING:
-        raise Conflict("该登记已审核", code="wish.volunteer_already_reviewed",
-                       details={"status": volunteer.status})
+    registrations.check_decision(volunteer.status, PENDING, decision, reason,
+                                 domain="wish", subject="volunteer")
     if decision == "reject":
-        if not reason:
-            raise InvalidInput("请填写不通过的原因", code="wish.reason_required",
-                               details={"fields": {"reason": ["必填项"]}})
         volunteer.status, volunteer.reject_reason = REJECTED, reason
     else:
         volunteer.status = APPROVED

@@ -383,6 +383,7 @@ def test_volunteer_review_flow(w, client, app):
     assert (rejected.json["status"], rejected.json["reject_reason"]) == ("rejected", "请提供单位证明")
     again = client.post(url, json={"decision": "approve"}, headers=w.h("demo-community-admin"))
     assert again.status_code == 409 and again.json["error"]["details"] == {"status": "rejected"}
+    assert again.json["error"]["code"] == "wish.volunteer_already_reviewed"
     assert client.get("/api/v1/volunteers/me", headers=w.h("demo-resident-2")).json["status"] == "rejected"
     wish_id = w.published()
     assert w.post("demo-resident-2", wish_id, "claim").json["error"]["code"] == "wish.volunteer_unapproved"

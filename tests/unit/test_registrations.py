@@ -1,0 +1,26 @@
+"""The one review rule of registrations: decided once, while pending; a rejection names its reason."""
+
+import pytest
+
+from suishoupai.errors import Conflict, InvalidInput
+from suishoupai.registrations import check_decision
+
+
+@pytest.mark.parametrize("decision, reason", [("approve", None), ("reject", "请提供单位证明")])
+def test_a_pending_registration_may_be_decided(decision, reason):
+    check_decision("pending", "pending", decision, reason, domain="wish", subject="volunteer")
+
+
+@pytest.mark.parametrize("status", ["approved", "rejected", "verified"])
+def test_a_decided_registration_is_not_decided_again(status):
+    with pytest.raises(Conflict) as refused:
+        check_decision(status, "pending", "approve", None, domain="points", subject="rider")
+    assert (refused.value.code, refused.value.details) == ("points.rider_already_reviewed", {"status": status})
+
+
+@pytest.mark.parametrize("reason", [None, ""])
+def test_a_rejection_names_its_reason(reason):
+    with pytest.raises(InvalidInput) as refused:
+        check_decision("pending", "pending", "reject", reason, domain="wish", subject="volunteer")
+    assert refused.value.code == "wish.reason_required"
+    assert refused.value.details == {"fields": {"reason": ["必填项"]}}
