@@ -38,9 +38,10 @@ from suishoupai.auth.actor import Actor  # noqa: E402
 from suishoupai.auth.models import Role, User  # noqa: E402
 from suishoupai.demo.seed import seed  # noqa: E402
 from suishoupai.extensions import db  # noqa: E402
-from suishoupai.points import audit, awards, ledger, posts, rewards  # noqa: E402
+from suishoupai.offers import posts, rewards  # noqa: E402
+from suishoupai.offers.models import Post, Reward  # noqa: E402
+from suishoupai.points import audit, awards, ledger  # noqa: E402
 from suishoupai.points.models import Rider  # noqa: E402
-from suishoupai.points.offers import Post, Reward  # noqa: E402
 
 PG_URL = "postgresql+psycopg://127.0.0.1:5432/test"
 RIDERS = 16

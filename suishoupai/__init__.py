@@ -107,9 +107,9 @@ def _load_models() -> None:
     import suishoupai.media.models
     import suishoupai.moderation.models
     import suishoupai.notify.models
+    import suishoupai.offers.models
     import suishoupai.org.models
     import suishoupai.points.models
-    import suishoupai.points.offers
     import suishoupai.privacy.models
     import suishoupai.reports.models
     import suishoupai.stats.facts
@@ -127,8 +127,8 @@ def _register_blueprints(app: Flask) -> None:
     from suishoupai.media import routes as media_routes
     from suishoupai.moderation import routes as moderation_routes
     from suishoupai.notify import routes as notify_routes
+    from suishoupai.offers import routes as offer_routes
     from suishoupai.org import routes as org_routes
-    from suishoupai.points import offer_routes
     from suishoupai.points import routes as points_routes
     from suishoupai.privacy import routes as privacy_routes
     from suishoupai.reports import routes as report_routes
@@ -165,9 +165,9 @@ def _register_commands(app: Flask) -> None:
     from suishoupai.media.cli import media_cli
     from suishoupai.moderation.cli import moderation_cli
     from suishoupai.notify.cli import notify_cli
+    from suishoupai.offers.cli import sweep_command
     from suishoupai.org.cli import org_cli
     from suishoupai.points.cli import points_cli
-    from suishoupai.points.offer_cli import sweep_command
     from suishoupai.reports.cli import reports_cli
     from suishoupai.rights.cli import privacy_cli
     from suishoupai.stats.cli import stats_cli

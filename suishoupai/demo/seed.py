@@ -16,11 +16,11 @@ from suishoupai import crypto
 from suishoupai.auth.models import Role, User
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
+from suishoupai.offers.demo_seed import seed_offers
 from suishoupai.org import boundaries
 from suishoupai.org import index as org_index
 from suishoupai.org.models import Department, Duty, GridMember, OrgUnit
 from suishoupai.points.demo_seed import DEMO_POINTS, seed_points
-from suishoupai.points.offer_demo import seed_offers
 from suishoupai.reports import catalog
 from suishoupai.wishes.models import Volunteer
 

@@ -16,10 +16,10 @@ from suishoupai.errors import Conflict
 from suishoupai.extensions import db
 from suishoupai.media.models import Media
 from suishoupai.notify.models import Notification, QuotaMiss
+from suishoupai.offers import posts, rewards
+from suishoupai.offers.models import PostClaim, PostClaimStatus, Redemption, RedemptionStatus
 from suishoupai.org.models import GridMember
-from suishoupai.points import posts, rewards
 from suishoupai.points.models import Rider
-from suishoupai.points.offers import PostClaim, Redemption
 from suishoupai.reports.models import Report, ReportEvent, ReportFollow, ReportPhoto
 from suishoupai.wishes.models import Volunteer, Wish, WishEvent
 
@@ -101,11 +101,11 @@ def erase_account(actor: Actor) -> dict:
                        details=held)
     cancelled = 0
     for redemption_id in db.session.scalars(select(Redemption.id).where(
-            Redemption.user_id == user.id, Redemption.status == rewards.PENDING)):
+            Redemption.user_id == user.id, Redemption.status == RedemptionStatus.PENDING)):
         rewards.cancel(actor, redemption_id)  # a reversal on the ledger, the item back in stock
         cancelled += 1
     for post_id in db.session.scalars(select(PostClaim.post_id).where(
-            PostClaim.user_id == user.id, PostClaim.status == posts.ACTIVE)):
+            PostClaim.user_id == user.id, PostClaim.status == PostClaimStatus.ACTIVE)):
         posts.leave(actor, post_id)
     own = list(db.session.scalars(select(Report.id).where(Report.reporter_id == user.id)))
     reports = anonymise_reports(own, drop_address=False)

@@ -15,9 +15,9 @@ from suishoupai.extensions import db
 from suishoupai.media import service as media
 from suishoupai.media.models import Media
 from suishoupai.notify.models import Notification
+from suishoupai.offers.models import BountyClaim, PostClaim, Redemption
 from suishoupai.points import statements
 from suishoupai.points.models import Account, Adjustment, Award, Posting, Rider
-from suishoupai.points.offers import BountyClaim, PostClaim, Redemption
 from suishoupai.privacy.models import AccessRecord
 from suishoupai.reports.models import Report, ReportEvent, ReportFollow, ReportPhoto
 from suishoupai.wishes.models import Volunteer, Wish, WishEvent

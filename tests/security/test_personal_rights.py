@@ -19,8 +19,8 @@ from suishoupai.auth.models import User
 from suishoupai.extensions import db
 from suishoupai.media.models import Media
 from suishoupai.notify.models import Notification
+from suishoupai.offers.models import Redemption, Reward
 from suishoupai.points.models import Account, Rider
-from suishoupai.points.offers import Redemption, Reward
 from suishoupai.reports.models import Report, ReportEvent, ReportFollow
 from suishoupai.wishes.models import Volunteer, Wish
 

@@ -11,7 +11,7 @@ from suishoupai.auth.models import User
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.idempotency import IdempotencyKey
-from suishoupai.points.offers import Bounty
+from suishoupai.offers.models import Bounty
 from tests.concurrency import at_once
 
 #: every list that pages on a timestamp, and who may read it

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from suishoupai.points import offer_rules as r
+from suishoupai.offers import rules as r
 
 
 def test_month_bounds_are_beijing_months():

@@ -5,6 +5,7 @@ from marshmallow import validate
 
 from suishoupai.auth.schemas import DepartmentRef
 from suishoupai.fields import Id, StrictBoolean
+from suishoupai.offers.models import BountyClaimStatus, BountyStatus, PostClaimStatus, RedemptionStatus
 from suishoupai.pagination import PageArgs, page_of
 
 MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
@@ -107,7 +108,7 @@ class PostClaimOut(ma.Schema):
     id = ma.fields.Integer()
     post_id = ma.fields.Integer()
     user = ma.fields.Nested(UserRef)
-    status = ma.fields.String(metadata={"description": "active | left"})
+    status = ma.fields.String(metadata={"description": " | ".join(PostClaimStatus)})
     claimed_at = ma.fields.AwareDateTime()
     left_at = ma.fields.AwareDateTime(allow_none=True)
 
@@ -115,7 +116,7 @@ class PostClaimOut(ma.Schema):
 class ClaimQuery(PageArgs):
     """?status=."""
 
-    status = ma.fields.String(validate=validate.OneOf(["active", "left"]))
+    status = ma.fields.String(validate=validate.OneOf([s.value for s in PostClaimStatus]))
 
 
 class DutyIn(ma.Schema):
@@ -170,10 +171,10 @@ class BountyAdminQuery(PageArgs):
     """?community=&status=."""
 
     community = Id(strict=False)
-    status = ma.fields.String(validate=validate.OneOf(["open", "closed"]))
+    status = ma.fields.String(validate=validate.OneOf([s.value for s in BountyStatus]))
 
 
-BOUNTY_CLAIM_STATUSES = ["claimed", "submitted", "approved", "rejected", "expired"]
+BOUNTY_CLAIM_STATUSES = [s.value for s in BountyClaimStatus]
 
 
 class BountyClaimQuery(PageArgs):
@@ -218,7 +219,7 @@ class BountyOut(ma.Schema):
     max_takers = ma.fields.Integer()
     taken = ma.fields.Integer()
     remaining = ma.fields.Integer()
-    status = ma.fields.String(metadata={"description": "open | closed"})
+    status = ma.fields.String(metadata={"description": " | ".join(BountyStatus)})
     closed_at = ma.fields.AwareDateTime(allow_none=True)
     my_claim = ma.fields.Nested(BountyClaimOut, allow_none=True)
     created_at = ma.fields.AwareDateTime()
@@ -277,7 +278,7 @@ class RewardOut(ma.Schema):
     my_redeemed = ma.fields.Integer(metadata={"description": "the caller's redemptions not cancelled"})
 
 
-REDEMPTION_STATUSES = ["pending", "picked_up", "cancelled"]
+REDEMPTION_STATUSES = [s.value for s in RedemptionStatus]
 
 
 class RedemptionQuery(PageArgs):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
-from suishoupai.points.offers import Bounty, Post, Reward
+from suishoupai.offers.models import Bounty, BountyStatus, Post, Reward
 
 #: title, duties, capacity, monthly points
 POSTS = [
@@ -50,11 +50,11 @@ def seed_offers(community_id: int, admin_id: int) -> dict:
     bounty = db.session.scalars(select(Bounty).where(Bounty.community_id == community_id,
                                                      Bounty.title == title)).first()
     if bounty is None:
-        bounty = Bounty(community_id=community_id, title=title, taken=0, status="open",
+        bounty = Bounty(community_id=community_id, title=title, taken=0, status=BountyStatus.OPEN,
                         created_by_id=admin_id)
         db.session.add(bounty)
     bounty.description, bounty.points, bounty.max_takers = description, points, max(takers, bounty.taken)
-    if bounty.status == "open":
+    if bounty.status == BountyStatus.OPEN:
         bounty.deadline = utcnow() + timedelta(days=30)
     db.session.flush()
     return {"posts": len(POSTS), "rewards": len(REWARDS), "bounties": 1}

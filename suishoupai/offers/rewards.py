@@ -9,19 +9,18 @@ from suishoupai.auth.models import ADMIN_ROLES, User
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, InvalidInput, NotFound
 from suishoupai.extensions import db
-from suishoupai.pagination import keyset_page
-from suishoupai.points import ledger, offer_rules
-from suishoupai.points.offer_scope import (
+from suishoupai.offers import rules
+from suishoupai.offers.models import Redemption, RedemptionStatus, Reward
+from suishoupai.offers.scope import (
     admin_community,
     home_community_id,
     in_reach,
     reach_clause,
     require_admin,
 )
-from suishoupai.points.offers import Redemption, Reward
+from suishoupai.pagination import keyset_page
+from suishoupai.points import ledger
 from suishoupai.points.riders import require_verified_rider
-
-PENDING, PICKED_UP, CANCELLED = "pending", "picked_up", "cancelled"
 
 
 def _not_found() -> NotFound:
@@ -86,7 +85,7 @@ def held_counts(user_id: int, reward_ids: list[int]) -> dict[int, int]:
     return dict(db.session.execute(
         select(Redemption.reward_id, func.count()).where(
             Redemption.user_id == user_id, Redemption.reward_id.in_(reward_ids),
-            Redemption.status != CANCELLED).group_by(Redemption.reward_id)).all())
+            Redemption.status != RedemptionStatus.CANCELLED).group_by(Redemption.reward_id)).all())
 
 
 def redeem(actor: Actor, reward_id: int) -> Redemption:
@@ -116,8 +115,8 @@ def redeem(actor: Actor, reward_id: int) -> Redemption:
     if not won:
         raise Conflict("该奖品已兑完", code="reward.out_of_stock")
     redemption = Redemption(reward_id=reward.id, user_id=actor.user_id, community_id=reward.community_id,
-                            cost=reward.cost, pickup_code=offer_rules.pickup_code(), status=PENDING,
-                            created_at=now)
+                            cost=reward.cost, pickup_code=rules.pickup_code(),
+                            status=RedemptionStatus.PENDING, created_at=now)
     db.session.add(redemption)
     db.session.flush()
     # a short balance raises here and the request rolls back, stock included
@@ -145,8 +144,9 @@ def _redemption(actor: Actor, redemption_id: int) -> Redemption:
 
 def _pending(redemption: Redemption) -> None:
     """409 unless the item still waits for pickup."""
-    if redemption.status != PENDING:
-        message = "奖品已领取，不能取消" if redemption.status == PICKED_UP else "该兑换已取消"
+    if redemption.status != RedemptionStatus.PENDING:
+        picked_up = redemption.status == RedemptionStatus.PICKED_UP
+        message = "奖品已领取，不能取消" if picked_up else "该兑换已取消"
         raise Conflict(message, code="redemption.illegal_transition", details={"status": redemption.status})
 
 
@@ -160,7 +160,7 @@ def cancel(actor: Actor, redemption_id: int) -> Redemption:
                        .values(stock=Reward.stock + 1, updated_at=now))
     txn = ledger.reverse(redemption.spend_txn_id, memo="取消兑换，积分退回", source_type="redemption_cancel",
                          source_id=redemption.id, actor_id=actor.user_id)
-    redemption.status, redemption.refund_txn_id = CANCELLED, txn.id
+    redemption.status, redemption.refund_txn_id = RedemptionStatus.CANCELLED, txn.id
     redemption.cancelled_at, redemption.cancelled_by_id = now, actor.user_id
     db.session.flush()
     return redemption
@@ -173,10 +173,10 @@ def pickup(actor: Actor, redemption_id: int, code: str) -> Redemption:
     if not in_reach(actor, redemption.community_id):
         raise NotFound("兑换记录不存在", code="redemption.not_found")
     _pending(redemption)
-    if not offer_rules.code_matches(redemption.pickup_code, code):
+    if not rules.code_matches(redemption.pickup_code, code):
         raise InvalidInput("取货码不正确", code="redemption.bad_code",
                            details={"fields": {"code": ["取货码不正确"]}})
-    redemption.status, redemption.picked_up_at = PICKED_UP, utcnow()
+    redemption.status, redemption.picked_up_at = RedemptionStatus.PICKED_UP, utcnow()
     redemption.picked_up_by_id = actor.user_id
     db.session.flush()
     return redemption

@@ -3,12 +3,45 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from suishoupai.database import UTCDateTime, utcnow
 from suishoupai.extensions import db
+
+
+class PostClaimStatus(StrEnum):
+    """Whether a rider still holds a post."""
+
+    ACTIVE = "active"
+    LEFT = "left"
+
+
+class BountyStatus(StrEnum):
+    """Whether a bounty still takes claims."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class BountyClaimStatus(StrEnum):
+    """Where a take on a bounty stands; claimed, submitted and approved hold a place."""
+
+    CLAIMED = "claimed"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+
+class RedemptionStatus(StrEnum):
+    """Where a redeemed item stands."""
+
+    PENDING = "pending"
+    PICKED_UP = "picked_up"
+    CANCELLED = "cancelled"
 
 
 class Post(db.Model):
@@ -47,8 +80,7 @@ class PostClaim(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("governance_posts.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    #: active | left
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=PostClaimStatus.ACTIVE)
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -88,8 +120,7 @@ class Bounty(db.Model):
     max_takers: Mapped[int]
     #: standing claims (claimed, submitted, approved); moved only by conditional UPDATEs
     taken: Mapped[int] = mapped_column(default=0)
-    #: open | closed
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=BountyStatus.OPEN)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -108,8 +139,7 @@ class BountyClaim(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     bounty_id: Mapped[int] = mapped_column(ForeignKey("bounties.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    #: claimed | submitted | approved | rejected | expired
-    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    status: Mapped[str] = mapped_column(String(16), default=BountyClaimStatus.CLAIMED)
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str | None] = mapped_column(String(500))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -172,8 +202,7 @@ class Redemption(db.Model):
     cost: Mapped[int]
     #: shown to the redeemer, told to staff at the counter
     pickup_code: Mapped[str] = mapped_column(String(8))
-    #: pending | picked_up | cancelled
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=RedemptionStatus.PENDING)
     #: the ledger transaction that paid, and the reversal that refunded it
     spend_txn_id: Mapped[int | None] = mapped_column(ForeignKey("points_txns.id"))
     refund_txn_id: Mapped[int | None] = mapped_column(ForeignKey("points_txns.id"))

@@ -10,15 +10,14 @@ from suishoupai.auth.models import User
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, InvalidInput, NotFound
 from suishoupai.extensions import db
+from suishoupai.offers import rules
+from suishoupai.offers.models import Post, PostClaim, PostClaimStatus, PostDuty
+from suishoupai.offers.scope import admin_community, home_community_id, reach_clause, require_admin
 from suishoupai.pagination import keyset_page
-from suishoupai.points import offer_rules
 from suishoupai.points.awards import award
 from suishoupai.points.models import Award
-from suishoupai.points.offer_scope import admin_community, home_community_id, reach_clause, require_admin
-from suishoupai.points.offers import Post, PostClaim, PostDuty
 from suishoupai.points.riders import require_verified_rider
 
-ACTIVE, LEFT = "active", "left"
 POST_NOT_FOUND = ("治理岗不存在", "post.not_found")
 
 
@@ -77,7 +76,7 @@ def list_for_rider(actor: Actor, args: dict) -> dict:
     """Active posts of the caller's home community ("available"), or the posts they hold ("mine")."""
     if args["scope"] == "mine":
         held = select(PostClaim.post_id).where(PostClaim.user_id == actor.user_id,
-                                               PostClaim.status == ACTIVE)
+                                               PostClaim.status == PostClaimStatus.ACTIVE)
         stmt = select(Post).where(Post.id.in_(held))
     else:
         community_id = home_community_id(actor)
@@ -90,13 +89,15 @@ def my_claims(user_id: int, post_ids: list[int]) -> dict[int, PostClaim]:
     if not post_ids:
         return {}
     return {c.post_id: c for c in db.session.scalars(select(PostClaim).where(
-        PostClaim.user_id == user_id, PostClaim.status == ACTIVE, PostClaim.post_id.in_(post_ids)))}
+        PostClaim.user_id == user_id, PostClaim.status == PostClaimStatus.ACTIVE,
+        PostClaim.post_id.in_(post_ids)))}
 
 
 def _rider_post(actor: Actor, post_id: int) -> Post:
     """A post of the rider's home community, or one they hold; others are "not found"."""
     community_id = home_community_id(actor)
-    held = select(PostClaim.post_id).where(PostClaim.user_id == actor.user_id, PostClaim.status == ACTIVE)
+    held = select(PostClaim.post_id).where(PostClaim.user_id == actor.user_id,
+                                           PostClaim.status == PostClaimStatus.ACTIVE)
     post = db.session.scalars(select(Post).where(
         Post.id == post_id, (Post.community_id == (community_id or 0)) | Post.id.in_(held))).first()
     if post is None:
@@ -119,7 +120,8 @@ def claim(actor: Actor, post_id: int) -> tuple[Post, PostClaim]:
         .values(taken=Post.taken + 1, updated_at=utcnow())).rowcount
     if not won:
         raise Conflict("该治理岗名额已满", code="post.full", details={"capacity": post.capacity})
-    held = PostClaim(post_id=post.id, user_id=actor.user_id, status=ACTIVE, claimed_at=utcnow())
+    held = PostClaim(post_id=post.id, user_id=actor.user_id, status=PostClaimStatus.ACTIVE,
+                     claimed_at=utcnow())
     db.session.add(held)
     db.session.flush()
     db.session.refresh(post)
@@ -132,7 +134,8 @@ def leave(actor: Actor, post_id: int) -> Post:
     now = utcnow()
     left = db.session.execute(
         update(PostClaim).where(PostClaim.post_id == post.id, PostClaim.user_id == actor.user_id,
-                                PostClaim.status == ACTIVE).values(status=LEFT, left_at=now)).rowcount
+                                PostClaim.status == PostClaimStatus.ACTIVE)
+        .values(status=PostClaimStatus.LEFT, left_at=now)).rowcount
     if not left:
         raise Conflict("您未认领该治理岗", code="post.not_claimed")
     db.session.execute(update(Post).where(Post.id == post.id)
@@ -154,14 +157,14 @@ def confirm_duty(actor: Actor, post_id: int, user_id: int, month: str) -> tuple[
     """Staff confirm a claimant's month on a post; the post's points are awarded once, retries included."""
     post = admin_get(actor, post_id)
     now = utcnow()
-    if not offer_rules.not_after(month, now):
+    if not rules.not_after(month, now):
         raise InvalidInput("不能确认尚未开始的月份", code="post.month_in_future",
                            details={"fields": {"month": ["月份尚未开始"]}})
     duty = _duty(post.id, user_id, month)
     if duty is None:
         claims = db.session.scalars(select(PostClaim).where(
             PostClaim.post_id == post.id, PostClaim.user_id == user_id).order_by(PostClaim.id.desc())).all()
-        standing = [c for c in claims if offer_rules.held_during(c.claimed_at, c.left_at, month)]
+        standing = [c for c in claims if rules.held_during(c.claimed_at, c.left_at, month)]
         if not standing:
             raise Conflict("该骑手在该月未认领此治理岗", code="post.not_held_in_month",
                            details={"user_id": user_id, "month": month})

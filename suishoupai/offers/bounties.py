@@ -12,15 +12,12 @@ from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, Forbidden, InvalidInput, NotFound
 from suishoupai.extensions import db
 from suishoupai.media import service as media
+from suishoupai.offers.models import Bounty, BountyClaim, BountyClaimStatus, BountyEvidence, BountyStatus
+from suishoupai.offers.scope import admin_community, home_community_id, reach_clause, require_admin
 from suishoupai.pagination import keyset_page
 from suishoupai.points.awards import award
 from suishoupai.points.models import Award
-from suishoupai.points.offer_scope import admin_community, home_community_id, reach_clause, require_admin
-from suishoupai.points.offers import Bounty, BountyClaim, BountyEvidence
 from suishoupai.points.riders import require_verified_rider
-
-OPEN, CLOSED = "open", "closed"
-CLAIMED, SUBMITTED, APPROVED, REJECTED, EXPIRED = "claimed", "submitted", "approved", "rejected", "expired"
 
 
 def _not_found() -> NotFound:
@@ -41,7 +38,8 @@ def create(actor: Actor, data: dict) -> Bounty:
     community = admin_community(actor, data.get("community_id"))
     bounty = Bounty(community_id=community.id, title=data["title"], description=data["description"],
                     points=data["points"], deadline=_future(data["deadline"]),
-                    max_takers=data["max_takers"], taken=0, status=OPEN, created_by_id=actor.user_id)
+                    max_takers=data["max_takers"], taken=0, status=BountyStatus.OPEN,
+                    created_by_id=actor.user_id)
     db.session.add(bounty)
     db.session.flush()
     return bounty
@@ -62,7 +60,7 @@ def admin_get(actor: Actor, bounty_id: int, lock: bool = False) -> Bounty:
 def edit(actor: Actor, bounty_id: int, data: dict) -> Bounty:
     """Change an open bounty's text, deadline or limit, or close it early."""
     bounty = admin_get(actor, bounty_id, lock=True)
-    if bounty.status != OPEN:
+    if bounty.status != BountyStatus.OPEN:
         raise Conflict("该揭榜任务已结束，不能修改", code="bounty.closed")
     if "max_takers" in data and data["max_takers"] < bounty.taken:
         raise Conflict(f"已有 {bounty.taken} 人揭榜，人数上限不能少于已揭榜人数",
@@ -95,7 +93,7 @@ def list_for_rider(actor: Actor, args: dict) -> dict:
             select(BountyClaim.bounty_id).where(BountyClaim.user_id == actor.user_id)))
     else:
         stmt = select(Bounty).where(Bounty.community_id == (home_community_id(actor) or 0),
-                                    Bounty.status == OPEN, Bounty.deadline > utcnow())
+                                    Bounty.status == BountyStatus.OPEN, Bounty.deadline > utcnow())
     return keyset_page(stmt, [Bounty.id], args["limit"], args.get("cursor"))
 
 
@@ -120,7 +118,7 @@ def my_claims(user_id: int, bounty_ids: list[int]) -> dict[int, BountyClaim]:
 
 def _still_open(bounty: Bounty) -> None:
     """409 once a bounty is closed or past its deadline (before the sweep has run too)."""
-    if bounty.status != OPEN or bounty.deadline <= utcnow():
+    if bounty.status != BountyStatus.OPEN or bounty.deadline <= utcnow():
         raise Conflict("该揭榜任务已截止", code="bounty.closed", details={"status": bounty.status})
 
 
@@ -133,12 +131,13 @@ def claim(actor: Actor, bounty_id: int) -> BountyClaim:
         raise Conflict("您已揭榜该任务", code="bounty.already_claimed")
     _still_open(bounty)
     won = db.session.execute(
-        update(Bounty).where(Bounty.id == bounty.id, Bounty.status == OPEN, Bounty.deadline > utcnow(),
-                             Bounty.taken < Bounty.max_takers)
+        update(Bounty).where(Bounty.id == bounty.id, Bounty.status == BountyStatus.OPEN,
+                             Bounty.deadline > utcnow(), Bounty.taken < Bounty.max_takers)
         .values(taken=Bounty.taken + 1, updated_at=utcnow())).rowcount
     if not won:
         raise Conflict("该揭榜任务人数已满", code="bounty.full", details={"max_takers": bounty.max_takers})
-    taken = BountyClaim(bounty_id=bounty.id, user_id=actor.user_id, status=CLAIMED, claimed_at=utcnow())
+    taken = BountyClaim(bounty_id=bounty.id, user_id=actor.user_id, status=BountyClaimStatus.CLAIMED,
+                        claimed_at=utcnow())
     db.session.add(taken)
     db.session.flush()
     return taken
@@ -152,13 +151,13 @@ def complete(actor: Actor, bounty_id: int, note: str | None, media_ids: list[int
         .with_for_update().execution_options(populate_existing=True)).first()
     if held is None:
         raise Forbidden("只有揭榜人可以提交完成情况", code="bounty.not_claimant")
-    if held.status != CLAIMED:
+    if held.status != BountyClaimStatus.CLAIMED:
         raise Conflict("当前状态不能提交完成情况", code="bounty.illegal_transition",
                        details={"status": held.status})
     _still_open(bounty)
     for position, photo in enumerate(media.attach(actor.user_id, media_ids, "bounty-evidence")):
         db.session.add(BountyEvidence(claim_id=held.id, media_id=photo.id, position=position))
-    held.status, held.note, held.submitted_at = SUBMITTED, note, utcnow()
+    held.status, held.note, held.submitted_at = BountyClaimStatus.SUBMITTED, note, utcnow()
     db.session.flush()
     return held
 
@@ -189,7 +188,7 @@ def verify(actor: Actor, claim_id: int, approve: bool,
            reason: str | None) -> tuple[BountyClaim, Award | None]:
     """Staff approve a completion (the bounty's points are awarded once) or reject it with a reason."""
     held, bounty = admin_claim(actor, claim_id, lock=True)
-    if held.status != SUBMITTED:
+    if held.status != BountyClaimStatus.SUBMITTED:
         raise Conflict("该揭榜记录不在待审核状态", code="bounty.illegal_transition",
                        details={"status": held.status})
     now = utcnow()
@@ -198,13 +197,13 @@ def verify(actor: Actor, claim_id: int, approve: bool,
         if not reason:
             raise InvalidInput("请填写不通过的原因", code="bounty.reason_required",
                                details={"fields": {"reason": ["必填项"]}})
-        held.status, held.reject_reason = REJECTED, reason
+        held.status, held.reject_reason = BountyClaimStatus.REJECTED, reason
         # the place goes back to the board for someone else while the bounty is open
-        db.session.execute(update(Bounty).where(Bounty.id == bounty.id, Bounty.status == OPEN)
+        db.session.execute(update(Bounty).where(Bounty.id == bounty.id, Bounty.status == BountyStatus.OPEN)
                            .values(taken=Bounty.taken - 1, updated_at=now))
         db.session.flush()
         return held, None
-    held.status = APPROVED
+    held.status = BountyClaimStatus.APPROVED
     db.session.flush()
     return held, award(held.user_id, "bounty_completed", source_type="bounty_claim", source_id=held.id,
                        community_id=bounty.community_id, points=bounty.points,
@@ -213,18 +212,18 @@ def verify(actor: Actor, claim_id: int, approve: bool,
 
 def _close(bounty: Bounty, now: datetime) -> int:
     """Close a bounty; claims never completed expire (submitted ones still await verification)."""
-    bounty.status, bounty.closed_at = CLOSED, now
+    bounty.status, bounty.closed_at = BountyStatus.CLOSED, now
     return db.session.execute(update(BountyClaim).where(BountyClaim.bounty_id == bounty.id,
-                                                        BountyClaim.status == CLAIMED)
-                              .values(status=EXPIRED)).rowcount
+                                                        BountyClaim.status == BountyClaimStatus.CLAIMED)
+                              .values(status=BountyClaimStatus.EXPIRED)).rowcount
 
 
 def sweep(now: datetime | None = None) -> dict:
     """Close every open bounty past its deadline; idempotent, safe to run from several machines."""
     now = now or utcnow()
     closed = expired = 0
-    for bounty in db.session.scalars(select(Bounty).where(Bounty.status == OPEN, Bounty.deadline <= now)
-                                     .with_for_update(skip_locked=True)):
+    due = select(Bounty).where(Bounty.status == BountyStatus.OPEN, Bounty.deadline <= now)
+    for bounty in db.session.scalars(due.with_for_update(skip_locked=True)):
         expired += _close(bounty, now)
         closed += 1
     db.session.flush()

@@ -4,7 +4,7 @@ import click
 from flask.cli import with_appcontext
 
 from suishoupai.extensions import db
-from suishoupai.points.bounties import sweep
+from suishoupai.offers.bounties import sweep
 
 
 @click.command("sweep")

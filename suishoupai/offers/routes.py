@@ -5,10 +5,10 @@ from flask import url_for
 from suishoupai.auth.actor import current_actor
 from suishoupai.extensions import Blueprint, errors
 from suishoupai.limits import limited
+from suishoupai.offers import bounties, posts, rewards
+from suishoupai.offers import present as cards
+from suishoupai.offers import schemas as s
 from suishoupai.pagination import PageArgs
-from suishoupai.points import bounties, posts, rewards
-from suishoupai.points import offer_cards as cards
-from suishoupai.points import offer_schemas as s
 from suishoupai.web import writes
 
 blp = Blueprint("offers", __name__, url_prefix="/api/v1", description="治理岗 · 揭榜挂帅 · 积分超市")

@@ -8,11 +8,12 @@ from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import User
 from suishoupai.extensions import db
 from suishoupai.media import service as media
-from suishoupai.points import bounties, ledger, posts, rewards
+from suishoupai.offers import bounties, posts, rewards
+from suishoupai.offers.models import Bounty, BountyClaim, Post, PostClaim, PostDuty, Redemption, Reward
+from suishoupai.offers.rules import remaining
+from suishoupai.offers.scope import community_names
+from suishoupai.points import ledger
 from suishoupai.points.models import Award
-from suishoupai.points.offer_rules import remaining
-from suishoupai.points.offer_scope import community_names
-from suishoupai.points.offers import Bounty, BountyClaim, Post, PostClaim, PostDuty, Redemption, Reward
 
 
 def _names(user_ids) -> dict[int, str]:
