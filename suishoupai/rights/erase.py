@@ -21,6 +21,7 @@ from suishoupai.offers.models import PostClaim, PostClaimStatus, Redemption, Red
 from suishoupai.org.models import GridMember
 from suishoupai.points.models import Rider
 from suishoupai.reports.models import Report, ReportEvent, ReportFollow, ReportPhoto
+from suishoupai.wishes.lifecycle import Status
 from suishoupai.wishes.models import Volunteer, Wish, WishEvent
 
 #: the one account every anonymised record points at, so records of one person are not linked together
@@ -28,8 +29,6 @@ ERASED_OPENID = "system:erased"
 ERASED_NAME = "已注销用户"
 #: what an erased beneficiary's name reads (the column is required)
 ERASED_BENEFICIARY = "（已删除）"
-#: a standing claim on a wish (wishes/service's status)
-CLAIMED = "claimed"
 
 
 def erased_account() -> User:
@@ -87,7 +86,7 @@ def _open_work(user_id: int) -> dict:
     reports = list(db.session.scalars(select(Report.id).where(
         Report.assignee_id == user_id, Report.is_open.is_(True)).order_by(Report.id)))
     wishes = list(db.session.scalars(select(Wish.id).where(
-        Wish.claimant_id == user_id, Wish.status == CLAIMED).order_by(Wish.id)))
+        Wish.claimant_id == user_id, Wish.status == Status.CLAIMED).order_by(Wish.id)))
     return {k: v for k, v in (("reports", reports), ("wishes", wishes)) if v}
 
 

@@ -13,23 +13,12 @@ from suishoupai.media import service as media
 from suishoupai.media.models import Media
 from suishoupai.org.models import OrgUnit
 from suishoupai.pagination import keyset_page
-from suishoupai.wishes import contacts, eligibility
+from suishoupai.wishes import contacts
 from suishoupai.wishes.eligibility import AREA_LABELS
+from suishoupai.wishes.lifecycle import CLAIM_HELD, ON_BOARD, STATUS_LABELS, Status, available_actions
 from suishoupai.wishes.models import Wish, WishEvent, WishPhoto
-from suishoupai.wishes.service import (
-    CLAIMED,
-    CONFIRMED,
-    FULFILLED,
-    ON_BOARD,
-    PUBLISHED,
-    REVIEWERS,
-    SUBMITTED,
-    staff_clause,
-    staff_party,
-)
+from suishoupai.wishes.service import REVIEWERS, parties, staff_clause, staff_party
 
-STATUS_LABELS = {"submitted": "待审核", "published": "待认领", "rejected": "未通过", "claimed": "已认领",
-                 "fulfilled": "已完成", "confirmed": "已确认"}
 ACTION_LABELS = {"submit": "提交心愿", "publish": "审核通过", "reject": "审核未通过", "claim": "认领",
                  "release": "放弃认领", "expire": "认领超时", "fulfil": "完成心愿", "confirm": "确认"}
 ROLE_LABELS = {"resident": "居民", "rider": "骑手", "volunteer": "志愿者", "grid_member": "网格员",
@@ -40,7 +29,7 @@ def sees_beneficiary(actor: Actor, wish: Wish) -> bool:
     """The wisher, whoever entered it, the place's staff, and the claimant while their claim stands."""
     return (actor.user_id in (wish.wisher_id, wish.submitted_by_id)
             or staff_party(actor, wish) is not None
-            or (wish.claimant_id == actor.user_id and wish.status in (CLAIMED, FULFILLED, CONFIRMED)))
+            or (wish.claimant_id == actor.user_id and wish.status in CLAIM_HELD))
 
 
 def list_wishes(actor: Actor, args: dict) -> dict:
@@ -48,8 +37,8 @@ def list_wishes(actor: Actor, args: dict) -> dict:
     scope = args["scope"]
     stmt = select(Wish)
     if scope == "board":
-        stmt = stmt.where(Wish.status == args.get("status", PUBLISHED), Wish.moderation == "pass")
-        if args.get("status", PUBLISHED) not in ON_BOARD:
+        stmt = stmt.where(Wish.status == args.get("status", Status.PUBLISHED), Wish.moderation == "pass")
+        if args.get("status", Status.PUBLISHED) not in ON_BOARD:
             raise Forbidden("心愿墙只展示已发布的心愿", code="wish.board_status")
     elif scope == "mine":
         stmt = stmt.where((Wish.wisher_id == actor.user_id) | (Wish.submitted_by_id == actor.user_id))
@@ -142,20 +131,5 @@ def detail(wish: Wish, actor: Actor) -> dict:
 
 
 def _actions(wish: Wish, actor: Actor) -> list[str]:
-    """Buttons for the caller."""
-    staff = actor.role in REVIEWERS and staff_party(actor, wish) is not None
-    actions = []
-    if wish.status == SUBMITTED and staff:
-        actions.append("review")
-    if wish.status == PUBLISHED and staff:
-        actions.append("open_to")
-    if (wish.status == PUBLISHED and wish.wisher_id != actor.user_id
-            and eligibility.claim_refusal(actor, wish) is None):
-        actions.append("claim")
-    if wish.status == CLAIMED and wish.claimant_id == actor.user_id:
-        actions += ["release", "fulfil", "reveal"]
-    elif staff and wish.wisher_id != actor.user_id:
-        actions.append("reveal")
-    if wish.status == FULFILLED and (wish.wisher_id == actor.user_id or (wish.on_behalf and staff)):
-        actions.append("confirm")
-    return actions
+    """Buttons for the caller: the steps the state machine lets their relations take now."""
+    return [action.value for action in available_actions(wish.status, parties(actor, wish, claiming=True))]

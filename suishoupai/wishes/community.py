@@ -9,8 +9,8 @@ from suishoupai.auth.models import User
 from suishoupai.errors import InvalidInput, NotFound
 from suishoupai.extensions import db
 from suishoupai.org.models import OrgUnit
+from suishoupai.wishes.lifecycle import Status
 from suishoupai.wishes.models import Campaign, Volunteer, Wish
-from suishoupai.wishes.service import CLAIMED, CONFIRMED, FULFILLED, PUBLISHED, SUBMITTED
 
 
 def create_campaign(actor: Actor, data: dict) -> Campaign:
@@ -53,16 +53,16 @@ def progress(community_id: int | None, campaign_id: int | None) -> dict:
     """Public progress: how many wishes reached each stage (a wish counts at every stage it passed)."""
     rows = dict(db.session.execute(_filtered(
         select(Wish.status, func.count()).group_by(Wish.status), community_id, campaign_id)).all())
-    order = [SUBMITTED, PUBLISHED, CLAIMED, FULFILLED, CONFIRMED]
+    order = [Status.SUBMITTED, Status.PUBLISHED, Status.CLAIMED, Status.FULFILLED, Status.CONFIRMED]
     reached = {status: sum(rows.get(s, 0) for s in order[i:]) for i, status in enumerate(order)}
-    reached[SUBMITTED] += rows.get("rejected", 0)
-    return {**reached, "rejected": rows.get("rejected", 0), "waiting": rows.get(PUBLISHED, 0)}
+    reached[Status.SUBMITTED] += rows.get(Status.REJECTED, 0)
+    return {**reached, "rejected": rows.get(Status.REJECTED, 0), "waiting": rows.get(Status.PUBLISHED, 0)}
 
 
 def rankings(community_id: int | None, campaign_id: int | None, limit: int) -> dict:
     """Volunteers and work units ranked by wishes fulfilled (not merely claimed); ties by earliest."""
     done = _filtered(select(Wish.claimant_id, func.count().label("n"), func.min(Wish.fulfilled_at)
-                            .label("first")).where(Wish.status.in_((FULFILLED, CONFIRMED)))
+                            .label("first")).where(Wish.status.in_((Status.FULFILLED, Status.CONFIRMED)))
                      .group_by(Wish.claimant_id), community_id, campaign_id).subquery()
     people = db.session.execute(
         select(User, done.c.n).join(done, done.c.claimant_id == User.id)

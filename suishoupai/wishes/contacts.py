@@ -13,13 +13,15 @@ from suishoupai import crypto
 from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import User
 from suishoupai.database import utcnow
-from suishoupai.errors import Conflict, Forbidden, TooManyRequests
+from suishoupai.errors import TooManyRequests
 from suishoupai.extensions import db
 from suishoupai.org.models import Duty, GridMember, OrgUnit
 from suishoupai.org.service import card_of
 from suishoupai.privacy import access
+from suishoupai.wishes import lifecycle
+from suishoupai.wishes.lifecycle import Action, Party
 from suishoupai.wishes.models import Wish
-from suishoupai.wishes.service import CLAIMED, REVIEWERS, get_visible, staff_party
+from suishoupai.wishes.service import get_visible, parties
 
 #: a claimant's reveals are counted over this window
 REVEAL_WINDOW = timedelta(days=1)
@@ -73,17 +75,13 @@ def reveal(actor: Actor, wish_id: int) -> dict:
     wish = get_visible(actor, wish_id, lock=True)
     if actor.user_id == wish.wisher_id:
         return full(wish)  # their own
-    if wish.claimant_id == actor.user_id:
-        if wish.status != CLAIMED:
-            raise Conflict("认领已结束，不能再查看受助人联系方式", code="wish.claim_not_standing",
-                           details={"status": wish.status})
+    relations = parties(actor, wish)
+    lifecycle.check(Action.REVEAL, wish.status, relations)
+    if Party.CLAIMANT in relations:
         reason = CLAIMANT_REVEAL
         _within_daily_limit(actor, wish)
-    elif actor.role in REVIEWERS and staff_party(actor, wish) is not None:
-        reason = STAFF_REVEAL
     else:
-        raise Forbidden("只有认领人和所在网格、社区的工作人员可以查看受助人联系方式",
-                        code="wish.reveal_forbidden")
+        reason = STAFF_REVEAL
     shown = full(wish)
     fields = [f for f, key in (("name", "name"), ("phone", "contact"), ("address", "address")) if shown[key]]
     place = db.session.get(OrgUnit, wish.grid_id or wish.community_id)

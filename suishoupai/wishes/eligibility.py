@@ -12,7 +12,8 @@ from suishoupai.database import utcnow
 from suishoupai.errors import DomainError, Forbidden, TooManyRequests
 from suishoupai.extensions import db
 from suishoupai.org.models import OrgUnit
-from suishoupai.wishes import events
+from suishoupai.wishes import events, lifecycle
+from suishoupai.wishes.lifecycle import Action
 from suishoupai.wishes.models import Volunteer, Wish, WishEvent
 from suishoupai.wishes.volunteers import APPROVED, CHURN_WINDOW
 
@@ -47,7 +48,7 @@ def releases_this_week(user_id: int) -> int:
 def role_refusal(actor: Actor) -> DomainError | None:
     """Why the caller's role may claim no wish at all, or None."""
     if actor.role not in CLAIMERS:
-        return Forbidden("请先完成志愿者（双报到）登记再认领心愿", code="wish.claim_forbidden")
+        return lifecycle.NotAllowed(Action.CLAIM)
     return None
 
 

@@ -6,9 +6,10 @@ from marshmallow import validate
 from suishoupai.auth.schemas import PHONE, DepartmentRef
 from suishoupai.fields import Id
 from suishoupai.pagination import PageArgs
+from suishoupai.wishes.lifecycle import Status
 
 CATEGORIES = ["健康", "养老", "助残", "助学", "就业", "生活物资", "文体娱乐", "其他"]
-STATUSES = ["submitted", "published", "rejected", "claimed", "fulfilled", "confirmed"]
+STATUSES = [s.value for s in Status]
 AREAS = ["community", "street", "district"]
 
 

@@ -16,13 +16,10 @@ from suishoupai.errors import Conflict, Forbidden, InvalidInput, NotFound
 from suishoupai.extensions import db
 from suishoupai.media import service as media
 from suishoupai.org.models import GRID_KINDS, OrgUnit
-from suishoupai.wishes import eligibility, events
+from suishoupai.wishes import eligibility, events, lifecycle
+from suishoupai.wishes.lifecycle import ON_BOARD, Action, Party, Status
 from suishoupai.wishes.models import Campaign, Wish, WishEvent, WishPhoto
 
-SUBMITTED, PUBLISHED, REJECTED = "submitted", "published", "rejected"
-CLAIMED, FULFILLED, CONFIRMED = "claimed", "fulfilled", "confirmed"
-#: statuses anyone may see on the board and in the public progress
-ON_BOARD = (PUBLISHED, CLAIMED, FULFILLED, CONFIRMED)
 REVIEWERS = (Role.GRID_MEMBER, Role.COMMUNITY_ADMIN, Role.STREET_ADMIN, Role.DISTRICT_ADMIN)
 
 
@@ -72,7 +69,7 @@ def submit(actor: Actor, data: dict) -> Wish:
     beneficiary = data.get("beneficiary")
     wish = Wish(submitted_by_id=actor.user_id, category=data["category"], title=data["title"],
                 description=data["description"], estimated_value=data.get("estimated_value"),
-                wish_by=data.get("wish_by"), status=SUBMITTED, created_at=utcnow())
+                wish_by=data.get("wish_by"), status=Status.SUBMITTED, created_at=utcnow())
     if actor.role == Role.GRID_MEMBER:
         if not beneficiary:
             raise InvalidInput("代为提交时请填写受助人信息", code="wish.beneficiary_required",
@@ -150,11 +147,22 @@ def get_visible(actor: Actor, wish_id: int, lock: bool = False) -> Wish:
     return wish
 
 
-def _expect(wish: Wish, *statuses: str) -> None:
-    """409 with the current status unless the wish is in one of these."""
-    if wish.status not in statuses:
-        raise Conflict("心愿当前状态不能执行此操作", code="wish.illegal_transition",
-                       details={"status": wish.status})
+def parties(actor: Actor, wish: Wish, claiming: bool = False) -> set[Party]:
+    """How the caller relates to the wish; with `claiming`, also whether they may claim it now (the
+    eligibility queries run only where the status admits a claim)."""
+    out = set()
+    if wish.wisher_id == actor.user_id:
+        out.add(Party.WISHER)
+    if actor.role in REVIEWERS and staff_party(actor, wish) is not None:
+        out.add(Party.STAFF)
+        if wish.on_behalf:
+            out.add(Party.PROXY)
+    if wish.claimant_id is not None and wish.claimant_id == actor.user_id:
+        out.add(Party.CLAIMANT)
+    if (claiming and Party.WISHER not in out and lifecycle.may(Action.CLAIM, wish.status, {Party.CLAIMER})
+            and eligibility.claim_refusal(actor, wish) is None):
+        out.add(Party.CLAIMER)
+    return out
 
 
 def _opened(actor: Actor, wish: Wish, open_to: str) -> None:
@@ -169,27 +177,23 @@ def review(actor: Actor, wish_id: int, decision: str, reason: str | None,
     """Grid staff or an admin publishes a wish (open to its community, or wider), or rejects it with a
     reason shown to the wisher."""
     wish = get_visible(actor, wish_id, lock=True)
-    if actor.role not in REVIEWERS or staff_party(actor, wish) is None:
-        raise Forbidden("只有所在网格或社区的工作人员可以审核", code="wish.review_forbidden")
-    _expect(wish, SUBMITTED)
+    lifecycle.check(Action.REVIEW, wish.status, parties(actor, wish))
     if decision == "reject":
         if not reason:
             raise InvalidInput("请填写不通过的原因", code="wish.reason_required",
                                details={"fields": {"reason": ["必填项"]}})
-        wish.status, wish.reject_reason = REJECTED, reason
+        wish.status, wish.reject_reason = Status.REJECTED, reason
     else:
         _opened(actor, wish, open_to)
-        wish.status, wish.board_at = PUBLISHED, utcnow()
-    _record(wish, actor, "publish" if decision == "publish" else "reject", SUBMITTED, reason)
+        wish.status, wish.board_at = Status.PUBLISHED, utcnow()
+    _record(wish, actor, "publish" if decision == "publish" else "reject", Status.SUBMITTED, reason)
     return wish
 
 
 def set_open_to(actor: Actor, wish_id: int, area: str) -> Wish:
     """The place's staff change who may claim a wish still waiting on the board (e.g. none nearby)."""
     wish = get_visible(actor, wish_id, lock=True)
-    if actor.role not in REVIEWERS or staff_party(actor, wish) is None:
-        raise Forbidden("只有所在网格或社区的工作人员可以调整认领范围", code="wish.review_forbidden")
-    _expect(wish, PUBLISHED)
+    lifecycle.check(Action.OPEN_TO, wish.status, parties(actor, wish))
     _opened(actor, wish, area)
     db.session.flush()
     return wish
@@ -212,73 +216,65 @@ def claim(actor: Actor, wish_id: int) -> Wish:
         raise refusal
     limit = current_app.config["WISH_CLAIM_LIMIT"]
     held = db.session.scalar(select(func.count()).where(Wish.claimant_id == actor.user_id,
-                                                        Wish.status == CLAIMED))
+                                                        Wish.status == Status.CLAIMED))
     if held >= limit:
         raise Conflict(f"同时认领的心愿不能超过 {limit} 个，请先完成已认领的心愿",
                        code="wish.claim_limit", details={"limit": limit})
     now = utcnow()
     won = db.session.execute(
-        update(Wish).where(Wish.id == wish_id, Wish.status == PUBLISHED)
-        .values(status=CLAIMED, claimant_id=actor.user_id, claimed_at=now, updated_at=now,
+        update(Wish).where(Wish.id == wish_id, Wish.status == Status.PUBLISHED)
+        .values(status=Status.CLAIMED, claimant_id=actor.user_id, claimed_at=now, updated_at=now,
                 claim_due_at=now + timedelta(days=current_app.config["WISH_CLAIM_DAYS"]))
     ).rowcount
     if not won:
         db.session.refresh(wish)
-        raise Conflict("该心愿已被认领" if wish.status == CLAIMED else "心愿当前状态不能认领",
-                       code="wish.already_claimed" if wish.status == CLAIMED else "wish.illegal_transition",
-                       details={"status": wish.status})
+        raise lifecycle.IllegalTransition(Action.CLAIM, wish.status)
     db.session.refresh(wish)
-    _record(wish, actor, "claim", PUBLISHED)
+    _record(wish, actor, "claim", Status.PUBLISHED)
     return wish
 
 
 def _return_to_board(wish: Wish) -> None:
     """Clear the claim; the wish keeps its first board time, so it lists ahead of newer ones."""
-    wish.status, wish.claimant_id, wish.claimed_at, wish.claim_due_at = PUBLISHED, None, None, None
+    wish.status, wish.claimant_id, wish.claimed_at, wish.claim_due_at = Status.PUBLISHED, None, None, None
 
 
-def _own_claim(actor: Actor, wish_id: int, refusal: str) -> Wish:
+def _own_claim(actor: Actor, wish_id: int, action: Action) -> Wish:
     """Lock a wish the caller has claimed and still holds; others get 403, other states 409."""
     wish = get_visible(actor, wish_id, lock=True)
-    if wish.claimant_id != actor.user_id:
-        raise Forbidden(refusal, code="wish.not_claimant")
-    _expect(wish, CLAIMED)
+    lifecycle.check(action, wish.status, parties(actor, wish))
     return wish
 
 
 def release(actor: Actor, wish_id: int, reason: str | None) -> Wish:
     """The claimant gives a claim back, saying why."""
-    wish = _own_claim(actor, wish_id, "只有认领人可以放弃认领")
+    wish = _own_claim(actor, wish_id, Action.RELEASE)
     if not reason:
         raise InvalidInput("请说明放弃认领的原因", code="wish.reason_required",
                            details={"fields": {"reason": ["必填项"]}})
     _return_to_board(wish)
-    _record(wish, actor, "release", CLAIMED, reason, actor.user_id)
+    _record(wish, actor, "release", Status.CLAIMED, reason, actor.user_id)
     return wish
 
 
 def fulfil(actor: Actor, wish_id: int, note: str | None, media_ids: list[int]) -> Wish:
     """The claimant marks the wish fulfilled with photos and a note."""
-    wish = _own_claim(actor, wish_id, "只有认领人可以提交完成情况")
+    wish = _own_claim(actor, wish_id, Action.FULFIL)
     if not media_ids:
         raise InvalidInput("请上传完成心愿的照片", code="wish.evidence_required",
                            details={"fields": {"media_ids": ["至少一张"]}})
     _attach(actor, wish, media_ids, "fulfilment")
-    wish.status, wish.fulfilled_at, wish.fulfil_note = FULFILLED, utcnow(), note
-    _record(wish, actor, "fulfil", CLAIMED, note)
+    wish.status, wish.fulfilled_at, wish.fulfil_note = Status.FULFILLED, utcnow(), note
+    _record(wish, actor, "fulfil", Status.CLAIMED, note)
     return wish
 
 
 def confirm(actor: Actor, wish_id: int, thanks: str | None) -> Wish:
     """The wisher, or the grid staff for someone they entered it for, confirms (with thanks)."""
     wish = get_visible(actor, wish_id, lock=True)
-    own = wish.wisher_id == actor.user_id
-    for_them = wish.on_behalf and actor.role in REVIEWERS and staff_party(actor, wish) is not None
-    if not (own or for_them):
-        raise Forbidden("只有许愿人或代办网格员可以确认", code="wish.confirm_forbidden")
-    _expect(wish, FULFILLED)
-    wish.status, wish.confirmed_at, wish.thanks = CONFIRMED, utcnow(), thanks
-    _record(wish, actor, "confirm", FULFILLED, thanks)
+    lifecycle.check(Action.CONFIRM, wish.status, parties(actor, wish))
+    wish.status, wish.confirmed_at, wish.thanks = Status.CONFIRMED, utcnow(), thanks
+    _record(wish, actor, "confirm", Status.FULFILLED, thanks)
     return wish
 
 
@@ -286,17 +282,17 @@ def sweep(now: datetime | None = None) -> dict:
     """Release claims left unfulfilled too long; confirm fulfilments left unanswered; idempotent."""
     now = now or utcnow()
     released = confirmed = 0
-    for wish in db.session.scalars(select(Wish).where(Wish.status == CLAIMED, Wish.claim_due_at < now)
+    for wish in db.session.scalars(select(Wish).where(Wish.status == Status.CLAIMED, Wish.claim_due_at < now)
                                    .with_for_update(skip_locked=True)):
         claimant = wish.claimant_id
         _return_to_board(wish)
-        _record(wish, None, "expire", CLAIMED, "认领后逾期未完成，心愿重新回到心愿墙", claimant)
+        _record(wish, None, "expire", Status.CLAIMED, "认领后逾期未完成，心愿重新回到心愿墙", claimant)
         released += 1
     confirm_before = now - timedelta(days=current_app.config["WISH_AUTO_CONFIRM_DAYS"])
-    for wish in db.session.scalars(select(Wish).where(Wish.status == FULFILLED,
+    for wish in db.session.scalars(select(Wish).where(Wish.status == Status.FULFILLED,
                                                       Wish.fulfilled_at < confirm_before)
                                    .with_for_update(skip_locked=True)):
-        wish.status, wish.confirmed_at, wish.confirmed_by_sweep = CONFIRMED, now, True
-        _record(wish, None, "confirm", FULFILLED, "许愿人逾期未确认，系统自动确认")
+        wish.status, wish.confirmed_at, wish.confirmed_by_sweep = Status.CONFIRMED, now, True
+        _record(wish, None, "confirm", Status.FULFILLED, "许愿人逾期未确认，系统自动确认")
         confirmed += 1
     return {"released": released, "confirmed": confirmed}
