@@ -9,7 +9,7 @@ from suishoupai.extensions import Blueprint, errors
 from suishoupai.limits import limited
 from suishoupai.pagination import page_of
 from suishoupai.web import writes
-from suishoupai.wishes import board, community, contacts, schemas, service, volunteers
+from suishoupai.wishes import community, contacts, present, queries, schemas, service, volunteers
 
 blp = Blueprint("wishes", __name__, url_prefix="/api/v1", description="微心愿")
 
@@ -24,7 +24,7 @@ def submit(data):
     """Post a wish (residents), or enter one for a resident without a smartphone (grid members)."""
     actor = current_actor()
     wish = service.submit(actor, data)
-    return board.detail(wish, actor), 201, {"Location": url_for("wishes.get_wish", wish_id=wish.id)}
+    return present.detail(wish, actor), 201, {"Location": url_for("wishes.get_wish", wish_id=wish.id)}
 
 
 @blp.route("/wishes")
@@ -33,7 +33,9 @@ def submit(data):
 @blp.response(200, page_of(schemas.WishOut))
 def list_wishes(args):
     """The wish board (longest waiting first), my wishes, my claims, or my grid's."""
-    return board.list_wishes(current_actor(), args)
+    actor = current_actor()
+    page = queries.list_wishes(actor, args)
+    return {**page, "items": present.present(page["items"], actor)}
 
 
 @blp.route("/wishes/<id:wish_id>")
@@ -42,7 +44,7 @@ def list_wishes(args):
 def get_wish(wish_id):
     """A wish with its public progress."""
     actor = current_actor()
-    return board.detail(service.get_visible(actor, wish_id), actor)
+    return present.detail(service.get_visible(actor, wish_id), actor)
 
 
 @blp.route("/wishes/<id:wish_id>/review", methods=["POST"])
@@ -54,7 +56,7 @@ def review(body, wish_id):
     """Publish a wish on the board, or reject it with a reason."""
     actor = current_actor()
     wish = service.review(actor, wish_id, body["decision"], body.get("reason"), body["open_to"])
-    return board.detail(wish, actor)
+    return present.detail(wish, actor)
 
 
 @blp.route("/wishes/<id:wish_id>/open-to", methods=["POST"])
@@ -65,7 +67,7 @@ def review(body, wish_id):
 def set_open_to(body, wish_id):
     """Change who may claim a wish on the board: its community, street or district (admins)."""
     actor = current_actor()
-    return board.detail(service.set_open_to(actor, wish_id, body["open_to"]), actor)
+    return present.detail(service.set_open_to(actor, wish_id, body["open_to"]), actor)
 
 
 @blp.route("/wishes/<id:wish_id>/beneficiary/reveal", methods=["POST"])
@@ -89,7 +91,7 @@ def claim(_body, wish_id):
     """Claim a published wish (认领): approved volunteers and verified riders of its area; exactly one
     claim stands."""
     actor = current_actor()
-    return board.detail(service.claim(actor, wish_id), actor)
+    return present.detail(service.claim(actor, wish_id), actor)
 
 
 @blp.route("/wishes/<id:wish_id>/release", methods=["POST"])
@@ -101,7 +103,7 @@ def claim(_body, wish_id):
 def release(body, wish_id):
     """Give a claim back, with a reason; the wish returns to the board."""
     actor = current_actor()
-    return board.detail(service.release(actor, wish_id, body.get("reason")), actor)
+    return present.detail(service.release(actor, wish_id, body.get("reason")), actor)
 
 
 @blp.route("/wishes/<id:wish_id>/fulfil", methods=["POST"])
@@ -112,7 +114,7 @@ def release(body, wish_id):
 def fulfil(body, wish_id):
     """Mark a claimed wish fulfilled, with photos."""
     actor = current_actor()
-    return board.detail(service.fulfil(actor, wish_id, body.get("note"), body["media_ids"]), actor)
+    return present.detail(service.fulfil(actor, wish_id, body.get("note"), body["media_ids"]), actor)
 
 
 @blp.route("/wishes/<id:wish_id>/confirm", methods=["POST"])
@@ -123,7 +125,7 @@ def fulfil(body, wish_id):
 def confirm(body, wish_id):
     """Confirm the wish came true, optionally with thanks."""
     actor = current_actor()
-    return board.detail(service.confirm(actor, wish_id, body.get("thanks")), actor)
+    return present.detail(service.confirm(actor, wish_id, body.get("thanks")), actor)
 
 
 @blp.route("/wishes/progress")

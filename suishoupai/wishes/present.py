@@ -1,5 +1,5 @@
-"""Lists and views of wishes; the beneficiary is shown only to those entitled to it, masked but to the
-wisher (the full contact is a recorded reveal, wishes/contacts.py)."""
+"""What each viewer sees of a wish; the beneficiary is shown only to those entitled to it, masked but to
+the wisher (the full contact is a recorded reveal, wishes/contacts.py)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,15 @@ from sqlalchemy import select
 
 from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import User
-from suishoupai.errors import Forbidden
 from suishoupai.extensions import db
 from suishoupai.media import service as media
 from suishoupai.media.models import Media
 from suishoupai.org.models import OrgUnit
-from suishoupai.pagination import keyset_page
 from suishoupai.wishes import contacts
 from suishoupai.wishes.eligibility import AREA_LABELS
-from suishoupai.wishes.lifecycle import CLAIM_HELD, ON_BOARD, STATUS_LABELS, Status, available_actions
+from suishoupai.wishes.lifecycle import CLAIM_HELD, STATUS_LABELS, available_actions
 from suishoupai.wishes.models import Wish, WishEvent, WishPhoto
-from suishoupai.wishes.service import REVIEWERS, parties, staff_clause, staff_party
+from suishoupai.wishes.service import parties, staff_party
 
 ACTION_LABELS = {"submit": "提交心愿", "publish": "审核通过", "reject": "审核未通过", "claim": "认领",
                  "release": "放弃认领", "expire": "认领超时", "fulfil": "完成心愿", "confirm": "确认"}
@@ -30,37 +28,6 @@ def sees_beneficiary(actor: Actor, wish: Wish) -> bool:
     return (actor.user_id in (wish.wisher_id, wish.submitted_by_id)
             or staff_party(actor, wish) is not None
             or (wish.claimant_id == actor.user_id and wish.status in CLAIM_HELD))
-
-
-def list_wishes(actor: Actor, args: dict) -> dict:
-    """A page of wishes in a scope: the board (longest waiting first), mine, claimed, grid."""
-    scope = args["scope"]
-    stmt = select(Wish)
-    if scope == "board":
-        stmt = stmt.where(Wish.status == args.get("status", Status.PUBLISHED), Wish.moderation == "pass")
-        if args.get("status", Status.PUBLISHED) not in ON_BOARD:
-            raise Forbidden("心愿墙只展示已发布的心愿", code="wish.board_status")
-    elif scope == "mine":
-        stmt = stmt.where((Wish.wisher_id == actor.user_id) | (Wish.submitted_by_id == actor.user_id))
-    elif scope == "claimed":
-        stmt = stmt.where(Wish.claimant_id == actor.user_id)
-    elif actor.role in REVIEWERS:
-        stmt = stmt.where(staff_clause(actor))
-    else:
-        raise Forbidden("您的角色不能查看该范围的心愿", code="wish.scope_forbidden")
-    if scope != "board" and args.get("status"):
-        stmt = stmt.where(Wish.status == args["status"])
-    for key, column in (("community", Wish.community_id), ("category", Wish.category),
-                        ("campaign", Wish.campaign_id)):
-        if args.get(key) is not None:
-            stmt = stmt.where(column == args[key])
-    if scope == "board":
-        page = keyset_page(stmt, [Wish.board_at, Wish.id], args["limit"], args.get("cursor"),
-                           descending=False)
-    else:
-        page = keyset_page(stmt, [Wish.created_at, Wish.id], args["limit"], args.get("cursor"))
-    page["items"] = present(page["items"], actor)
-    return page
 
 
 def _photos(wish_ids: list[int], stages: tuple[str, ...]) -> dict[int, list[dict]]:
