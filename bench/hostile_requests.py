@@ -14,7 +14,7 @@ echoed). Each time it measures /healthz p50/p99 idle, then while four hostile cl
 The figure to watch is loaded p99 / idle p99 (target <= 5 with the guards on). Loopback only; each
 phase is bounded (--seconds), and every hostile connection has a socket timeout.
 
-Run: .venv/bin/python bench/hostile_requests.py [--workers N] [--seconds S]
+Run: python -m bench.hostile_requests [--workers N] [--seconds S]
 """
 
 from __future__ import annotations
@@ -24,16 +24,13 @@ import json
 import os
 import select
 import socket
-import sys
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared harness in bench/
-
-from bench.slow_uploads import (  # noqa: E402
+from bench.slow_uploads import (
     TARGET_RATIO,
     Latency,
     Server,

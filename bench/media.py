@@ -1,6 +1,6 @@
 """Time the photo pipeline on a synthetic 12 MP phone JPEG against a naive and a bare baseline.
 
-Run: .venv/bin/python bench/media.py [--reps N]
+Run: python -m bench.media [--reps N]
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from PIL import Image, ImageChops
 
-from PIL import Image, ImageChops  # noqa: E402
-
-from suishoupai.media import pipeline  # noqa: E402
-from suishoupai.media.pipeline import process_image  # noqa: E402
+from bench.harness import ROOT
+from suishoupai.media import pipeline
+from suishoupai.media.pipeline import process_image
 
 WIDTH, HEIGHT = 4032, 3024
 DISPLAY, THUMB = 1600, 360
@@ -128,7 +127,7 @@ def rss_peak_mb(data: bytes) -> float | None:
     with tempfile.NamedTemporaryFile(suffix=".jpg", delete=False) as tmp:
         tmp.write(data)
     try:
-        out = subprocess.run([sys.executable, __file__, "--rss-child", tmp.name],
+        out = subprocess.run([sys.executable, "-m", "bench.media", "--rss-child", tmp.name], cwd=ROOT,
                              capture_output=True, text=True, check=True)
         return float(out.stdout.strip())
     finally:

@@ -1,6 +1,6 @@
 """What exactly-once costs in the rewards shop and on governance posts, on SQLite and on PostgreSQL.
 
-For each database: migrate a fresh one (bench.reports.open_target), run the demo seed (rule book, verified
+For each database: migrate a fresh one (bench.harness.open_target), run the demo seed (rule book, verified
 demo rider, demo offers) and register RIDERS verified riders with plenty of points. Then, through the
 service layer in this process (one unit of work and one commit per operation, as a request does), with
 1 and with THREADS threads:
@@ -15,13 +15,12 @@ service layer in this process (one unit of work and one commit per operation, as
 Figures are operations per second and the ratio to the baseline measured in the same run and thread
 count; the box is shared and noisy, compare the ratios.
 
-Run: .venv/bin/python bench/offers.py [--db sqlite|postgres|both] [--ops 300] [--threads 8]
+Run: python -m bench.offers [--db sqlite|postgres|both] [--ops 300] [--threads 8]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import threading
 import time
@@ -30,19 +29,16 @@ from pathlib import Path
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.harness import PG_URL, close_target, make_app, open_target, say
+from suishoupai import crypto
+from suishoupai.auth.actor import Actor
+from suishoupai.auth.models import Role, User
+from suishoupai.demo.seed import seed
+from suishoupai.extensions import db
+from suishoupai.points import audit, awards, ledger, posts, rewards
+from suishoupai.points.models import Rider
+from suishoupai.points.offers import Post, Reward
 
-from bench.reports import close_target, make_app, open_target, say  # noqa: E402
-from suishoupai import crypto  # noqa: E402
-from suishoupai.auth.actor import Actor  # noqa: E402
-from suishoupai.auth.models import Role, User  # noqa: E402
-from suishoupai.demo.seed import seed  # noqa: E402
-from suishoupai.extensions import db  # noqa: E402
-from suishoupai.points import audit, awards, ledger, posts, rewards  # noqa: E402
-from suishoupai.points.models import Rider  # noqa: E402
-from suishoupai.points.offers import Post, Reward  # noqa: E402
-
-PG_URL = "postgresql+psycopg://127.0.0.1:5432/test"
 RIDERS = 16
 
 

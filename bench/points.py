@@ -1,7 +1,7 @@
 """Points: awards/s through the service layer, leaderboard p95 with 200,000 riders, `points verify` over
 1,000,000 transactions, on SQLite and on PostgreSQL.
 
-For each database: migrate a fresh one and run the demo seed (bench/reports.py's open_target and make_app),
+For each database: migrate a fresh one and run the demo seed (the harness's open_target and make_app),
 then bulk-load (executemany on SQLite, COPY on PostgreSQL) 200,000 rider accounts with their month and
 year totals in one community and its street, and a valid hash-chained ledger of N transactions (two
 postings each, issuing → one of 10,000 holders) with cached balances that match. Then it times:
@@ -15,7 +15,7 @@ postings each, issuing → one of 10,000 holders) with cached balances that matc
   every ledger write (the ratio 4-thread/1-thread shows what that costs).
 
 Targets: verify < 30 s at 1,000,000 transactions; leaderboard p95 <= 5 ms.
-Run: .venv/bin/python bench/points.py [--txns 1000000] [--riders 200000] [--db sqlite|postgres|both]
+Run: python -m bench.points [--txns 1000000] [--riders 200000] [--db sqlite|postgres|both]
      [--skip-awards]
 """
 
@@ -25,29 +25,25 @@ import argparse
 import itertools
 import random
 import sqlite3
-import sys
 import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the app, however the venv installed it
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import psycopg
+from flask_migrate import upgrade
+from sqlalchemy import select, update
+from sqlalchemy.engine import make_url
 
-import psycopg  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
-from reports import PG_URL, Stats, close_target, make_app, mark, open_target, pg_conninfo, say  # noqa: E402
-from sqlalchemy import select, update  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from suishoupai.auth.models import User  # noqa: E402
-from suishoupai.database import utcnow  # noqa: E402
-from suishoupai.demo.seed import seed  # noqa: E402
-from suishoupai.extensions import db  # noqa: E402
-from suishoupai.org.models import OrgUnit  # noqa: E402
-from suishoupai.points import audit, awards, chain, ledger, rulebook, statements  # noqa: E402
-from suishoupai.points.models import Account  # noqa: E402
+from bench.harness import PG_URL, Stats, close_target, make_app, mark, open_target, pg_conninfo, say
+from suishoupai.auth.models import User
+from suishoupai.database import utcnow
+from suishoupai.demo.seed import seed
+from suishoupai.extensions import db
+from suishoupai.org.models import OrgUnit
+from suishoupai.points import audit, awards, chain, ledger, rulebook, statements
+from suishoupai.points.models import Account
 
 HOLDERS = 10_000
 VERIFY_TARGET_S, LEADERBOARD_P95_MS = 30.0, 5.0

@@ -1,6 +1,6 @@
 """Benchmark GridIndex.locate against a naive loop over every polygon.
 
-Run: .venv/bin/python bench/routing.py [--sizes 10000 50000] [--points 20000] [--naive-points 200]
+Run: python -m bench.routing [--sizes 10000 50000] [--points 20000] [--naive-points 200]
 """
 
 import argparse

@@ -4,7 +4,7 @@ Runs gunicorn twice in one go: with the shipped config (config/gunicorn.conf.py)
 workers as a baseline, and prints /healthz p50/p99 idle and under load. The figure to watch is the
 ratio loaded p99 / idle p99 (target <= 5); absolute times vary with the machine, ratios much less.
 
-Run: .venv/bin/python bench/slow_uploads.py [--workers N] [--seconds S]
+Run: python -m bench.slow_uploads [--workers N] [--seconds S]
 """
 
 from __future__ import annotations
@@ -12,12 +12,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
-import io
 import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -27,12 +25,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image, ImageChops
+from bench.harness import BIN, CONFIG, ROOT, free_port, percentile
+from bench.photos import HEIGHT, WIDTH, phone_jpeg
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = ROOT / ".venv" / "bin"
-CONFIG = "config/gunicorn.conf.py"
-WIDTH, HEIGHT = 4032, 3024
 UPLOAD_RATE = 1_000_000  # bytes per second, per uploader
 CHUNK = 16 * 1024
 UPLOADERS = 2
@@ -40,28 +35,6 @@ MIN_SAMPLES = 300
 HEALTH_TIMEOUT = 5.0  # seconds; a request slower than this counts as a timeout
 HEALTH_GAP = 0.005  # pause between health requests so the probe itself does not hog a core
 TARGET_RATIO = 5.0
-
-
-def synthetic_photo() -> bytes:
-    """A 12 MP quality-90 JPEG with gradients and sensor-like noise, ~3-5 MB like a phone's."""
-    size = (WIDTH, HEIGHT)
-    channels = [
-        Image.linear_gradient("L").resize(size),
-        Image.radial_gradient("L").resize(size),
-        Image.linear_gradient("L").rotate(90).resize(size),
-    ]
-    # zero-mean noise is what keeps JPEG from compressing the picture to almost nothing
-    noisy = [ImageChops.add(c, Image.effect_noise(size, 10), 1, -128) for c in channels]
-    buf = io.BytesIO()
-    Image.merge("RGB", noisy).save(buf, "JPEG", quality=90)
-    return buf.getvalue()
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def app_env(tmp: Path) -> dict[str, str]:
@@ -76,13 +49,6 @@ def app_env(tmp: Path) -> dict[str, str]:
         "SUISHOUPAI_LOG_LEVEL": "WARNING",
         "SUISHOUPAI_RATELIMIT_ENABLED": "0",
     }
-
-
-def percentile(values: list[float], pct: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    rank = max(1, round(pct / 100 * len(ordered)))
-    return ordered[min(rank, len(ordered)) - 1]
 
 
 @dataclass
@@ -359,7 +325,7 @@ def main() -> None:
     """Prepare a database, run the shipped config and the sync baseline, print ratios."""
     args = arguments(__doc__, 30)
     with migrated_instance("suishoupai-bench-") as tmp:
-        photo = synthetic_photo()
+        photo = phone_jpeg()
         print(f"photo: {WIDTH}x{HEIGHT} JPEG q90, {len(photo) / 2**20:.2f} MB; "
               f"{UPLOADERS} uploaders at {UPLOAD_RATE / 1e6:g} MB/s each, {CHUNK // 1024} KB chunks; "
               f"/healthz probe timeout {HEALTH_TIMEOUT:g} s")
