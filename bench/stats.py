@@ -9,17 +9,19 @@ The stats facts are then built once, as `flask stats refresh --all` does after a
 summary refreshes only the facts of reports changed since). gunicorn serves it with the shipped config
 and the bench times, interleaved with GET /api/v1/me as the floor measured in the same run:
 
-* GET /api/v1/stats/summary?scope=district:ID (the default window, the last 30 days) — the target;
-* the same right after one case filed in the window changed category (a direct UPDATE, untimed): the
-  summary then recomputes the facts of the cases changed within the refresh overlap and counts the
-  changed case's day again;
-* the same for a community, and the xlsx export of the district;
+* the headline: GET /api/v1/stats/summary?scope=district:ID (the default window, the last 30 days)
+  right after one case filed in the window changed category (a direct UPDATE, untimed): what an office
+  waits for once anything has changed, since the summary then recomputes the facts of the cases changed
+  within the refresh overlap and counts the changed case's day again;
+* the same with nothing changed since the previous summary, the same for a community, and the xlsx
+  export of the district;
 * optionally (--year-samples) the district over 365 days, the longest window allowed.
 
 Every summary is counted afresh (STATS_CACHE_SECONDS=0): the window's whole days from the day counts
 kept in stats_days (the very first summary counts them: timed and printed), its edges from the facts.
-Then a second gunicorn with the shipped setting (60 s) shows what a dashboard is served. Figures are
-printed as soon as each phase ends.
+Then a second gunicorn with the shipped setting (60 s) shows what a dashboard is served: the cache misses
+(an answer whose `as_of` is new: counted for that request) are printed one by one, apart from the hits.
+Figures are printed as soon as each phase ends.
 
 Run: python -m bench.stats [--rows 1000000] [--db sqlite|postgres|both] [--samples 100]
 """
@@ -236,25 +238,66 @@ def sampled(fn, n: int, warm: int = 1) -> harness.Stats:
     return harness.Stats(samples)
 
 
+HEADLINE = "summary district, after a change"
+
+
 def report_counted(target, facts: dict, times: dict, stats: dict, args: argparse.Namespace) -> None:
-    """Print the data set and the counted-afresh timings as soon as they are known."""
+    """Print the data set and the counted-afresh timings, the headline first, as soon as they are known."""
     print(f"\n== {target.label}: {facts['reports']:,} reports, {facts['stints']:,} handling stints, "
           f"{facts['rate events']:,} rate events; {facts['last 30 days']:,} reports in the last 30 days ==")
     print("load: " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()))
-    floor = stats["baseline /api/v1/me"]
-    print(f"HTTP via gunicorn ({harness.WORKERS} workers, shipped config), one keep-alive connection, "
-          f"{args.samples} samples each after {args.warm_up} warm-up rounds, interleaved; "
-          f"STATS_CACHE_SECONDS=0, so every summary is counted afresh:")
+    floor, headline = stats["baseline /api/v1/me"], stats[HEADLINE]
+    ok = headline.p95 <= SUMMARY_P95_MS
+    args.checks.append((f"{target.label}: district summary right after a change p95 ≤ {SUMMARY_P95_MS} ms",
+                        ok))
+    print(f"headline: what an office waits for after a case changed (STATS_CACHE_SECONDS=0, so every summary "
+          f"is counted; the change is untimed, {args.samples} samples):\n"
+          f"  GET {HEADLINE:<34} {headline.line()}  p50 {headline.p50 / floor.p50:6.1f}× floor  "
+          f"{harness.mark(ok)} p95 ≤ {SUMMARY_P95_MS} ms")
+    print(f"the rest, via gunicorn ({harness.WORKERS} workers, shipped config), one keep-alive connection, "
+          f"interleaved with it after {args.warm_up} warm-up rounds:")
     for name, s in stats.items():
-        ratio = f"p50 {s.p50 / floor.p50:6.1f}× floor" if s is not floor else "(floor)"
-        verdict = ""
-        if name == "summary district, 30 days":
-            verdict = f"  {harness.mark(s.p95 <= SUMMARY_P95_MS)} p95 ≤ {SUMMARY_P95_MS} ms"
-        print(f"  GET {name:<32} {s.line()}  {ratio}{verdict}")
-        if name == "summary district, 30 days":
-            ok = s.p95 <= SUMMARY_P95_MS
-            args.checks.append((f"{target.label}: district summary p95 ≤ {SUMMARY_P95_MS} ms, counted afresh",
-                                ok))
+        if name != HEADLINE:
+            ratio = f"p50 {s.p50 / floor.p50:6.1f}× floor" if s is not floor else "(floor)"
+            print(f"  GET {name:<34} {s.line()}  {ratio}")
+    sys.stdout.flush()
+
+
+def served(conn: harness.Http, summary_path: str, token: str, n: int) -> tuple[dict[str, list[float]], int]:
+    """n summaries with the cache on, each after a GET /api/v1/me: their ms split by whether the answer
+    was counted for this request (a miss: an `as_of` not seen before) or served from a worker's copy."""
+    me = fetcher(conn, "/api/v1/me", token)
+    for _ in range(5):  # the worker's imports and pools, not the summary's cache
+        me()
+    out: dict[str, list[float]] = {"baseline /api/v1/me": [], "miss": [], "hit": []}
+    seen: set[str] = set()
+    for _ in range(n):
+        started = time.perf_counter()
+        me()
+        out["baseline /api/v1/me"].append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        body = fetcher(conn, summary_path, token)()
+        took = (time.perf_counter() - started) * 1000
+        as_of = json.loads(body)["as_of"]
+        out["hit" if as_of in seen else "miss"].append(took)
+        seen.add(as_of)
+    return out, len(seen)
+
+
+def report_served(target, timings: dict[str, list[float]], args: argparse.Namespace) -> None:
+    """Print the cached run: the floor, the misses one by one, the hits."""
+    floor = harness.Stats(timings["baseline /api/v1/me"])
+    misses, hits = timings["miss"], timings["hit"]
+    print(f"with the shipped STATS_CACHE_SECONDS=60 (a fresh gunicorn; a worker counts a summary once per "
+          f"minute window, then serves its copy; {args.samples} summaries, no warm-up):")
+    print(f"  GET {'baseline /api/v1/me':<34} {floor.line()}  (floor)")
+    print(f"  cache misses: {len(misses)}, each counted: " + ", ".join(f"{ms:.0f} ms" for ms in misses))
+    if hits:
+        h = harness.Stats(hits)
+        ok = h.p95 <= SUMMARY_P95_MS
+        args.checks.append((f"{target.label}: district summary, cache hits p95 ≤ {SUMMARY_P95_MS} ms", ok))
+        print(f"  cache hits:   {len(hits)}  {h.line()}  p50 {h.p50 / floor.p50:6.1f}× floor  "
+              f"{harness.mark(ok)} p95 ≤ {SUMMARY_P95_MS} ms")
     sys.stdout.flush()
 
 
@@ -270,14 +313,15 @@ def bench(kind: str, args: argparse.Namespace) -> None:
         district, community = world.grids[0].district_id, world.centre.community_id
         year = (datetime.now(UTC) - timedelta(days=365)).isoformat()
         base = "/api/v1/stats/summary?"
-        district_summary = fetcher(conn, base + urlencode({"scope": f"district:{district}"}), token)
+        district_path = base + urlencode({"scope": f"district:{district}"})
+        district_summary = fetcher(conn, district_path, token)
         started = time.perf_counter()
         district_summary()
         times["first summary (whole days counted)"] = time.perf_counter() - started
         variants = {
             "baseline /api/v1/me": fetcher(conn, "/api/v1/me", token),
-            "summary district, 30 days": district_summary,
-            "summary district, after a change": (toucher(target), district_summary),
+            HEADLINE: (toucher(target), district_summary),
+            "summary district, nothing changed": district_summary,
             "summary community, 30 days": fetcher(
                 conn, base + urlencode({"scope": f"community:{community}"}), token),
             "export.xlsx district, 30 days": fetcher(
@@ -289,28 +333,14 @@ def bench(kind: str, args: argparse.Namespace) -> None:
             year_stats = sampled(fetcher(conn, base + urlencode({"scope": f"district:{district}",
                                                                  "from": year}), token), args.year_samples)
             floor = stats["baseline /api/v1/me"]
-            print(f"  GET {'summary district, 365 days':<32} {year_stats.line()}  "
+            print(f"  GET {'summary district, 365 days':<34} {year_stats.line()}  "
                   f"p50 {year_stats.p50 / floor.p50:6.1f}× floor  "
                   f"({args.year_samples} samples after 1 warm-up; no target)", flush=True)
         server.stop()
         server = run.serve()  # the shipped setting: a summary is served again for 60 s per worker
         conn = harness.Http(server.port)
-        token = harness.login(conn, "demo-district-admin")
-        cached = harness.interleaved({
-            "baseline /api/v1/me": fetcher(conn, "/api/v1/me", token),
-            "summary district, 30 days": fetcher(
-                conn, base + urlencode({"scope": f"district:{district}"}), token)},
-            args.samples, args.warm_up)
-
-    floor, served = cached["baseline /api/v1/me"], cached["summary district, 30 days"]
-    ok = served.p95 <= SUMMARY_P95_MS
-    args.checks.append((f"{target.label}: district summary p95 ≤ {SUMMARY_P95_MS} ms, as served "
-                        f"(STATS_CACHE_SECONDS=60)", ok))
-    print(f"with the shipped STATS_CACHE_SECONDS=60 (a fresh gunicorn; each worker counts once, then serves "
-          f"its copy):\n  GET {'baseline /api/v1/me':<32} {floor.line()}  (floor)\n"
-          f"  GET {'summary district, 30 days':<32} {served.line()}  p50 {served.p50 / floor.p50:6.1f}× floor"
-          f"  {harness.mark(ok)} p95 ≤ {SUMMARY_P95_MS} ms")
-    sys.stdout.flush()
+        timings, _ = served(conn, district_path, harness.login(conn, "demo-district-admin"), args.samples)
+    report_served(target, timings, args)
 
 
 def main() -> None:
