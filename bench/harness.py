@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,16 +149,16 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn with the shipped config and WORKERS workers on the target database."""
+    """gunicorn with the shipped config (plus any command-line flags) and WORKERS workers on the target."""
 
-    def __init__(self, target: Target):
+    def __init__(self, target: Target, flags: Sequence[str] = (), name: str = "gunicorn"):
         self.port = free_port()
         env = {f"SUISHOUPAI_{k}": v for k, v in app_settings(target).items()}
         self.env = {**os.environ, **env, "FLASK_APP": "wsgi.py",
                     "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": str(WORKERS)}
         # the config disables gunicorn 27's per-user control socket already; the flag says it twice
-        self.cmd = [str(BIN / "gunicorn"), "-c", CONFIG, "--no-control-socket", "wsgi:app"]
-        self.log_path = target.tmp / "gunicorn.log"
+        self.cmd = [str(BIN / "gunicorn"), "-c", CONFIG, "--no-control-socket", *flags, "wsgi:app"]
+        self.log_path = target.tmp / f"{name}.log"
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -203,9 +203,10 @@ class Run:
     target: Target | None = None
     servers: list[Server] = field(default_factory=list)
 
-    def serve(self, env: dict[str, str] | None = None) -> Server:
-        """Start a gunicorn on the target (settings in ``env`` on top of the bench's); stopped at the end."""
-        server = Server(self.target)
+    def serve(self, env: dict[str, str] | None = None, flags: Sequence[str] = (), name: str = "") -> Server:
+        """Start a gunicorn on the target (``env`` on top of the bench's settings, ``flags`` after the
+        config file's); stopped at the end."""
+        server = Server(self.target, flags, name or f"gunicorn-{len(self.servers) + 1}")
         server.env.update(env or {})
         self.servers.append(server)
         server.start()

@@ -35,14 +35,14 @@ from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import Role, User
 from suishoupai.demo.seed import seed
 from suishoupai.extensions import db
+from suishoupai.org.models import OrgUnit
 from suishoupai.points import audit, awards, ledger, posts, rewards
 from suishoupai.points.models import Rider
-from suishoupai.points.offers import Post, Reward
 
 RIDERS = 16
 
 
-def prepare(app) -> tuple[list[int], int, int, int]:
+def prepare(app) -> tuple[list[int], int, int, int, int]:
     """Seed, then riders with points, one shared reward and one shared post."""
     with app.app_context():
         upgrade()
@@ -60,14 +60,19 @@ def prepare(app) -> tuple[list[int], int, int, int]:
                                  status="verified"))
             awards.adjust(admin, user.id, community, 10_000_000, "压测初始积分")
             riders.append(user.id)
-        reward = Reward(community_id=community, name="压测奖品", cost=1, stock=10_000_000,
-                        per_user_limit=100, created_by_id=admin)
-        post = Post(community_id=community, title="压测岗位", duties="压测", capacity=1000, taken=0,
-                    monthly_points=1, created_by_id=admin)
-        db.session.add_all([reward, post])
+        office = admin_actor(admin, community)
+        reward = rewards.create(office, {"community_id": community, "name": "压测奖品", "cost": 1,
+                                         "stock": 10_000_000, "per_user_limit": 100})
+        post = posts.create(office, {"community_id": community, "title": "压测岗位", "duties": "压测",
+                                     "capacity": 1000, "monthly_points": 1})
         db.session.commit()
         say(f"  seeded: {result['offers']}")
-        return riders, community, reward.id, post.id
+        return riders, community, reward.id, post.id, admin
+
+
+def admin_actor(admin: int, community: int) -> Actor:
+    """The demo community admin as the request layer would build them."""
+    return Actor(admin, Role.COMMUNITY_ADMIN, scope_paths=(db.session.get(OrgUnit, community).path,))
 
 
 def spend_op(user_id: int, community: int, _reward: int, _post: int, n: int) -> None:
@@ -135,7 +140,7 @@ def bench(kind: str, ops: int, threads: int) -> list[tuple]:
         try:
             app = make_app(target)
             say(f"{target.label}: migrate and seed")
-            riders, community, reward, post = prepare(app)
+            riders, community, reward, post, admin = prepare(app)
             rows = []
             for n_threads in (1, threads):
                 base = run(app, spend_op, riders, community, reward, post, ops, n_threads)
@@ -146,8 +151,9 @@ def bench(kind: str, ops: int, threads: int) -> list[tuple]:
                     rows.append((target.label, n_threads, name, rate, base))
                 rows.append((target.label, n_threads, "ledger.spend (baseline)", base, base))
             with app.app_context():
-                stock = db.session.get(Reward, reward).stock
-                taken = db.session.get(Post, post).taken
+                office = admin_actor(admin, community)
+                stock = rewards.admin_get(office, reward).stock
+                taken = posts.admin_get(office, post).taken
                 say(f"  after: reward stock {stock}, post taken {taken} (0 expected), "
                     f"points verify ok: {audit.verify().ok}")
                 db.engine.dispose()
