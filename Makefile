@@ -49,7 +49,7 @@ test-postgres: install
 		echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
 	fi
 
-## bench: the two quick benches; the others take options and minutes (README, Benchmarks)
+## bench: the two quick benches; the others take options and minutes (README, "Benchmarks print ratios")
 bench: install
 	$(BIN)/python -m bench.routing
 	$(BIN)/python -m bench.media
