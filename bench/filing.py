@@ -2,7 +2,7 @@
 
 * pre-uploaded: each filing names a 64×48 photo its filer uploaded before the clock started, so the
   figure is the report write alone (the service's own ceiling);
-* as a resident waits: each client uploads a 12 MP phone JPEG (3.5 MB, EXIF-rotated, a distinct file
+* as a resident waits: each client uploads a 12 MP phone JPEG (about 3 MB, EXIF-rotated, a distinct file
   each time) and then files the report naming it, both inside the timed part, as the mini program does.
 
 Next to them, the same clients' GET /api/v1/me throughput is the floor of the run.

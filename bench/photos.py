@@ -12,7 +12,7 @@ WIDTH, HEIGHT = 4032, 3024  # 12 MP, as phones take them
 
 
 def phone_jpeg(width: int = WIDTH, height: int = HEIGHT, orientation: int = 6) -> bytes:
-    """A quality-90 JPEG with texture, sensor-like noise and an EXIF orientation (~3.5 MB at 12 MP)."""
+    """A quality-90 JPEG with texture, sensor-like noise and an EXIF orientation (about 3 MB at 12 MP)."""
     texture = Image.effect_mandelbrot((width // 8, height // 8), (-2.2, -1.2, 0.8, 1.2), 64)
     channels = [
         texture.resize((width, height), Image.Resampling.BICUBIC),
