@@ -49,9 +49,10 @@ test-postgres: install
 		echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
 	fi
 
+## bench: the two quick benches; the others take options and minutes (README, "Benchmarks print ratios")
 bench: install
-	$(BIN)/python bench/routing.py
-	$(BIN)/python bench/media.py
+	$(BIN)/python -m bench.routing
+	$(BIN)/python -m bench.media
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis

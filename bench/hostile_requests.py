@@ -14,7 +14,7 @@ echoed). Each time it measures /healthz p50/p99 idle, then while four hostile cl
 The figure to watch is loaded p99 / idle p99 (target <= 5 with the guards on). Loopback only; each
 phase is bounded (--seconds), and every hostile connection has a socket timeout.
 
-Run: .venv/bin/python bench/hostile_requests.py [--workers N] [--seconds S]
+Run: python -m bench.hostile_requests [--workers N] [--seconds S]
 """
 
 from __future__ import annotations
@@ -24,19 +24,16 @@ import json
 import os
 import select
 import socket
-import sys
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared harness in bench/
-
-from bench.slow_uploads import (  # noqa: E402
+from bench.harness import Run
+from bench.slow_uploads import (
     TARGET_RATIO,
     Latency,
-    Server,
     arguments,
     login,
     measure_health,
@@ -157,12 +154,13 @@ class RunResult:
         return self.loaded.p99 / self.idle.p99
 
 
-def run(tmp: Path, workers: int, seconds: float, payloads: dict[str, bytes], guards: bool) -> RunResult:
+def run(scratch_run: Run, workers: int, seconds: float, payloads: dict[str, bytes],
+        guards: bool) -> RunResult:
     """Start gunicorn, measure /healthz idle and under the four hostile clients, stop it."""
     label = "guards on (shipped)" if guards else "guards off (baseline)"
-    server = Server(tmp, workers, [], "guarded" if guards else "baseline")
-    server.env["SUISHOUPAI_REQUEST_GUARDS"] = "1" if guards else "0"
-    server.start()
+    server = scratch_run.serve({"GUNICORN_WORKERS": str(workers),
+                                "SUISHOUPAI_REQUEST_GUARDS": "1" if guards else "0"},
+                               name="guarded" if guards else "baseline")
     try:
         token = login(server.port)
         measure_health(server.port, max_seconds=5)  # warm-up
@@ -203,14 +201,14 @@ def main() -> None:
     # as bench/slow_uploads.py: with 2 workers (4 threads) four clients can hold every thread of the
     # old service; the shipped 2×cores+1 leaves it spare threads on a small machine (try --workers 5)
     args = arguments(__doc__, 20)
-    with migrated_instance("suishoupai-hostile-") as tmp:
+    with migrated_instance("hostile") as scratch_run:
         payloads = bodies()
         sizes = ", ".join(f"{kind} {len(body) / 1024:,.0f} KB" for kind, body in payloads.items())
         print(f"{CLIENTS} hostile clients against gunicorn -c config/gunicorn.conf.py "
               f"({args.workers} workers); {sizes}")
-        guarded = run(tmp, args.workers, args.seconds, payloads, guards=True)
+        guarded = run(scratch_run, args.workers, args.seconds, payloads, guards=True)
         report(guarded)
-        baseline = run(tmp, args.workers, args.seconds, payloads, guards=False)
+        baseline = run(scratch_run, args.workers, args.seconds, payloads, guards=False)
         report(baseline)
         verdict = "within" if guarded.ratio <= TARGET_RATIO else "EXCEEDS"
         print(f"\nsummary: /healthz loaded/idle p99  guards on {guarded.ratio:.2f} ({verdict} target <= "

@@ -1,6 +1,6 @@
 """The public board with content security at 1,000,000 reports, on SQLite and PostgreSQL.
 
-Builds the data set with bench/reports.py (migrate, demo seed, bulk load; see its docstring), then marks
+Builds the data set of bench/dataset.py (migrate, demo seed, bulk load; see its docstring), then marks
 a share of the reports as not yet passed (2 % pending, 0.5 % review, 0.5 % risky, spread over time) and
 times, in this process, the queries the request layer runs (queries.list_reports):
 
@@ -11,7 +11,7 @@ times, in this process, the queries the request layer runs (queries.list_reports
 The variants are sampled in interleaved rounds; compare the ratios, absolute figures vary with the box.
 It also checks that the public pages hold no report that has not passed, and prints the query plans.
 
-Run: .venv/bin/python bench/moderation.py [--rows 1000000] [--db sqlite|postgres|both]
+Run: python -m bench.moderation [--rows 1000000] [--db sqlite|postgres|both]
 """
 
 from __future__ import annotations
@@ -21,29 +21,18 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sqlalchemy import func, select, text
 
-from reports import (  # noqa: E402
-    PAGE,
-    PG_URL,
-    TARGET_PAGE,
-    close_target,
-    explain,
-    interleaved,
-    open_target,
-    prepare,
-    say,
-)
-from sqlalchemy import func, select, text  # noqa: E402
-
-from suishoupai.auth.actor import Actor  # noqa: E402
-from suishoupai.auth.models import Role, User  # noqa: E402
-from suishoupai.database import sqlite_begin_mode  # noqa: E402
-from suishoupai.extensions import db  # noqa: E402
-from suishoupai.org.models import OrgUnit  # noqa: E402
-from suishoupai.reports import queries  # noqa: E402
-from suishoupai.reports.models import Report  # noqa: E402
+from bench.dataset import prepare
+from bench.harness import PG_URL, close_target, explain, interleaved, open_target, say
+from bench.reports import PAGE, TARGET_PAGE
+from suishoupai.auth.actor import Actor
+from suishoupai.auth.models import Role, User
+from suishoupai.database import sqlite_begin_mode
+from suishoupai.extensions import db
+from suishoupai.org.models import OrgUnit
+from suishoupai.reports import queries
+from suishoupai.reports.models import Report
 
 #: id residue (mod 200) → verdict: 4 of 200 pending (2 %), 1 review, 1 risky
 MARKS = {"pending": (0, 50, 100, 150), "review": (1,), "risky": (2,)}

@@ -1,6 +1,6 @@
 """GET /api/v1/reports/nearby with 1,000,000 reports, on SQLite and on PostgreSQL, through gunicorn.
 
-The data set is bench/reports.py's, built by its functions (imported, not copied): a fresh database
+The data set is bench/dataset.py's: a fresh database
 (SQLite file, or a PostgreSQL schema of its own), migrated, the demo seed, 3,000 residents and N reports
 bulk-loaded around the 50 demo grids' centres (each grid's reports within about ±90 m of it, over two
 years, 12 categories with a skew, ~5 % open, mostly recent ones), indexes rebuilt, ANALYZE. So each query
@@ -17,7 +17,7 @@ It prints p50/p95 of both, their ratio and the target (p95 ≤ 25 ms); checks on
 answers equal a brute-force search (every open public report of the category in the time window, exact
 distance in Python, no box); counts SQL statements per request; prints the plan of the box query.
 
-Run: .venv/bin/python bench/nearby.py [--rows 1000000] [--db sqlite|postgres|both] [--samples 500]
+Run: python -m bench.nearby [--rows 1000000] [--db sqlite|postgres|both] [--samples 500]
 """
 
 from __future__ import annotations
@@ -28,35 +28,20 @@ import random
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlencode
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the app and bench/reports.py
+from flask import Flask
+from sqlalchemy import select
 
-from flask import Flask  # noqa: E402
-from sqlalchemy import select  # noqa: E402
-
-from bench.reports import (  # noqa: E402
-    PG_URL,
-    WORKERS,
-    Http,
-    Stats,
-    World,
-    captured_sql,
-    interleaved,
-    login,
-    mark,
-    prepare,
-    say,
-    scratch,
-)
-from suishoupai.database import sqlite_begin_mode, utcnow  # noqa: E402
-from suishoupai.extensions import db  # noqa: E402
-from suishoupai.org.geo import distance_m, from_wgs84  # noqa: E402
-from suishoupai.reports.models import Report  # noqa: E402
+from bench.dataset import World, prepare
+from bench.harness import PG_URL, WORKERS, Http, Stats, captured_sql, interleaved, login, mark, say, scratch
+from suishoupai.database import sqlite_begin_mode, utcnow
+from suishoupai.extensions import db
+from suishoupai.org.geo import distance_m, from_wgs84
+from suishoupai.reports.models import Report
 
 TARGET_P95_MS = 25.0
-#: the app's defaults, which gunicorn runs with (bench/reports.py's settings set neither)
+#: the app's defaults, which gunicorn runs with (the harness's settings set neither)
 RADIUS_M, DAYS, LIMIT = 100.0, 30, 5
 SPREAD_DEG = 0.00065  # query spots within about ±70 m of a grid centre
 RESIDENT = "demo-resident-2"

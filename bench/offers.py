@@ -1,6 +1,6 @@
 """What exactly-once costs in the rewards shop and on governance posts, on SQLite and on PostgreSQL.
 
-For each database: migrate a fresh one (bench.reports.open_target), run the demo seed (rule book, verified
+For each database: migrate a fresh one (bench.harness.open_target), run the demo seed (rule book, verified
 demo rider, demo offers) and register RIDERS verified riders with plenty of points. Then, through the
 service layer in this process (one unit of work and one commit per operation, as a request does), with
 1 and with THREADS threads:
@@ -15,13 +15,12 @@ service layer in this process (one unit of work and one commit per operation, as
 Figures are operations per second and the ratio to the baseline measured in the same run and thread
 count; the box is shared and noisy, compare the ratios.
 
-Run: .venv/bin/python bench/offers.py [--db sqlite|postgres|both] [--ops 300] [--threads 8]
+Run: python -m bench.offers [--db sqlite|postgres|both] [--ops 300] [--threads 8]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import threading
 import time
@@ -30,24 +29,21 @@ from pathlib import Path
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.harness import PG_URL, close_target, make_app, open_target, say
+from suishoupai import crypto
+from suishoupai.auth.actor import Actor
+from suishoupai.auth.models import Role, User
+from suishoupai.demo.seed import seed
+from suishoupai.extensions import db
+from suishoupai.org.models import OrgUnit
+from suishoupai.offers import posts, rewards
+from suishoupai.points import audit, awards, ledger
+from suishoupai.points.models import Rider
 
-from bench.reports import close_target, make_app, open_target, say  # noqa: E402
-from suishoupai import crypto  # noqa: E402
-from suishoupai.auth.actor import Actor  # noqa: E402
-from suishoupai.auth.models import Role, User  # noqa: E402
-from suishoupai.demo.seed import seed  # noqa: E402
-from suishoupai.extensions import db  # noqa: E402
-from suishoupai.offers import posts, rewards  # noqa: E402
-from suishoupai.offers.models import Post, Reward  # noqa: E402
-from suishoupai.points import audit, awards, ledger  # noqa: E402
-from suishoupai.points.models import Rider  # noqa: E402
-
-PG_URL = "postgresql+psycopg://127.0.0.1:5432/test"
 RIDERS = 16
 
 
-def prepare(app) -> tuple[list[int], int, int, int]:
+def prepare(app) -> tuple[list[int], int, int, int, int]:
     """Seed, then riders with points, one shared reward and one shared post."""
     with app.app_context():
         upgrade()
@@ -65,14 +61,19 @@ def prepare(app) -> tuple[list[int], int, int, int]:
                                  status="verified"))
             awards.adjust(admin, user.id, community, 10_000_000, "压测初始积分")
             riders.append(user.id)
-        reward = Reward(community_id=community, name="压测奖品", cost=1, stock=10_000_000,
-                        per_user_limit=100, created_by_id=admin)
-        post = Post(community_id=community, title="压测岗位", duties="压测", capacity=1000, taken=0,
-                    monthly_points=1, created_by_id=admin)
-        db.session.add_all([reward, post])
+        office = admin_actor(admin, community)
+        reward = rewards.create(office, {"community_id": community, "name": "压测奖品", "cost": 1,
+                                         "stock": 10_000_000, "per_user_limit": 100})
+        post = posts.create(office, {"community_id": community, "title": "压测岗位", "duties": "压测",
+                                     "capacity": 1000, "monthly_points": 1})
         db.session.commit()
         say(f"  seeded: {result['offers']}")
-        return riders, community, reward.id, post.id
+        return riders, community, reward.id, post.id, admin
+
+
+def admin_actor(admin: int, community: int) -> Actor:
+    """The demo community admin as the request layer would build them."""
+    return Actor(admin, Role.COMMUNITY_ADMIN, scope_paths=(db.session.get(OrgUnit, community).path,))
 
 
 def spend_op(user_id: int, community: int, _reward: int, _post: int, n: int) -> None:
@@ -140,7 +141,7 @@ def bench(kind: str, ops: int, threads: int) -> list[tuple]:
         try:
             app = make_app(target)
             say(f"{target.label}: migrate and seed")
-            riders, community, reward, post = prepare(app)
+            riders, community, reward, post, admin = prepare(app)
             rows = []
             for n_threads in (1, threads):
                 base = run(app, spend_op, riders, community, reward, post, ops, n_threads)
@@ -151,8 +152,9 @@ def bench(kind: str, ops: int, threads: int) -> list[tuple]:
                     rows.append((target.label, n_threads, name, rate, base))
                 rows.append((target.label, n_threads, "ledger.spend (baseline)", base, base))
             with app.app_context():
-                stock = db.session.get(Reward, reward).stock
-                taken = db.session.get(Post, post).taken
+                office = admin_actor(admin, community)
+                stock = rewards.admin_get(office, reward).stock
+                taken = posts.admin_get(office, post).taken
                 say(f"  after: reward stock {stock}, post taken {taken} (0 expected), "
                     f"points verify ok: {audit.verify().ok}")
                 db.engine.dispose()

@@ -4,7 +4,7 @@ Runs gunicorn twice in one go: with the shipped config (config/gunicorn.conf.py)
 workers as a baseline, and prints /healthz p50/p99 idle and under load. The figure to watch is the
 ratio loaded p99 / idle p99 (target <= 5); absolute times vary with the machine, ratios much less.
 
-Run: .venv/bin/python bench/slow_uploads.py [--workers N] [--seconds S]
+Run: python -m bench.slow_uploads [--workers N] [--seconds S]
 """
 
 from __future__ import annotations
@@ -12,27 +12,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
-import io
-import json
-import os
-import shutil
-import signal
-import socket
 import statistics
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from PIL import Image, ImageChops
+from flask_migrate import upgrade
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = ROOT / ".venv" / "bin"
-CONFIG = "config/gunicorn.conf.py"
-WIDTH, HEIGHT = 4032, 3024
+from bench.harness import PG_URL, ROOT, Http, Run, Server, make_app, percentile, scratch
+from bench.harness import login as harness_login
+from bench.photos import HEIGHT, WIDTH, phone_jpeg
+
 UPLOAD_RATE = 1_000_000  # bytes per second, per uploader
 CHUNK = 16 * 1024
 UPLOADERS = 2
@@ -40,49 +32,6 @@ MIN_SAMPLES = 300
 HEALTH_TIMEOUT = 5.0  # seconds; a request slower than this counts as a timeout
 HEALTH_GAP = 0.005  # pause between health requests so the probe itself does not hog a core
 TARGET_RATIO = 5.0
-
-
-def synthetic_photo() -> bytes:
-    """A 12 MP quality-90 JPEG with gradients and sensor-like noise, ~3-5 MB like a phone's."""
-    size = (WIDTH, HEIGHT)
-    channels = [
-        Image.linear_gradient("L").resize(size),
-        Image.radial_gradient("L").resize(size),
-        Image.linear_gradient("L").rotate(90).resize(size),
-    ]
-    # zero-mean noise is what keeps JPEG from compressing the picture to almost nothing
-    noisy = [ImageChops.add(c, Image.effect_noise(size, 10), 1, -128) for c in channels]
-    buf = io.BytesIO()
-    Image.merge("RGB", noisy).save(buf, "JPEG", quality=90)
-    return buf.getvalue()
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def app_env(tmp: Path) -> dict[str, str]:
-    """Environment for flask and gunicorn: development, a throwaway database and media dir, dev-login on."""
-    return {
-        **os.environ,
-        "FLASK_APP": "wsgi.py",
-        "SUISHOUPAI_ENV": "development",
-        "SUISHOUPAI_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-        "SUISHOUPAI_MEDIA_ROOT": str(tmp / "media"),
-        "SUISHOUPAI_DEV_LOGIN": "1",
-        "SUISHOUPAI_LOG_LEVEL": "WARNING",
-        "SUISHOUPAI_RATELIMIT_ENABLED": "0",
-    }
-
-
-def percentile(values: list[float], pct: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    rank = max(1, round(pct / 100 * len(ordered)))
-    return ordered[min(rank, len(ordered)) - 1]
 
 
 @dataclass
@@ -194,81 +143,26 @@ def uploader(port: int, token: str, photo: bytes, stop: threading.Event, out: Up
             conn.close()
 
 
-class Server:
-    """gunicorn on a free port with the shipped config plus optional CLI overrides."""
+def resolved_config(server: Server) -> dict[str, str]:
+    """workers, threads, worker_class and keepalive as gunicorn resolves them from file and flags."""
+    out = subprocess.run([*server.cmd[:-1], "--print-config", "wsgi:app"], cwd=ROOT, env=server.env,
+                         capture_output=True, text=True, check=True).stdout
+    wanted = ("workers", "threads", "worker_class", "keepalive", "timeout")
+    pairs = (line.split("=", 1) for line in out.splitlines() if "=" in line)
+    return {k.strip(): v.strip() for k, v in pairs if k.strip() in wanted}
 
-    def __init__(self, tmp: Path, workers: int, overrides: list[str], label: str):
-        self.port = free_port()
-        self.label = label
-        self.env = {**app_env(tmp), "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-                    "GUNICORN_WORKERS": str(workers)}
-        # gunicorn 27 puts every master's control socket at one per-user path by default: a bench
-        # server would take it over from (and on exit delete it for) any other gunicorn of this user
-        self.cmd = [str(BIN / "gunicorn"), "-c", CONFIG, "--no-control-socket", *overrides, "wsgi:app"]
-        self.log_path = tmp / f"gunicorn-{label}.log"
-        self.proc: subprocess.Popen | None = None
 
-    def resolved_config(self) -> dict[str, str]:
-        """workers, threads, worker_class and keepalive as gunicorn resolves them from file and flags."""
-        out = subprocess.run([*self.cmd[:-1], "--print-config", "wsgi:app"], cwd=ROOT, env=self.env,
-                             capture_output=True, text=True, check=True).stdout
-        wanted = ("workers", "threads", "worker_class", "keepalive", "timeout")
-        pairs = (line.split("=", 1) for line in out.splitlines() if "=" in line)
-        return {k.strip(): v.strip() for k, v in pairs if k.strip() in wanted}
-
-    def start(self) -> None:
-        """Launch gunicorn and wait until /healthz answers 200."""
-        log = open(self.log_path, "w")  # noqa: SIM115 - the child writes to it for its whole life
-        # own session, so a last-resort kill reaches the workers as well as the master
-        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, stdout=log, stderr=log,
-                                     start_new_session=True)
-        log.close()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early:\n{self.log_path.read_text()}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    return
-                conn.close()
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer /healthz in 30 s:\n{self.log_path.read_text()}")
-
-    def worker_line(self) -> str:
-        """gunicorn's own "Using worker: ..." line, as a cross-check of the resolved config."""
-        for line in self.log_path.read_text().splitlines():
-            if "Using worker:" in line:
-                return line.split("Using worker:", 1)[1].strip()
-        return "?"
-
-    def stop(self) -> None:
-        """SIGTERM the master, then kill the whole group if it lingers."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+def worker_line(server: Server) -> str:
+    """gunicorn's own "Using worker: ..." line, as a cross-check of the resolved config."""
+    for line in server.log_path.read_text().splitlines():
+        if "Using worker:" in line:
+            return line.split("Using worker:", 1)[1].strip()
+    return "?"
 
 
 def login(port: int) -> str:
     """Dev-login as the bench user and return the bearer token."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("POST", "/api/v1/auth/dev-login", body=json.dumps({"openid": "bench"}),
-                 headers={"Content-Type": "application/json"})
-    resp = conn.getresponse()
-    body = resp.read()
-    conn.close()
-    if resp.status != 200:
-        raise RuntimeError(f"dev-login failed: HTTP {resp.status} {body[:300]!r}")
-    return json.loads(body)["token"]
+    return harness_login(Http(port, timeout=10), "bench")
 
 
 @dataclass
@@ -289,12 +183,11 @@ class RunResult:
         return self.loaded.p99 / self.idle.p99
 
 
-def run(tmp: Path, workers: int, seconds: float, photo: bytes, overrides: list[str],
+def run(scratch_run: Run, workers: int, seconds: float, photo: bytes, overrides: list[str],
         label: str) -> RunResult:
     """Start one server, measure /healthz idle and under two slow uploaders, stop it."""
-    server = Server(tmp, workers, overrides, label)
-    config = server.resolved_config()
-    server.start()
+    server = scratch_run.serve({"GUNICORN_WORKERS": str(workers)}, overrides, label.replace(" ", "-"))
+    config = resolved_config(server)
     try:
         token = login(server.port)
         measure_health(server.port, max_seconds=5)  # warm-up: imports, connection pools, caches
@@ -311,7 +204,7 @@ def run(tmp: Path, workers: int, seconds: float, photo: bytes, overrides: list[s
         for thread in threads:
             thread.join(timeout=120)
         load_seconds = time.perf_counter() - started
-        return RunResult(label, config, server.worker_line(), idle, loaded, uploads, load_seconds)
+        return RunResult(label, config, worker_line(server), idle, loaded, uploads, load_seconds)
     finally:
         server.stop()
 
@@ -344,29 +237,27 @@ def arguments(description: str, seconds: float) -> argparse.Namespace:
 
 
 @contextlib.contextmanager
-def migrated_instance(prefix: str) -> Iterator[Path]:
-    """A temporary instance folder whose SQLite database is migrated; removed afterwards."""
-    tmp = Path(tempfile.mkdtemp(prefix=prefix))
-    try:
-        subprocess.run([str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=app_env(tmp), check=True,
-                       capture_output=True)
-        yield tmp
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+def migrated_instance(name: str) -> Iterator[Run]:
+    """A scratch SQLite database, migrated; its servers stopped and its files removed afterwards."""
+    with scratch(name, "sqlite", PG_URL) as scratch_run:
+        app = make_app(scratch_run.target)
+        with app.app_context():
+            upgrade()
+        yield scratch_run
 
 
 def main() -> None:
     """Prepare a database, run the shipped config and the sync baseline, print ratios."""
     args = arguments(__doc__, 30)
-    with migrated_instance("suishoupai-bench-") as tmp:
-        photo = synthetic_photo()
-        print(f"photo: {WIDTH}x{HEIGHT} JPEG q90, {len(photo) / 2**20:.2f} MB; "
+    with migrated_instance("slow-uploads") as scratch_run:
+        photo = phone_jpeg()
+        print(f"photo: {WIDTH}x{HEIGHT} JPEG q90, EXIF orientation 6, {len(photo) / 2**20:.2f} MB; "
               f"{UPLOADERS} uploaders at {UPLOAD_RATE / 1e6:g} MB/s each, {CHUNK // 1024} KB chunks; "
               f"/healthz probe timeout {HEALTH_TIMEOUT:g} s")
-        shipped = run(tmp, args.workers, args.seconds, photo, [], "shipped config")
+        shipped = run(scratch_run, args.workers, args.seconds, photo, [], "shipped config")
         report(shipped)
         # --threads 1 matters: gunicorn silently turns sync into gthread when threads > 1
-        baseline = run(tmp, args.workers, args.seconds, photo,
+        baseline = run(scratch_run, args.workers, args.seconds, photo,
                        ["--worker-class", "sync", "--workers", str(args.workers), "--threads", "1"],
                        "baseline sync")
         report(baseline)
