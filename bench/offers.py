@@ -35,8 +35,8 @@ from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import Role, User
 from suishoupai.demo.seed import seed
 from suishoupai.extensions import db
-from suishoupai.org.models import OrgUnit
 from suishoupai.offers import posts, rewards
+from suishoupai.org.models import OrgUnit
 from suishoupai.points import audit, awards, ledger
 from suishoupai.points.models import Rider
 
