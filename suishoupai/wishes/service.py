@@ -157,7 +157,7 @@ def parties(actor: Actor, wish: Wish, claiming: bool = False) -> set[Party]:
         out.add(Party.STAFF)
         if wish.on_behalf:
             out.add(Party.PROXY)
-    if wish.claimant_id is not None and wish.claimant_id == actor.user_id:
+    if wish.claimant_id == actor.user_id:
         out.add(Party.CLAIMANT)
     if (claiming and Party.WISHER not in out and lifecycle.may(Action.CLAIM, wish.status, {Party.CLAIMER})
             and eligibility.claim_refusal(actor, wish) is None):
