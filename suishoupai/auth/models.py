@@ -28,6 +28,13 @@ class Role(StrEnum):
 #: roles whose scope is a node of the org tree they administer
 ADMIN_ROLES = (Role.COMMUNITY_ADMIN, Role.STREET_ADMIN, Role.DISTRICT_ADMIN)
 STAFF_ROLES = (Role.GRID_MEMBER, Role.DEPARTMENT, *ADMIN_ROLES)
+#: what people read for each role (timelines, boards, notices), in the product's words; "system" is
+#: the actor of the steps the service takes itself (deadlines, sweeps)
+ROLE_LABELS: dict[str, str] = {
+    Role.RESIDENT: "居民", Role.RIDER: "新就业群体", Role.VOLUNTEER: "党员/志愿者",
+    Role.GRID_MEMBER: "网格员", Role.DEPARTMENT: "职能部门", Role.COMMUNITY_ADMIN: "社区",
+    Role.STREET_ADMIN: "街道", Role.DISTRICT_ADMIN: "区", "system": "系统",
+}
 
 
 class User(db.Model):
