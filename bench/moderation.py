@@ -37,10 +37,10 @@ from reports import (  # noqa: E402
 )
 from sqlalchemy import func, select, text  # noqa: E402
 
-from suishoupai.auth.actor import Actor  # noqa: E402
 from suishoupai.auth.models import Role, User  # noqa: E402
 from suishoupai.database import sqlite_begin_mode  # noqa: E402
 from suishoupai.extensions import db  # noqa: E402
+from suishoupai.org.actor import Actor  # noqa: E402
 from suishoupai.org.models import OrgUnit  # noqa: E402
 from suishoupai.reports import queries  # noqa: E402
 from suishoupai.reports.models import Report  # noqa: E402

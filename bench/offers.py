@@ -34,10 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.reports import close_target, make_app, open_target, say  # noqa: E402
 from suishoupai import crypto  # noqa: E402
-from suishoupai.auth.actor import Actor  # noqa: E402
 from suishoupai.auth.models import Role, User  # noqa: E402
 from suishoupai.demo.seed import seed  # noqa: E402
 from suishoupai.extensions import db  # noqa: E402
+from suishoupai.org.actor import Actor  # noqa: E402
 from suishoupai.points import audit, awards, ledger, posts, rewards  # noqa: E402
 from suishoupai.points.models import Rider  # noqa: E402
 from suishoupai.points.offers import Post, Reward  # noqa: E402

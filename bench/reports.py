@@ -62,11 +62,11 @@ from sqlalchemy import event, func, insert, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from suishoupai import create_app  # noqa: E402
-from suishoupai.auth.actor import Actor  # noqa: E402
 from suishoupai.auth.models import Role, User  # noqa: E402
 from suishoupai.database import sqlite_begin_mode  # noqa: E402
 from suishoupai.demo.seed import CELL_LAT, CELL_LNG, COLS, ORIGIN_LAT, ORIGIN_LNG, ROWS, seed  # noqa: E402
 from suishoupai.extensions import db  # noqa: E402
+from suishoupai.org.actor import Actor  # noqa: E402
 from suishoupai.org.models import Department, Duty, GridMember, OrgUnit  # noqa: E402
 from suishoupai.reports import catalog, queries  # noqa: E402
 from suishoupai.reports.models import Report  # noqa: E402

@@ -6,12 +6,12 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import User
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, Forbidden, InvalidInput, NotFound
 from suishoupai.extensions import db
 from suishoupai.media import service as media
+from suishoupai.org.actor import Actor
 from suishoupai.pagination import keyset_page
 from suishoupai.points.awards import award
 from suishoupai.points.models import Award

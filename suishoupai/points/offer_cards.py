@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import User
 from suishoupai.extensions import db
 from suishoupai.media import service as media
+from suishoupai.org.actor import Actor
 from suishoupai.points import bounties, ledger, posts, rewards
 from suishoupai.points.models import Award
 from suishoupai.points.offer_rules import remaining

@@ -2,9 +2,9 @@
 
 from flask import url_for
 
-from suishoupai.auth.actor import current_actor
 from suishoupai.extensions import Blueprint, errors
 from suishoupai.limits import limited
+from suishoupai.org.actor import current_actor
 from suishoupai.pagination import PageArgs
 from suishoupai.points import bounties, posts, rewards
 from suishoupai.points import offer_cards as cards

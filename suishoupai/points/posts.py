@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import User
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, InvalidInput, NotFound
 from suishoupai.extensions import db
+from suishoupai.org.actor import Actor
 from suishoupai.pagination import keyset_page
 from suishoupai.points import offer_rules
 from suishoupai.points.awards import award

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import ADMIN_ROLES, User
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, InvalidInput, NotFound
 from suishoupai.extensions import db
+from suishoupai.org.actor import Actor
 from suishoupai.pagination import keyset_page
 from suishoupai.points import ledger, offer_rules
 from suishoupai.points.offer_scope import (

@@ -8,7 +8,6 @@ from typing import NamedTuple
 
 from sqlalchemy import Select, bindparam, select
 
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import ROLE_LABELS, User
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
@@ -16,6 +15,7 @@ from suishoupai.media import service as media
 from suishoupai.media.models import Media, display_key, thumb_key
 from suishoupai.org import geo
 from suishoupai.org import index as org_index
+from suishoupai.org.actor import Actor
 from suishoupai.org.service import CARD_COLUMNS, card_of
 from suishoupai.reports import follows, photo_checks
 from suishoupai.reports.deadlines import urgency

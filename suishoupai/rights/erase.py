@@ -9,13 +9,13 @@ from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from suishoupai import idempotency
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import Role, User
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict
 from suishoupai.extensions import db
 from suishoupai.media.models import Media
 from suishoupai.notify.models import Notification, QuotaMiss
+from suishoupai.org.actor import Actor
 from suishoupai.org.models import GridMember
 from suishoupai.points import posts, rewards
 from suishoupai.points.models import Rider

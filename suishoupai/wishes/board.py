@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import ROLE_LABELS, User
 from suishoupai.errors import Forbidden
 from suishoupai.extensions import db
 from suishoupai.media import service as media
 from suishoupai.media.models import Media
+from suishoupai.org.actor import Actor
 from suishoupai.org.models import OrgUnit
 from suishoupai.pagination import keyset_page
 from suishoupai.wishes import contacts, eligibility
