@@ -26,10 +26,10 @@ from sqlalchemy import func, select, text
 from bench.dataset import prepare
 from bench.harness import PG_URL, close_target, explain, interleaved, open_target, say
 from bench.reports import PAGE, TARGET_PAGE
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import Role, User
 from suishoupai.database import sqlite_begin_mode
 from suishoupai.extensions import db
+from suishoupai.org.actor import Actor
 from suishoupai.org.models import OrgUnit
 from suishoupai.reports import queries
 from suishoupai.reports.models import Report

@@ -31,11 +31,11 @@ from sqlalchemy import select
 
 from bench.harness import PG_URL, close_target, make_app, open_target, say
 from suishoupai import crypto
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import Role, User
 from suishoupai.demo.seed import seed
 from suishoupai.extensions import db
 from suishoupai.offers import posts, rewards
+from suishoupai.org.actor import Actor
 from suishoupai.org.models import OrgUnit
 from suishoupai.points import audit, awards, ledger
 from suishoupai.points.models import Rider

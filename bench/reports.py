@@ -47,10 +47,10 @@ from bench.harness import (
     say,
     scratch,
 )
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import Role
 from suishoupai.database import sqlite_begin_mode
 from suishoupai.extensions import db
+from suishoupai.org.actor import Actor
 from suishoupai.reports import queries
 from suishoupai.reports.models import Report
 

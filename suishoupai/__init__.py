@@ -69,8 +69,20 @@ def _init_extensions(app: Flask) -> None:
     """Bind the extensions and the request layer."""
     from flask_smorest.spec.plugins import integerconverter2paramschema
 
-    from suishoupai import errors, headers, limits, media, moderation, notify, points, reports, web, wechat
-    from suishoupai.auth import changes
+    from suishoupai import (
+        errors,
+        headers,
+        limits,
+        media,
+        moderation,
+        notify,
+        org,
+        points,
+        reports,
+        web,
+        wechat,
+        wishes,
+    )
     from suishoupai.database import tune_engine
     from suishoupai.extensions import api, db, migrate
     from suishoupai.fields import DateConverter, IdConverter, TextConverter
@@ -89,14 +101,15 @@ def _init_extensions(app: Flask) -> None:
     api.register_converter(IdConverter, integerconverter2paramschema)
     api.register_converter(DateConverter, lambda _conv: {"type": "string", "format": "date"})
     errors.init_app(app)
-    changes.listen()
     web.init_app(app)
+    org.init_app(app)
     headers.init_app(app)
     wechat.init_app(app)
     media.init_app(app)
     reports.init_app(app)
     notify.init_app(app)
     points.init_app(app)
+    wishes.init_app(app)
     moderation.init_app(app)
 
 
@@ -128,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     from suishoupai.moderation import routes as moderation_routes
     from suishoupai.notify import routes as notify_routes
     from suishoupai.offers import routes as offer_routes
+    from suishoupai.org import role_routes  # noqa: F401 (adds role grants to the account blueprint)
     from suishoupai.org import routes as org_routes
     from suishoupai.points import routes as points_routes
     from suishoupai.privacy import routes as privacy_routes

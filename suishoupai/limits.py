@@ -13,10 +13,10 @@ from flask_limiter import RateLimitExceeded
 from limits import parse_many
 from limits.errors import StorageError
 
-from suishoupai.auth.actor import current_actor
 from suishoupai.errors import Unauthorized, UpstreamUnavailable, envelope
 from suishoupai.extensions import errors, limiter
 from suishoupai.settings import PREFIX, SettingsError
+from suishoupai.web import caller_id
 
 log = logging.getLogger("suishoupai.limits")
 
@@ -67,13 +67,13 @@ def _address_key() -> str:
 
 def _user_key() -> str:
     """The signed-in caller."""
-    return f"user:{current_actor().user_id}"
+    return f"user:{caller_id()}"
 
 
 def _anonymous() -> bool:
     """No valid token: the view answers 401, so only the address is counted."""
     try:
-        current_actor()
+        caller_id()
     except Unauthorized:
         return True
     return False

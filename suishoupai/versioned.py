@@ -2,7 +2,7 @@
 by version counters in the database.
 
 Whoever changes such data calls `bump(name)` in the same transaction. Readers fetch every counter
-once per transaction (with the caller's row, see auth.actor) and rebuild a copy whose counter
+once per transaction (with the caller's row, see org.actor) and rebuild a copy whose counter
 moved, so a change committed by any process is seen by the next transaction of every worker. A
 transaction that bumped a name builds that data afresh (it may still roll back) and never stores it
 for others.

@@ -6,6 +6,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from functools import wraps
 
 import flask_smorest
@@ -14,7 +15,6 @@ from flask import Flask, Response, current_app, g, request
 from flask.sessions import SessionInterface
 
 from suishoupai import idempotency
-from suishoupai.auth.actor import admit, current_actor
 from suishoupai.database import sqlite_begin_mode
 from suishoupai.errors import UnsupportedMediaType, json_too_large
 from suishoupai.extensions import PUBLIC, READ_METHODS, STAFF, db, errors
@@ -30,6 +30,23 @@ IDEMPOTENCY_PARAMETER = {
 BODY_TYPES = ("application/json", "multipart/form-data")
 #: blueprints whose bodies come from WeChat's servers, which label JSON as they please (text/plain)
 LOOSE_BODY_BLUEPRINTS: set[str] = set()
+
+
+def install_caller(app: Flask, caller_id: Callable[[], int], admit: Callable[[bool], object]) -> None:
+    """Tell the request layer how to read the caller; the package that reads tokens installs it at
+    start-up, so this layer stays below the domains: ``caller_id()`` the signed-in user's id (401
+    without a valid token), ``admit(staff_only)`` the check of a write's caller before its body."""
+    app.extensions["suishoupai.caller"] = (caller_id, admit)
+
+
+def caller_id() -> int:
+    """The signed-in caller's user id; 401 without a valid, unrevoked token."""
+    return current_app.extensions["suishoupai.caller"][0]()
+
+
+def _admit(staff_only: bool) -> None:
+    """Refuse a write whose caller is not signed in (401), or not staff where only staff are served (403)."""
+    current_app.extensions["suishoupai.caller"][1](staff_only)
 
 
 def reads(view):
@@ -63,7 +80,7 @@ def writes(view=None, *, idempotent: bool = False):
             """Claim the key, run the view, store the answer, commit; or roll back and free the key."""
             claim = None
             if idempotent:
-                claim = idempotency.claim(current_actor().user_id)
+                claim = idempotency.claim(caller_id())
                 if claim is not None and claim.replay is not None:
                     return claim.replay
             try:
@@ -132,7 +149,7 @@ def _refuse_before_body():
     # (BEGIN IMMEDIATE on SQLite) would hold the write lock while a phone sends a photo
     token = sqlite_begin_mode.set("DEFERRED")
     try:
-        admit(staff_only=audience == STAFF)
+        _admit(staff_only=audience == STAFF)
     finally:
         db.session.rollback()
         sqlite_begin_mode.reset(token)

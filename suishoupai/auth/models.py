@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from suishoupai.database import UTCDateTime, utcnow
 from suishoupai.extensions import db
@@ -28,6 +28,13 @@ class Role(StrEnum):
 #: roles whose scope is a node of the org tree they administer
 ADMIN_ROLES = (Role.COMMUNITY_ADMIN, Role.STREET_ADMIN, Role.DISTRICT_ADMIN)
 STAFF_ROLES = (Role.GRID_MEMBER, Role.DEPARTMENT, *ADMIN_ROLES)
+#: what people read for each role (timelines, boards, notices), in the product's words; "system" is
+#: the actor of the steps the service takes itself (deadlines, sweeps)
+ROLE_LABELS: dict[str, str] = {
+    Role.RESIDENT: "居民", Role.RIDER: "新就业群体", Role.VOLUNTEER: "党员/志愿者",
+    Role.GRID_MEMBER: "网格员", Role.DEPARTMENT: "职能部门", Role.COMMUNITY_ADMIN: "社区",
+    Role.STREET_ADMIN: "街道", Role.DISTRICT_ADMIN: "区", "system": "系统",
+}
 
 
 class User(db.Model):
@@ -59,6 +66,11 @@ class User(db.Model):
     #: it signed; its openid is gone, so the same WeChat account signs in to a fresh one
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    #: the unit and department named by the ids above, for the profile (read-only: grants set the ids;
+    #: named by their mapped classes, so identity knows the tree only as the rows its keys point at)
+    org_unit = relationship("OrgUnit", viewonly=True)
+    department = relationship("Department", viewonly=True)
+
     @property
     def display_name(self) -> str:
         """The name shown to others."""
@@ -66,7 +78,7 @@ class User(db.Model):
 
 
 class RoleChange(db.Model):
-    """One grant or revocation of a role or a place (written by auth.changes for every change)."""
+    """One grant or revocation of a role or a place (written by org.role_changes for every change)."""
 
     __tablename__ = "role_changes"
     __table_args__ = (Index("ix_role_changes_user", "user_id", "id"),

@@ -3,10 +3,10 @@
 from flask import Blueprint as FlaskBlueprint
 from flask import Response, current_app, request, url_for
 
-from suishoupai.auth.actor import current_actor
 from suishoupai.extensions import Blueprint, errors
 from suishoupai.limits import limited
 from suishoupai.media import schemas, service
+from suishoupai.org.actor import current_actor
 from suishoupai.web import writes
 
 blp = Blueprint("media", __name__, url_prefix="/api/v1", description="照片上传")

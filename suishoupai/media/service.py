@@ -12,13 +12,13 @@ from functools import cache
 from flask import current_app, g, url_for
 from sqlalchemy import bindparam, delete, select, update
 
-from suishoupai.auth.actor import Actor
 from suishoupai.database import utcnow
 from suishoupai.errors import InvalidInput, NotFound
 from suishoupai.extensions import db
 from suishoupai.media import signing, storage
 from suishoupai.media.models import Media, display_key, seal_gps, thumb_key
 from suishoupai.media.pipeline import process_image, sniff_format
+from suishoupai.org.actor import Actor
 
 KEY_PATTERN = re.compile(r"^(display|thumb)/[0-9a-f]{2}/([0-9a-f]{64})\.jpg$")
 

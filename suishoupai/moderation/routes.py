@@ -5,11 +5,11 @@ import logging
 from flask import Blueprint as FlaskBlueprint
 from flask import Response, request
 
-from suishoupai.auth.actor import require_role
 from suishoupai.auth.models import ADMIN_ROLES
 from suishoupai.extensions import Blueprint, errors
 from suishoupai.moderation import push as pushes
 from suishoupai.moderation import schemas, service
+from suishoupai.org.actor import require_role
 from suishoupai.pagination import page_of
 from suishoupai.web import LOOSE_BODY_BLUEPRINTS, writes
 

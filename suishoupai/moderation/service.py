@@ -12,9 +12,7 @@ from flask import current_app
 from sqlalchemy import insert, inspect, select
 
 from suishoupai import moderation
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import User
-from suishoupai.auth.scope import placed_within
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, NotFound
 from suishoupai.extensions import db
@@ -23,6 +21,8 @@ from suishoupai.media.models import Media
 from suishoupai.moderation import events, rules
 from suishoupai.moderation.models import ModerationCheck, Verdict
 from suishoupai.moderation.providers import Outcome, Provider, ProviderUnavailable
+from suishoupai.org.actor import Actor
+from suishoupai.org.scope import placed_within
 from suishoupai.pagination import keyset_page
 
 #: subject type → how a verdict shows on the owning row (filled in by subjects.py)

@@ -6,12 +6,10 @@ import json
 from collections.abc import Callable
 from typing import NamedTuple
 
+from suishoupai.auth.models import ROLE_LABELS
 from suishoupai.notify import recipients as to
 from suishoupai.notify.fields import clean, shorten, when
 from suishoupai.reports.models import Report, ReportEvent
-
-ROLE_LABELS = {"grid_member": "网格员", "department": "职能部门", "community_admin": "社区",
-               "street_admin": "街道", "district_admin": "区", "resident": "居民", "system": "系统"}
 
 
 class Draft(NamedTuple):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from suishoupai.auth.models import ROLE_LABELS
 from suishoupai.notify import recipients as to
-from suishoupai.notify.drafts import FOLLOWER_STEPS, ROLE_LABELS, STEPS
+from suishoupai.notify.drafts import FOLLOWER_STEPS, STEPS
 from suishoupai.notify.fields import clean
 from suishoupai.notify.service import enqueue
 from suishoupai.reports import events

@@ -1,8 +1,8 @@
 """Inbox endpoints: every notification a user was sent, and which subscriptions to ask for again."""
 
-from suishoupai.auth.actor import current_actor
 from suishoupai.extensions import Blueprint, errors
 from suishoupai.notify import schemas, service
+from suishoupai.org.actor import current_actor
 from suishoupai.web import writes
 
 blp = Blueprint("notify", __name__, url_prefix="/api/v1", description="消息通知")

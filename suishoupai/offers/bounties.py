@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import User
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -14,6 +13,7 @@ from suishoupai.extensions import db
 from suishoupai.media import service as media
 from suishoupai.offers.models import Bounty, BountyClaim, BountyClaimStatus, BountyEvidence, BountyStatus
 from suishoupai.offers.scope import admin_community, home_community_id, reach_clause, require_admin
+from suishoupai.org.actor import Actor
 from suishoupai.pagination import keyset_page
 from suishoupai.points.awards import award
 from suishoupai.points.models import Award

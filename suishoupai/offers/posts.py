@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import User
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, InvalidInput, NotFound
@@ -13,6 +12,7 @@ from suishoupai.extensions import db
 from suishoupai.offers import rules
 from suishoupai.offers.models import Post, PostClaim, PostClaimStatus, PostDuty
 from suishoupai.offers.scope import admin_community, home_community_id, reach_clause, require_admin
+from suishoupai.org.actor import Actor
 from suishoupai.pagination import keyset_page
 from suishoupai.points.awards import award
 from suishoupai.points.models import Award

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import User
 from suishoupai.extensions import db
 from suishoupai.media import service as media
@@ -12,6 +11,7 @@ from suishoupai.offers import bounties, posts, rewards
 from suishoupai.offers.models import Bounty, BountyClaim, Post, PostClaim, PostDuty, Redemption, Reward
 from suishoupai.offers.rules import remaining
 from suishoupai.offers.scope import community_names
+from suishoupai.org.actor import Actor
 from suishoupai.points import ledger
 from suishoupai.points.models import Award
 

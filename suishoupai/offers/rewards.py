@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import ADMIN_ROLES, User
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, InvalidInput, NotFound
@@ -18,6 +17,7 @@ from suishoupai.offers.scope import (
     reach_clause,
     require_admin,
 )
+from suishoupai.org.actor import Actor
 from suishoupai.pagination import keyset_page
 from suishoupai.points import ledger
 from suishoupai.points.riders import require_verified_rider

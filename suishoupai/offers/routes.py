@@ -2,12 +2,12 @@
 
 from flask import url_for
 
-from suishoupai.auth.actor import current_actor
 from suishoupai.extensions import Blueprint, errors
 from suishoupai.limits import limited
 from suishoupai.offers import bounties, posts, rewards
 from suishoupai.offers import present as cards
 from suishoupai.offers import schemas as s
+from suishoupai.org.actor import current_actor
 from suishoupai.pagination import PageArgs
 from suishoupai.web import writes
 

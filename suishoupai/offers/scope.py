@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, select
 
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import ADMIN_ROLES, STAFF_ROLES, Role
-from suishoupai.auth.scope import visible
 from suishoupai.errors import Forbidden, NotFound
 from suishoupai.extensions import db
+from suishoupai.org.actor import Actor
 from suishoupai.org.models import OrgUnit
+from suishoupai.org.scope import visible
 from suishoupai.points.models import Rider
 
 

@@ -10,10 +10,10 @@ from shapely import STRtree, from_geojson, union_all
 from shapely.geometry import Polygon
 from sqlalchemy import select
 
-from suishoupai.auth.actor import Actor
 from suishoupai.errors import InvalidInput, NotFound
 from suishoupai.extensions import db
 from suishoupai.org import geo
+from suishoupai.org.actor import Actor
 from suishoupai.org.importer import ImportProblems, UnitSpec, read_collection
 from suishoupai.org.index import bump_revision
 from suishoupai.org.models import Kind, OrgUnit

@@ -2,10 +2,10 @@
 
 from flask import current_app
 
-from suishoupai.auth.actor import current_actor, require_role
 from suishoupai.auth.models import ADMIN_ROLES, STAFF_ROLES, Role
 from suishoupai.extensions import Blueprint, errors
 from suishoupai.org import boundaries, schemas, service
+from suishoupai.org.actor import current_actor, require_role
 from suishoupai.org.models import OrgUnit
 from suishoupai.pagination import keyset_page, page_of
 from suishoupai.web import writes

@@ -13,17 +13,17 @@ from sqlalchemy.orm import aliased
 
 from suishoupai import crypto
 from suishoupai.auth import grants
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.grants import Way
 from suishoupai.auth.models import Role, User
-from suishoupai.auth.scope import one_visible, reaches, visible
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, Forbidden, NotFound
 from suishoupai.extensions import db
 from suishoupai.org import geo
+from suishoupai.org.actor import Actor
 from suishoupai.org.index import grid_index, parents
 from suishoupai.org.models import GRID_KINDS, Department, Duty, GridMember, Kind, OrgUnit
 from suishoupai.org.routing import Candidate, choose_member
+from suishoupai.org.scope import one_visible, reaches, visible
 
 #: other domains count the open cases each member holds (reports does), as a correlated count
 #: given the member's user id column, so that the members and their loads come in one query

@@ -5,13 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from suishoupai import crypto, registrations
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import ADMIN_ROLES, Role, User
-from suishoupai.auth.scope import visible
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, Forbidden, InvalidInput, NotFound
 from suishoupai.extensions import db
+from suishoupai.org.actor import Actor
 from suishoupai.org.models import OrgUnit
+from suishoupai.org.scope import visible
 from suishoupai.pagination import keyset_page
 from suishoupai.points import events
 from suishoupai.points.models import Rider, RiderStatus

@@ -2,9 +2,9 @@
 
 from flask import Response, url_for
 
-from suishoupai.auth.actor import current_actor
 from suishoupai.extensions import Blueprint, errors
 from suishoupai.limits import limited
+from suishoupai.org.actor import current_actor
 from suishoupai.pagination import PageArgs, page_of
 from suishoupai.points import admin, riders, rulebook, schemas, statements
 from suishoupai.web import writes

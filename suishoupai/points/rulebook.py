@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import Role
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, Forbidden, NotFound
 from suishoupai.extensions import db
+from suishoupai.org.actor import Actor
 from suishoupai.points.models import Rule
 from suishoupai.points.rules import RULE_BOOK
 

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 from openpyxl import Workbook
 from sqlalchemy import or_, select
 
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import ADMIN_ROLES, User
-from suishoupai.auth.scope import visible
 from suishoupai.errors import Forbidden, NotFound
 from suishoupai.extensions import db
 from suishoupai.fields import MAX_ID
+from suishoupai.org.actor import Actor
 from suishoupai.org.models import OrgUnit
+from suishoupai.org.scope import visible
 from suishoupai.pagination import keyset_page
 from suishoupai.points import ledger
 from suishoupai.points.models import Account, Award, LedgerTxn, PeriodTotal, Posting, Rider, Rule

@@ -6,12 +6,12 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import ADMIN_ROLES, User
-from suishoupai.auth.scope import visible
 from suishoupai.database import utcnow
 from suishoupai.errors import Forbidden
 from suishoupai.extensions import db
+from suishoupai.org.actor import Actor
+from suishoupai.org.scope import visible
 from suishoupai.pagination import keyset_page
 from suishoupai.privacy.models import AccessRecord
 

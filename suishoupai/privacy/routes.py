@@ -1,7 +1,7 @@
 """Personal-data endpoints of this package: the access log for admins."""
 
-from suishoupai.auth.actor import current_actor
 from suishoupai.extensions import Blueprint, errors
+from suishoupai.org.actor import current_actor
 from suishoupai.pagination import page_of
 from suishoupai.privacy import access, schemas
 

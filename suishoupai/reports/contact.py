@@ -4,10 +4,10 @@ recorded step."""
 from __future__ import annotations
 
 from suishoupai import crypto
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import User
 from suishoupai.errors import Conflict
 from suishoupai.extensions import db
+from suishoupai.org.actor import Actor
 from suishoupai.org.models import OrgUnit
 from suishoupai.privacy import access
 from suishoupai.reports.lifecycle import Party, available_actions

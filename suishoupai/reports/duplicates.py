@@ -7,10 +7,10 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from suishoupai.auth.actor import Actor
 from suishoupai.errors import Forbidden
 from suishoupai.extensions import db
 from suishoupai.media.models import Media
+from suishoupai.org.actor import Actor
 from suishoupai.org.geo import distance_m
 from suishoupai.reports import service
 from suishoupai.reports.lifecycle import Party, Status

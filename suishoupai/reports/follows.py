@@ -6,10 +6,10 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from suishoupai.auth.actor import Actor
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict
 from suishoupai.extensions import db
+from suishoupai.org.actor import Actor
 from suishoupai.reports.models import Report, ReportFollow
 from suishoupai.reports.queries import get_visible
 

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from flask import current_app
 from sqlalchemy import select, update
 
-from suishoupai.auth.actor import Actor
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict
 from suishoupai.extensions import db
 from suishoupai.media.models import Media
+from suishoupai.org.actor import Actor
 from suishoupai.org.geo import distance_m
 from suishoupai.reports.lifecycle import Party
 from suishoupai.reports.models import Report, ReportEvent, ReportFlag, ReportPhoto

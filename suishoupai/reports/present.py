@@ -8,14 +8,14 @@ from typing import NamedTuple
 
 from sqlalchemy import Select, bindparam, select
 
-from suishoupai.auth.actor import Actor
-from suishoupai.auth.models import User
+from suishoupai.auth.models import ROLE_LABELS, User
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.media import service as media
 from suishoupai.media.models import Media, display_key, thumb_key
 from suishoupai.org import geo
 from suishoupai.org import index as org_index
+from suishoupai.org.actor import Actor
 from suishoupai.org.service import CARD_COLUMNS, card_of
 from suishoupai.reports import follows, photo_checks
 from suishoupai.reports.deadlines import urgency
@@ -24,11 +24,6 @@ from suishoupai.reports.models import Report, ReportEvent, ReportPhoto
 from suishoupai.reports.nearby import Hit
 from suishoupai.reports.queries import parties_of
 
-ROLE_LABELS = {
-    "resident": "居民", "rider": "骑手", "volunteer": "志愿者", "grid_member": "网格员",
-    "department": "部门", "community_admin": "社区", "street_admin": "街道",
-    "district_admin": "区", "system": "系统",
-}
 #: roles whose people others see as the role alone, never by name
 NAMELESS_ROLES = ("resident", "rider", "volunteer")
 EVENT_LABELS = {**{a.value: label for a, label in ACTION_LABELS.items()},

@@ -7,18 +7,16 @@ from functools import cache
 from sqlalchemy import ColumnElement, Select, bindparam, case, false, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
-from suishoupai.auth.actor import Actor
-from suishoupai.auth.models import Role, User
-from suishoupai.auth.scope import placed_party, placed_within, placed_within_bound
+from suishoupai.auth.models import ADMIN_ROLES, Role, User
 from suishoupai.errors import Forbidden, NotFound
 from suishoupai.extensions import db
 from suishoupai.media.models import Media
+from suishoupai.org.actor import Actor
 from suishoupai.org.models import Department, OrgUnit
+from suishoupai.org.scope import placed_party, placed_within, placed_within_bound
 from suishoupai.pagination import keyset_run, keyset_select
 from suishoupai.reports.lifecycle import OPEN, Party, Status
 from suishoupai.reports.models import Category, Report, ReportFlag, ReportFollow, ReportPhoto
-
-ADMIN_ROLES = (Role.COMMUNITY_ADMIN, Role.STREET_ADMIN, Role.DISTRICT_ADMIN)
 
 
 def _staff_clause(actor: Actor) -> ColumnElement[bool]:

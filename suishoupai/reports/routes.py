@@ -2,10 +2,10 @@
 
 from flask import url_for
 
-from suishoupai.auth.actor import current_actor, require_role
 from suishoupai.auth.models import ADMIN_ROLES, Role
 from suishoupai.extensions import Blueprint, errors
 from suishoupai.limits import limited
+from suishoupai.org.actor import current_actor, require_role
 from suishoupai.org.schemas import CoordArgs
 from suishoupai.pagination import page_of
 from suishoupai.reports import (

@@ -12,7 +12,6 @@ from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import User
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, InvalidInput, NotFound
@@ -21,6 +20,7 @@ from suishoupai.media import service as media
 from suishoupai.media.models import Media
 from suishoupai.org import geo
 from suishoupai.org import service as org
+from suishoupai.org.actor import Actor
 from suishoupai.org.models import Department, GridMember, OrgUnit
 from suishoupai.reports import catalog, events, follows, photo_checks
 from suishoupai.reports.deadlines import Unit, due_at

@@ -9,7 +9,6 @@ from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from suishoupai import idempotency
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import Role, User
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict
@@ -18,6 +17,7 @@ from suishoupai.media.models import Media
 from suishoupai.notify.models import Notification, QuotaMiss
 from suishoupai.offers import posts, rewards
 from suishoupai.offers.models import PostClaim, PostClaimStatus, Redemption, RedemptionStatus
+from suishoupai.org.actor import Actor
 from suishoupai.org.models import GridMember
 from suishoupai.points.models import Rider
 from suishoupai.reports.models import Report, ReportEvent, ReportFollow, ReportPhoto

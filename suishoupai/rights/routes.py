@@ -2,8 +2,8 @@
 
 from flask import current_app
 
-from suishoupai.auth.actor import current_actor
 from suishoupai.extensions import Blueprint, errors
+from suishoupai.org.actor import current_actor
 from suishoupai.rights import erase, export, notice, schemas
 from suishoupai.web import json_answer, writes
 

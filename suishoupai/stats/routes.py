@@ -4,8 +4,8 @@ from urllib.parse import quote
 
 from flask import Response
 
-from suishoupai.auth.actor import current_actor
 from suishoupai.extensions import Blueprint, errors
+from suishoupai.org.actor import current_actor
 from suishoupai.stats import schemas, service, tables
 
 blp = Blueprint("stats", __name__, url_prefix="/api/v1/stats", description="统计")

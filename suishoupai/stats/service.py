@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import Role
 from suishoupai.database import utcnow
 from suishoupai.errors import Forbidden, InvalidInput, NotFound
 from suishoupai.extensions import db
+from suishoupai.org.actor import Actor
 from suishoupai.org.models import Department, Kind, OrgUnit
 from suishoupai.reports.lifecycle import STATUS_LABELS, Status
 from suishoupai.reports.models import Category

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import User
 from suishoupai.errors import InvalidInput, NotFound
 from suishoupai.extensions import db
+from suishoupai.org.actor import Actor
 from suishoupai.org.models import OrgUnit
 from suishoupai.wishes.lifecycle import Status
 from suishoupai.wishes.models import Campaign, Volunteer, Wish

@@ -10,11 +10,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from suishoupai import crypto
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import User
 from suishoupai.database import utcnow
 from suishoupai.errors import TooManyRequests
 from suishoupai.extensions import db
+from suishoupai.org.actor import Actor
 from suishoupai.org.models import Duty, GridMember, OrgUnit
 from suishoupai.org.service import card_of
 from suishoupai.privacy import access

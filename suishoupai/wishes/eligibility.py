@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import func, select
 
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import Role
 from suishoupai.database import utcnow
 from suishoupai.errors import DomainError, Forbidden, TooManyRequests
 from suishoupai.extensions import db
+from suishoupai.org.actor import Actor
 from suishoupai.org.models import OrgUnit
 from suishoupai.wishes import events, lifecycle
 from suishoupai.wishes.lifecycle import Action

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from suishoupai.auth.actor import Actor
-from suishoupai.auth.models import User
+from suishoupai.auth.models import ROLE_LABELS, User
 from suishoupai.extensions import db
 from suishoupai.media import service as media
 from suishoupai.media.models import Media
+from suishoupai.org.actor import Actor
 from suishoupai.org.models import OrgUnit
 from suishoupai.wishes import contacts
 from suishoupai.wishes.eligibility import AREA_LABELS
@@ -19,8 +19,6 @@ from suishoupai.wishes.service import parties, staff_party
 
 ACTION_LABELS = {"submit": "提交心愿", "publish": "审核通过", "reject": "审核未通过", "claim": "认领",
                  "release": "放弃认领", "expire": "认领超时", "fulfil": "完成心愿", "confirm": "确认"}
-ROLE_LABELS = {"resident": "居民", "rider": "骑手", "volunteer": "志愿者", "grid_member": "网格员",
-               "community_admin": "社区", "street_admin": "街道", "district_admin": "区", "system": "系统"}
 
 
 def sees_beneficiary(actor: Actor, wish: Wish) -> bool:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from suishoupai.auth.actor import Actor
 from suishoupai.errors import Forbidden
+from suishoupai.org.actor import Actor
 from suishoupai.pagination import keyset_page
 from suishoupai.wishes.lifecycle import ON_BOARD, Status
 from suishoupai.wishes.models import Wish

@@ -3,10 +3,10 @@ campaigns, 双报到 and its review."""
 
 from flask import url_for
 
-from suishoupai.auth.actor import current_actor, require_role
 from suishoupai.auth.models import ADMIN_ROLES
 from suishoupai.extensions import Blueprint, errors
 from suishoupai.limits import limited
+from suishoupai.org.actor import current_actor, require_role
 from suishoupai.pagination import page_of
 from suishoupai.web import writes
 from suishoupai.wishes import community, contacts, present, queries, schemas, service, volunteers

@@ -8,14 +8,14 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from suishoupai import crypto
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import ADMIN_ROLES, Role, User
-from suishoupai.auth.scope import community_ids, placed_party, placed_within, unit_ids
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, Forbidden, InvalidInput, NotFound
 from suishoupai.extensions import db
 from suishoupai.media import service as media
+from suishoupai.org.actor import Actor
 from suishoupai.org.models import GRID_KINDS, OrgUnit
+from suishoupai.org.scope import community_ids, placed_party, placed_within, unit_ids
 from suishoupai.wishes import eligibility, events, lifecycle
 from suishoupai.wishes.lifecycle import ON_BOARD, Action, Party, Status
 from suishoupai.wishes.models import Campaign, Wish, WishEvent, WishPhoto

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from suishoupai import crypto, registrations
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import ADMIN_ROLES, Role, User
-from suishoupai.auth.scope import visible
 from suishoupai.database import utcnow
 from suishoupai.errors import Conflict, Forbidden, InvalidInput, NotFound
 from suishoupai.extensions import db
+from suishoupai.org.actor import Actor
 from suishoupai.org.models import OrgUnit
+from suishoupai.org.scope import visible
 from suishoupai.pagination import keyset_page
 from suishoupai.wishes.models import Volunteer, WishEvent
 

@@ -250,8 +250,8 @@ def test_gc_removes_orphans_and_rowless_objects(client, auth, app):
     kept = post(client, auth.headers("u1"), photo(color=(1, 1, 1))).json["id"]
     orphan = post(client, auth.headers("u1"), photo(color=(2, 2, 2))).json["id"]
     with app.app_context():
-        from suishoupai.auth.actor import Actor
         from suishoupai.media import service
+        from suishoupai.org.actor import Actor
 
         service.attach(db.session.get(Media, kept).owner_id, [kept], "report")
         db.session.execute(update(Media).where(Media.id == orphan)

@@ -170,8 +170,8 @@ def test_transfer_escalation_rejection_reopening_and_overdue(case, app):
 
 def test_the_outbox_row_belongs_to_the_callers_transaction(case, app, nf):
     """A step rolled back leaves no notification; committed, it leaves exactly one."""
-    from suishoupai.auth.actor import Actor, _scope_paths
     from suishoupai.auth.models import Role
+    from suishoupai.org.actor import Actor, _scope_paths
     from suishoupai.reports import service
 
     rid = case.file().json["id"]

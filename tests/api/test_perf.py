@@ -14,10 +14,10 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from suishoupai import versioned
-from suishoupai.auth.actor import current_actor
 from suishoupai.extensions import db
 from suishoupai.org import index as org_index
 from suishoupai.org import service as org_service
+from suishoupai.org.actor import current_actor
 from suishoupai.org.index import BOUNDARIES, grid_index
 from suishoupai.org.models import Department, OrgUnit
 from suishoupai.pagination import page_of

@@ -130,7 +130,7 @@ def test_path_accept_transfer_department_resolves_resident_rates(case, app):
     assert stints[1].accepted_at and stints[1].resolved_at and stints[0].accepted_at
     # the reporter sees role and surname; staff see names
     reporter_view = [e["actor"] for e in case.get("demo-resident", rid).json["timeline"]]
-    assert reporter_view == ["居民", "系统", "网格员 王", "网格员 王", "部门 孙", "部门 孙", "居民"]
+    assert reporter_view == ["居民", "系统", "网格员 王", "网格员 王", "职能部门 孙", "职能部门 孙", "居民"]
     staff_view = case.get("demo-community-admin", rid).json["timeline"]
     assert {"网格员 王网格", "居民 张晓梅"} <= {e["actor"] for e in staff_view}
     # every change is an event: its step, the statuses it moved between, its note, in time order

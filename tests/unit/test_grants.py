@@ -5,7 +5,7 @@ from pathlib import Path
 
 from suishoupai.auth import grants
 from suishoupai.auth.grants import Place, Way
-from suishoupai.auth.models import Role
+from suishoupai.auth.models import ADMIN_ROLES, ROLE_LABELS, Role
 
 #: the order of authority the table must respect
 RANK = [Role.COMMUNITY_ADMIN, Role.STREET_ADMIN, Role.DISTRICT_ADMIN]
@@ -44,3 +44,10 @@ def test_the_readme_shows_the_same_table():
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| `(\w+)` \| `(\w+)` \| (\w+) \| `(\w+)` \|", readme, re.MULTILINE)
     assert sorted(rows) == sorted((r["granter"], r["role"], r["place"], r["way"]) for r in grants.table())
+
+
+def test_every_role_has_one_label_and_admins_are_the_tree_roles():
+    """Each role is named once, in the product's words; the admin roles are those that run a unit."""
+    assert set(ROLE_LABELS) == {*Role, "system"}
+    assert ROLE_LABELS[Role.RIDER] == "新就业群体" and ROLE_LABELS[Role.DEPARTMENT] == "职能部门"
+    assert {grants.PLACE[r] for r in ADMIN_ROLES} == {Place.COMMUNITY, Place.STREET, Place.DISTRICT}

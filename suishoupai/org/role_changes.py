@@ -8,11 +8,11 @@ from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import Role, RoleChange, User
-from suishoupai.auth.scope import registration_paths, visible
 from suishoupai.database import utcnow
+from suishoupai.org.actor import Actor
 from suishoupai.org.models import Department, GridMember, OrgUnit
+from suishoupai.org.scope import registration_paths, visible
 from suishoupai.pagination import keyset_page
 
 TRACKED = ("role", "org_unit_id", "department_id")

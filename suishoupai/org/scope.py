@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, bindparam, false, or_, select
 
-from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import Role, User
 from suishoupai.errors import NotFound
 from suishoupai.extensions import db
+from suishoupai.org.actor import Actor
 from suishoupai.org.models import Department, GridMember, OrgUnit
-from suishoupai.points.models import Rider
-from suishoupai.wishes.models import Volunteer
+
+#: the registrations that place a user at a home community (riders, 双报到 volunteers): models with
+#: ``user_id`` and ``home_community_id``, added by their own domains at start-up
+registration_models: list[type] = []
+
+
+def places_by_registration(model: type) -> None:
+    """Count a domain's registrations among the places a user holds (once, whatever the apps)."""
+    if model not in registration_models:
+        registration_models.append(model)
 
 
 def visible(actor: Actor, path_column, owner_column=None) -> ColumnElement[bool]:
@@ -32,7 +40,7 @@ def one_visible(stmt: Select, actor: Actor, path_column, owner_column=None,
 
 def registration_paths(user_id: int) -> list[str]:
     """The home communities of a user's rider and 双报到 registrations."""
-    return [path for model in (Rider, Volunteer) for path in db.session.scalars(
+    return [path for model in registration_models for path in db.session.scalars(
         select(OrgUnit.path).join(model, model.home_community_id == OrgUnit.id)
         .where(model.user_id == user_id))]
 
