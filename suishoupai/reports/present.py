@@ -22,7 +22,7 @@ from suishoupai.reports.deadlines import urgency
 from suishoupai.reports.lifecycle import ACTION_LABELS, STATUS_LABELS, Party, Status, available_actions
 from suishoupai.reports.models import Report, ReportEvent, ReportPhoto
 from suishoupai.reports.nearby import Hit
-from suishoupai.reports.queries import parties_of
+from suishoupai.reports.queries import case_of, parties_of
 
 ROLE_LABELS = {
     "resident": "居民", "rider": "骑手", "volunteer": "志愿者", "grid_member": "网格员",
@@ -141,13 +141,17 @@ def _card(r, now, coord_type: str, public_view: bool, category: dict, grid: dict
 
 def present(reports: list[Report], actor: Actor, coord_type: str, public_view: bool = False,
             thumbs: dict[int, str] | None = None, people: dict | None = None,
-            followed: dict[int, tuple[int, bool]] | None = None) -> list[dict]:
+            followed: dict[int, tuple[int, bool]] | None = None,
+            parties: dict[int, set[Party]] | None = None) -> list[dict]:
     """Cards of report entities (detail, suspected duplicates), loaded in a fixed number of queries
-    (``thumbs``, ``people`` and ``followed`` when the caller knows them already)."""
+    (``thumbs``, ``people``, ``followed`` and the caller's ``parties`` by report id when the caller
+    knows them already)."""
     if not reports:
         return []
     units, departments = org_index.unit_names(), org_index.department_names()
-    staff = set() if public_view else {r.id for r in reports if parties_of(actor, r) - {Party.REPORTER}}
+    known = parties or {}
+    staff = set() if public_view else {
+        r.id for r in reports if (known.get(r.id) or parties_of(actor, r)) - {Party.REPORTER}}
     assignees = set() if public_view else {r.assignee_id for r in reports} - {None}
     # reporters and assignees in one query of the few columns a name and a card need
     if people is None:
@@ -219,14 +223,17 @@ def list_items(rows: list, actor: Actor, coord_type: str, public_view: bool = Fa
 
 
 def detail(report: Report, actor: Actor, coord_type: str,
-           fresh: tuple[list[Media], list[ReportEvent]] | None = None, known: dict | None = None) -> dict:
+           fresh: tuple[list[Media], list[ReportEvent]] | None = None, known: dict | None = None,
+           parties: set[Party] | None = None) -> dict:
     """One report with its photos, timeline and the steps the caller may take now.
 
     ``fresh``: the filing photos (in order) and the events of a report filed in this transaction,
     presented as they are instead of read back. ``known``: light user rows by id already at hand
     (the assignee routing just chose), so only the other people the answer names are read.
+    ``parties``: how the caller stands to the report, when a step has worked that out already.
     """
-    parties = parties_of(actor, report)
+    if parties is None:
+        parties = parties_of(actor, report)
     public_view = not parties
     staff = bool(parties - {Party.REPORTER})
     if fresh:
@@ -253,13 +260,13 @@ def detail(report: Report, actor: Actor, coord_type: str,
     view = present([report], actor, coord_type, public_view=public_view,
                    thumbs={report.id: filed[0]["thumb_url"]} if filed else {}, people=people,
                    # nobody can have followed a report filed in this very transaction
-                   followed={} if fresh else None)[0]
+                   followed={} if fresh else None, parties={report.id: parties})[0]
     view["photos"] = filed
     view["rating_comment"] = report.rating_comment
-    view["actions"] = [a.value for a in available_actions(Status(report.status), parties)]
+    view["actions"] = [a.value for a in available_actions(case_of(report), parties)]
     view["timeline"] = timeline(report, staff=staff, events=events,
                                 photos=by_event, people=people)
-    if photo_checks.may_review(actor, report):
+    if photo_checks.may_review(actor, report, parties):
         view["flags"] = flags(report)
     return view
 

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import cache
 
+from flask import current_app
 from sqlalchemy import ColumnElement, Select, bindparam, case, false, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from suishoupai.auth.actor import Actor
 from suishoupai.auth.models import Role, User
 from suishoupai.auth.scope import placed_party, placed_within, placed_within_bound
+from suishoupai.database import utcnow
 from suishoupai.errors import Forbidden, NotFound
 from suishoupai.extensions import db
 from suishoupai.media.models import Media
 from suishoupai.org.models import Department, OrgUnit
 from suishoupai.pagination import keyset_run, keyset_select
-from suishoupai.reports.lifecycle import OPEN, Party, Status
+from suishoupai.reports.lifecycle import OPEN, Case, Party, Status
 from suishoupai.reports.models import Category, Report, ReportFlag, ReportFollow, ReportPhoto
 
 ADMIN_ROLES = (Role.COMMUNITY_ADMIN, Role.STREET_ADMIN, Role.DISTRICT_ADMIN)
@@ -72,6 +75,15 @@ def parties_of(actor: Actor, report: Report) -> set[Party]:
     if placed:
         parties.add(Party(placed))
     return parties
+
+
+def case_of(report: Report, now: datetime | None = None) -> Case:
+    """The facts about a report the lifecycle decides by."""
+    resolved = report.resolved_at
+    return Case(Status(report.status), department_holds=report.department_id is not None,
+                escalation_level=report.escalation_level, rated=report.rating is not None,
+                reopen_window=timedelta(days=current_app.config["REPORT_REOPEN_DAYS"]),
+                resolved_for=None if resolved is None else (now or utcnow()) - resolved)
 
 
 def _scope_where(actor: Actor, scope: str) -> tuple[tuple, list[ColumnElement[bool]], dict]:
