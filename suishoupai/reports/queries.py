@@ -19,7 +19,7 @@ from suishoupai.media.models import Media
 from suishoupai.org.models import Department, OrgUnit
 from suishoupai.pagination import keyset_run, keyset_select
 from suishoupai.reports.lifecycle import OPEN, Case, Party, Status
-from suishoupai.reports.models import Category, Report, ReportFlag, ReportFollow, ReportPhoto
+from suishoupai.reports.models import Category, Report, ReportFlag, ReportFollow, ReportHandling, ReportPhoto
 
 ADMIN_ROLES = (Role.COMMUNITY_ADMIN, Role.STREET_ADMIN, Role.DISTRICT_ADMIN)
 
@@ -125,6 +125,15 @@ def _scoped(actor: Actor, scope: str) -> Select:
     return select(Report).where(*where).params(viewer=actor.user_id, **params)
 
 
+def holder_accepted(report_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether the current holder of a report has taken it up: its open stint was accepted (NULL when
+    no stint is open, as on a rejected case)."""
+    stint = aliased(ReportHandling)
+    return (select(stint.accepted_at.is_not(None))
+            .where(stint.report_id == report_id, stint.ended_at.is_(None))
+            .order_by(stint.id.desc()).limit(1).scalar_subquery())
+
+
 #: the report columns a list card shows or decides by (parties, overdue, urgency)
 CARD_REPORT_COLUMNS = (
     Report.id, Report.description, Report.status, Report.lat, Report.lng, Report.address, Report.public,
@@ -181,7 +190,7 @@ def _card_select() -> Select:
         name_of(Report.assignee_id).label("assignee_name"),
         one(User.phone_enc, Report.assignee_id).label("assignee_phone_enc"),
         name_of(Report.reporter_id).label("reporter_name"),
-        first_photo.label("thumb"),
+        first_photo.label("thumb"), holder_accepted(Report.id).label("holder_accepted"),
         follower_count.label("follower_count"), following.label("following"))
 
 

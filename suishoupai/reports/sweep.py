@@ -14,7 +14,7 @@ from sqlalchemy import select
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.reports import service
-from suishoupai.reports.deadlines import escalation_due
+from suishoupai.reports.deadlines import escalation_due, past_due, running_due
 from suishoupai.reports.lifecycle import Action, Party, Status, may
 from suishoupai.reports.models import Report
 from suishoupai.reports.queries import case_of
@@ -54,8 +54,8 @@ def _sweep_one(report: Report, now: datetime, close_before: datetime, summary: d
     if handling is None:
         return
     accepting = handling.accepted_at is None
-    due = handling.accept_due_at if accepting else handling.resolve_due_at
-    if due is None or now <= due:
+    due = running_due(not accepting, handling.accept_due_at, handling.resolve_due_at)
+    if not past_due(now, due):
         return
     marked = "accept_overdue_marked" if accepting else "resolve_overdue_marked"
     if not getattr(handling, marked):
