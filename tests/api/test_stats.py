@@ -72,7 +72,8 @@ def dataset(case, app):
     set_clocks(app, a, 0, [grid_stint(0, 1, 10, None)])
     # B: accepted late (6 h of 4), resolved late (80 h of 72), rated 2
     ids["B"] = b = case.file().json["id"]
-    s(GM, b, "accept"), s(GM, b, "resolve", media_ids=[photo(GM)]), s(RES, b, "rate", rating=2), s(RES, b, "confirm")
+    s(GM, b, "accept"), s(GM, b, "resolve", media_ids=[photo(GM)]), s(RES, b, "rate", rating=2)
+    s(RES, b, "confirm")
     set_clocks(app, b, 0, [grid_stint(0, 6, 80, None)])
     # C: grid accepts after 2 h and transfers at 3 h; the department accepts 5 h into its own
     # clock (late) and resolves 20 h in (on time); rated 4
