@@ -11,14 +11,14 @@ from suishoupai.org.actor import Actor
 from suishoupai.org.models import OrgUnit
 from suishoupai.privacy import access
 from suishoupai.reports.lifecycle import Party, available_actions
-from suishoupai.reports.queries import get_visible, parties_of
+from suishoupai.reports.queries import case_of, get_visible, parties_of
 
 
 def reveal_reporter(actor: Actor, report_id: int) -> dict:
     """The reporter's name and full phone for staff with a step open on the case; recorded."""
     report = get_visible(actor, report_id)
     parties = parties_of(actor, report) - {Party.REPORTER}
-    if not report.is_open or not parties or not available_actions(report.status, parties):
+    if not report.is_open or not parties or not available_actions(case_of(report), parties):
         raise Conflict("只有正在处置该案件的工作人员可以查看反映人电话", code="report.reveal_not_allowed",
                        details={"status": report.status})
     reporter = db.session.get(User, report.reporter_id)

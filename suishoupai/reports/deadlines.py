@@ -89,6 +89,20 @@ def due_at(start: datetime, amount: int, unit: Unit | str, calendar: Calendar) -
     return calendar.add_workdays(start, amount)
 
 
+def running_due(holder_accepted: bool, accept_due: datetime | None,
+                resolve_due: datetime | None) -> datetime | None:
+    """The deadline a case runs against now: it awaits acceptance until its current holder has taken
+    it up (a transfer or a reopening starts a fresh wait; an escalation or a reassignment carries the
+    clock and whether it was met), then it runs against the resolve deadline."""
+    return resolve_due if holder_accepted else accept_due
+
+
+def past_due(now: datetime, due: datetime | None) -> bool:
+    """Overdue: the running deadline has passed (a case without one is never overdue by the clock)."""
+    _require_aware(now=now, due=due)
+    return due is not None and now > due
+
+
 def urgency(now: datetime, started: datetime, due: datetime | None) -> str:
     """Traffic light: red past due, yellow from 75% of the allowed time on, else (or without due) green."""
     _require_aware(now=now, started=started, due=due)

@@ -13,7 +13,7 @@ from suishoupai.media.models import Media
 from suishoupai.org.actor import Actor
 from suishoupai.org.geo import distance_m
 from suishoupai.reports import service
-from suishoupai.reports.lifecycle import Party, Status
+from suishoupai.reports.lifecycle import Action, Party, Status
 from suishoupai.reports.models import Report, ReportPhoto
 from suishoupai.reports.proximity import bounding_box, similar
 from suishoupai.reports.queries import get_visible, parties_of, worked_by
@@ -70,7 +70,7 @@ def suspects(actor: Actor, report_id: int) -> list[tuple[Report, float, list[str
     return out[:LIMIT]
 
 
-def merge(actor: Actor, report_id: int, into: int, reason: str | None) -> Report:
+def merge(actor: Actor, report_id: int, into: int, reason: str | None) -> service.Step:
     """Reject a report as a duplicate of another (the one reject path), which moves its followers."""
-    return service.reject_report(actor, report_id, reason or f"与案件 #{into} 重复，已合并处理",
-                                 duplicate_of=into)
+    return service.take_step(actor, report_id, Action.REJECT,
+                             {"reason": reason or f"与案件 #{into} 重复，已合并处理", "duplicate_of": into})

@@ -1,8 +1,20 @@
-"""The 随手拍 case state machine: which action moves a report from which status, and who may do it."""
+"""The 随手拍 case state machine: which action moves a report from which status, and who may do it.
+
+The one place that answers "may this caller take this step on this case now?": the step asks it
+before acting, the detail's ``actions`` list asks it to offer the steps. Pure: facts about the case
+(`Case`) and the caller's parties in, the allowed actions (or the refusal) out.
+
+Rating and closing follow one rule: a resolved case closes only when its reporter confirms
+(``confirm``) or when nobody answered within the configured number of days (``close``, the sweep).
+Rating (网上评) judges the work and never moves the case: a low mark leaves the reporter free to
+confirm or to ask for the work to be redone, and a case is rated once per round of work.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -111,6 +123,60 @@ class NotAllowed(Conflict):
         super().__init__(details=details)
 
 
+class AlreadyRated(Conflict):
+    """The reporter has rated this round of work already."""
+
+    code = "report.already_rated"
+    message = "已评价过该案件"
+
+    def __init__(self, current: Status | str):
+        """Name the current status."""
+        super().__init__(details={"status": Status(current).value})
+
+
+class AlreadyEscalated(Conflict):
+    """The case already stands at the level asked for (or at the top)."""
+
+    code = "report.already_escalated"
+    message = "案件已上报到该层级"
+
+    def __init__(self, current: Status | str, level: int):
+        """Name the status and the level reached."""
+        super().__init__(details={"status": Status(current).value, "escalation_level": level})
+
+
+class ReopenWindowPassed(Conflict):
+    """The work was resolved longer ago than the reporter may ask for it to be redone."""
+
+    code = "report.reopen_window_passed"
+
+    def __init__(self, current: Status | str, window: timedelta):
+        """Name the window in days."""
+        super().__init__(f"办结超过 {window.days} 天，不能再要求重新办理",
+                         details={"status": Status(current).value})
+
+
+#: the highest escalation level (the street): there is nobody above it to report to
+TOP_LEVEL = 2
+
+
+@dataclass(frozen=True)
+class Case:
+    """What the rules read of a report besides its status; a bare status leaves nothing in the way."""
+
+    status: Status
+    #: a department holds the case (it was transferred there): the department resolves it, not the grid
+    department_holds: bool = False
+    #: 0 none, 1 the community, 2 the street
+    escalation_level: int = 0
+    #: the reporter has rated the current round of work
+    rated: bool = False
+    #: how long the reporter may ask for resolved work to be redone (None: no limit to check)
+    reopen_window: timedelta | None = None
+    #: how long ago the current round was resolved (None: it was not)
+    resolved_for: timedelta | None = None
+
+
 _S, _A, _P = Status, Action, Party
 _ADMINS = frozenset({_P.COMMUNITY, _P.STREET, _P.DISTRICT})
 
@@ -137,7 +203,9 @@ _RULES: tuple[tuple[Action, tuple[Status, ...], Status, frozenset[Party]], ...] 
     (_A.REOPEN, (_S.RESOLVED, _S.CLOSED), _S.ASSIGNED, frozenset({_P.REPORTER})),
     (_A.CONFIRM, (_S.RESOLVED,), _S.CLOSED, frozenset({_P.REPORTER})),
     (_A.CLOSE, (_S.RESOLVED,), _S.CLOSED, frozenset({_P.SYSTEM})),
-    (_A.RATE, (_S.RESOLVED, _S.CLOSED), _S.CLOSED, frozenset({_P.REPORTER})),
+    # rating leaves the case where it stands (see the module's docstring)
+    (_A.RATE, (_S.RESOLVED,), _S.RESOLVED, frozenset({_P.REPORTER})),
+    (_A.RATE, (_S.CLOSED,), _S.CLOSED, frozenset({_P.REPORTER})),
 )
 
 
@@ -167,10 +235,19 @@ def next_status(action: Action | str, current: Status | str) -> Status:
         raise IllegalTransition(action, current) from None
 
 
-def check(action: Action | str, current: Status | str, parties: Iterable[Party | str]) -> Status:
-    """The next status if any of `parties` may take `action` now, else NotAllowed or IllegalTransition."""
-    action, current = Action(action), Status(current)
+def _as_case(current: Status | str | Case) -> Case:
+    """A case from a bare status, or the case itself."""
+    return current if isinstance(current, Case) else Case(Status(current))
+
+
+def check(action: Action | str, current: Status | str | Case, parties: Iterable[Party | str]) -> Status:
+    """The next status if any of `parties` may take `action` on the case now; otherwise NotAllowed,
+    IllegalTransition, or the refusal its facts give (AlreadyRated, AlreadyEscalated, ReopenWindowPassed)."""
+    action, case = Action(action), _as_case(current)
+    current = case.status
     parties = {Party(p) for p in parties}
+    if action == Action.RESOLVE and case.department_holds:
+        parties.discard(Party.GRID)  # a transferred case is resolved by the department
     # who-never-may comes first; callers outside the report's scope got a 404 before this point
     if not parties & _EVER[action]:
         raise NotAllowed(action, current)
@@ -180,19 +257,27 @@ def check(action: Action | str, current: Status | str, parties: Iterable[Party |
     target, allowed = rule
     if not parties & allowed:
         raise NotAllowed(action, current)
+    if action == Action.RATE and case.rated:
+        raise AlreadyRated(current)
+    if action == Action.ESCALATE and case.escalation_level >= TOP_LEVEL:
+        raise AlreadyEscalated(current, case.escalation_level)
+    if action == Action.REOPEN and case.reopen_window is not None and (
+            case.resolved_for is None or case.resolved_for > case.reopen_window):
+        raise ReopenWindowPassed(current, case.reopen_window)
     return target
 
 
-def may(action: Action | str, current: Status | str, parties: Iterable[Party | str]) -> bool:
+def may(action: Action | str, current: Status | str | Case, parties: Iterable[Party | str]) -> bool:
     """Whether check() would succeed."""
     try:
         check(action, current, parties)
-    except (IllegalTransition, NotAllowed):
+    except Conflict:
         return False
     return True
 
 
-def available_actions(current: Status | str, parties: Iterable[Party | str]) -> list[Action]:
-    """The actions `parties` may take on a report in `current`, in Action declaration order."""
+def available_actions(current: Status | str | Case, parties: Iterable[Party | str]) -> list[Action]:
+    """The actions `parties` may take on the case now, in Action declaration order."""
+    case = _as_case(current)
     parties = {Party(p) for p in parties}
-    return [action for action in Action if may(action, current, parties)]
+    return [action for action in Action if may(action, case, parties)]

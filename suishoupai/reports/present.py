@@ -18,11 +18,11 @@ from suishoupai.org import index as org_index
 from suishoupai.org.actor import Actor
 from suishoupai.org.service import CARD_COLUMNS, card_of
 from suishoupai.reports import follows, photo_checks
-from suishoupai.reports.deadlines import urgency
+from suishoupai.reports.deadlines import past_due, running_due, urgency
 from suishoupai.reports.lifecycle import ACTION_LABELS, STATUS_LABELS, Party, Status, available_actions
 from suishoupai.reports.models import Report, ReportEvent, ReportPhoto
 from suishoupai.reports.nearby import Hit
-from suishoupai.reports.queries import parties_of
+from suishoupai.reports.queries import case_of, holder_accepted, parties_of
 
 #: roles whose people others see as the role alone, never by name
 NAMELESS_ROLES = ("resident", "rider", "volunteer")
@@ -97,19 +97,16 @@ def _location(report: Report, coord_type: str, public_view: bool) -> dict:
     return {"lat": lat, "lng": lng, "coord_type": coord_type}
 
 
-AWAITING_ACCEPT = (Status.SUBMITTED, Status.ASSIGNED, Status.TRANSFERRED)
-
-
 def _card(r, now, coord_type: str, public_view: bool, category: dict, grid: dict | None,
           community: dict | None, department: dict | None, assignee: dict | None, thumb_url: str | None,
-          followed: tuple[int, bool], reporter: dict | None) -> dict:
+          followed: tuple[int, bool], reporter: dict | None, accepted: bool) -> dict:
     """One list card from a report (an entity, or a row of its columns) and what it names; the one
-    place the card's shape is written. ``reporter`` None leaves the key out (not staff)."""
+    place the card's shape is written. ``reporter`` None leaves the key out (not staff); ``accepted``:
+    whether the current holder has taken the case up."""
     status = Status(r.status)
     is_open = r.is_open
-    awaiting_accept = status in AWAITING_ACCEPT or (status == Status.ESCALATED and r.accepted_at is None)
-    due = r.accept_due_at if awaiting_accept else r.resolve_due_at
-    overdue = is_open and (r.overdue or (due is not None and now > due))
+    due = running_due(accepted, r.accept_due_at, r.resolve_due_at)
+    overdue = is_open and (r.overdue or past_due(now, due))
     item = {
         "id": r.id, "category": category,
         "description": r.description, "status": r.status, "status_label": STATUS_LABELS[status],
@@ -136,13 +133,18 @@ def _card(r, now, coord_type: str, public_view: bool, category: dict, grid: dict
 
 def present(reports: list[Report], actor: Actor, coord_type: str, public_view: bool = False,
             thumbs: dict[int, str] | None = None, people: dict | None = None,
-            followed: dict[int, tuple[int, bool]] | None = None) -> list[dict]:
+            followed: dict[int, tuple[int, bool]] | None = None,
+            parties: dict[int, set[Party]] | None = None,
+            accepted: dict[int, bool] | None = None) -> list[dict]:
     """Cards of report entities (detail, suspected duplicates), loaded in a fixed number of queries
-    (``thumbs``, ``people`` and ``followed`` when the caller knows them already)."""
+    (``thumbs``, ``people``, ``followed``, the caller's ``parties`` and whether each holder has
+    ``accepted``, by report id, when the caller knows them already)."""
     if not reports:
         return []
     units, departments = org_index.unit_names(), org_index.department_names()
-    staff = set() if public_view else {r.id for r in reports if parties_of(actor, r) - {Party.REPORTER}}
+    known = parties or {}
+    staff = set() if public_view else {
+        r.id for r in reports if (known.get(r.id) or parties_of(actor, r)) - {Party.REPORTER}}
     assignees = set() if public_view else {r.assignee_id for r in reports} - {None}
     # reporters and assignees in one query of the few columns a name and a card need
     if people is None:
@@ -151,6 +153,9 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
         thumbs = _thumbs([r.id for r in reports])
     if followed is None:
         followed = follows.counts([r.id for r in reports], actor.user_id)
+    if accepted is None:
+        accepted = dict(db.session.execute(select(Report.id, holder_accepted(Report.id))
+                                           .where(Report.id.in_([r.id for r in reports]))).all())
     # one card per distinct assignee (a page usually holds a handful of grid members)
     cards = {i: card_of(people[i]) for i in assignees if i in people}
     now = utcnow()
@@ -163,7 +168,8 @@ def present(reports: list[Report], actor: Actor, coord_type: str, public_view: b
         items.append(_card(
             r, now, coord_type, public_view, {"code": r.category.code, "name": r.category.name},
             _ref(units, r.grid_id), _ref(units, r.community_id), _ref(departments, r.department_id),
-            cards.get(r.assignee_id), thumbs.get(r.id), followed.get(r.id, (0, False)), reporter))
+            cards.get(r.assignee_id), thumbs.get(r.id), followed.get(r.id, (0, False)), reporter,
+            bool(accepted.get(r.id))))
     return items
 
 
@@ -209,19 +215,22 @@ def list_items(rows: list, actor: Actor, coord_type: str, public_view: bool = Fa
             r, now, coord_type, public_view, {"code": r.category_code, "name": r.category_name},
             _named(r.grid_id, r.grid_name), _named(r.community_id, r.community_name),
             _named(r.department_id, r.department_name), assignee, thumb,
-            (r.follower_count, bool(r.following)), reporter))
+            (r.follower_count, bool(r.following)), reporter, bool(r.holder_accepted)))
     return items
 
 
 def detail(report: Report, actor: Actor, coord_type: str,
-           fresh: tuple[list[Media], list[ReportEvent]] | None = None, known: dict | None = None) -> dict:
+           fresh: tuple[list[Media], list[ReportEvent]] | None = None, known: dict | None = None,
+           parties: set[Party] | None = None) -> dict:
     """One report with its photos, timeline and the steps the caller may take now.
 
     ``fresh``: the filing photos (in order) and the events of a report filed in this transaction,
     presented as they are instead of read back. ``known``: light user rows by id already at hand
     (the assignee routing just chose), so only the other people the answer names are read.
+    ``parties``: how the caller stands to the report, when a step has worked that out already.
     """
-    parties = parties_of(actor, report)
+    if parties is None:
+        parties = parties_of(actor, report)
     public_view = not parties
     staff = bool(parties - {Party.REPORTER})
     if fresh:
@@ -248,13 +257,15 @@ def detail(report: Report, actor: Actor, coord_type: str,
     view = present([report], actor, coord_type, public_view=public_view,
                    thumbs={report.id: filed[0]["thumb_url"]} if filed else {}, people=people,
                    # nobody can have followed a report filed in this very transaction
-                   followed={} if fresh else None)[0]
+                   followed={} if fresh else None, parties={report.id: parties},
+                   # a report filed in this very transaction waits for its first holder
+                   accepted={report.id: False} if fresh else None)[0]
     view["photos"] = filed
     view["rating_comment"] = report.rating_comment
-    view["actions"] = [a.value for a in available_actions(Status(report.status), parties)]
+    view["actions"] = [a.value for a in available_actions(case_of(report), parties)]
     view["timeline"] = timeline(report, staff=staff, events=events,
                                 photos=by_event, people=people)
-    if photo_checks.may_review(actor, report):
+    if photo_checks.may_review(actor, report, parties):
         view["flags"] = flags(report)
     return view
 

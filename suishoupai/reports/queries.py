@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import cache
 
+from flask import current_app
 from sqlalchemy import ColumnElement, Select, bindparam, case, false, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from suishoupai.auth.models import ADMIN_ROLES, Role, User
+from suishoupai.database import utcnow
 from suishoupai.errors import Forbidden, NotFound
 from suishoupai.extensions import db
 from suishoupai.media.models import Media
@@ -15,8 +18,8 @@ from suishoupai.org.actor import Actor
 from suishoupai.org.models import Department, OrgUnit
 from suishoupai.org.scope import placed_party, placed_within, placed_within_bound
 from suishoupai.pagination import keyset_run, keyset_select
-from suishoupai.reports.lifecycle import OPEN, Party, Status
-from suishoupai.reports.models import Category, Report, ReportFlag, ReportFollow, ReportPhoto
+from suishoupai.reports.lifecycle import OPEN, Case, Party, Status
+from suishoupai.reports.models import Category, Report, ReportFlag, ReportFollow, ReportHandling, ReportPhoto
 
 
 def _staff_clause(actor: Actor) -> ColumnElement[bool]:
@@ -72,6 +75,15 @@ def parties_of(actor: Actor, report: Report) -> set[Party]:
     return parties
 
 
+def case_of(report: Report, now: datetime | None = None) -> Case:
+    """The facts about a report the lifecycle decides by."""
+    resolved = report.resolved_at
+    return Case(Status(report.status), department_holds=report.department_id is not None,
+                escalation_level=report.escalation_level, rated=report.rating is not None,
+                reopen_window=timedelta(days=current_app.config["REPORT_REOPEN_DAYS"]),
+                resolved_for=None if resolved is None else (now or utcnow()) - resolved)
+
+
 def _scope_where(actor: Actor, scope: str) -> tuple[tuple, list[ColumnElement[bool]], dict]:
     """The WHERE of a list scope, its values as named parameters (the caller is ``viewer``) and a key
     of its shape, so the statement is built once per shape; a scope the role has no part in is a 403."""
@@ -109,6 +121,15 @@ def _scoped(actor: Actor, scope: str) -> Select:
     """The reports of a list scope as entities, values bound (the list itself reads `_card_select`)."""
     _key, where, params = _scope_where(actor, scope)
     return select(Report).where(*where).params(viewer=actor.user_id, **params)
+
+
+def holder_accepted(report_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether the current holder of a report has taken it up: its open stint was accepted (NULL when
+    no stint is open, as on a rejected case)."""
+    stint = aliased(ReportHandling)
+    return (select(stint.accepted_at.is_not(None))
+            .where(stint.report_id == report_id, stint.ended_at.is_(None))
+            .order_by(stint.id.desc()).limit(1).scalar_subquery())
 
 
 #: the report columns a list card shows or decides by (parties, overdue, urgency)
@@ -167,7 +188,7 @@ def _card_select() -> Select:
         name_of(Report.assignee_id).label("assignee_name"),
         one(User.phone_enc, Report.assignee_id).label("assignee_phone_enc"),
         name_of(Report.reporter_id).label("reporter_name"),
-        first_photo.label("thumb"),
+        first_photo.label("thumb"), holder_accepted(Report.id).label("holder_accepted"),
         follower_count.label("follower_count"), following.label("following"))
 
 

@@ -20,12 +20,12 @@ from suishoupai.reports import (
     schemas,
     service,
 )
+from suishoupai.reports.lifecycle import Action
 from suishoupai.web import json_answer, reads, writes
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="随手拍")
 #: the catalog and calendar are shared by every community: the district keeps them
 CATALOG_ADMINS = (Role.DISTRICT_ADMIN,)
-STEP_NAMES = ",".join(service.STEPS)
 
 
 @blp.route("/categories")
@@ -133,8 +133,8 @@ def suspected_duplicates(args, report_id):
 def merge(body, args, report_id):
     """Reject this report as a duplicate of `into`; its followers and reporter follow the original."""
     actor = current_actor()
-    report = duplicates.merge(actor, report_id, body["into"], body.get("reason"))
-    return present.detail(report, actor, args["coord_type"])
+    taken = duplicates.merge(actor, report_id, body["into"], body.get("reason"))
+    return present.detail(taken.report, actor, args["coord_type"], parties=taken.parties)
 
 
 @blp.route("/reports/<id:report_id>/flags/review", methods=["POST"])
@@ -160,16 +160,32 @@ def get_report(args, report_id):
     return present.detail(queries.get_visible(actor, report_id), actor, args["coord_type"])
 
 
-@blp.route(f"/reports/<id:report_id>/<any({STEP_NAMES}):step>", methods=["POST"])
-@errors(404, 409)
-@blp.arguments(schemas.StepBody)
-@blp.arguments(CoordArgs, location="query")
-@writes
-@blp.response(200, schemas.ReportDetail)
-def take_step(body, args, report_id, step):
-    """A lifecycle step: accept, transfer, escalate, resolve, reject, reopen, confirm or rate."""
-    actor = current_actor()
-    return present.detail(service.take_step(actor, report_id, step, body), actor, args["coord_type"])
+def _step_route(action: Action, body: type[schemas.StepBody]) -> None:
+    """POST /reports/{id}/<action>: load the step's own body, take the step, answer the detail."""
+
+    def step(data, args, report_id):
+        actor = current_actor()
+        taken = service.take_step(actor, report_id, action, data)
+        return present.detail(taken.report, actor, args["coord_type"], parties=taken.parties)
+
+    # the first line of the docstring is the operation's summary in the document
+    step.__name__, step.__doc__ = f"{action}_report", f"{body.__doc__}\n\n{STEP_DOC}"
+    view = blp.response(200, schemas.ReportDetail)(step)
+    view = blp.arguments(CoordArgs, location="query")(writes(view))
+    view = errors(404, 409)(blp.arguments(body)(view))
+    blp.route(f"/reports/<id:report_id>/{action}", methods=["POST"])(view)
+
+
+STEP_DOC = ("404 when the case is not the caller's work (or own report); 409 when the lifecycle does "
+            "not let the caller take this step now (the detail's `actions` lists the steps it does).")
+STEP_BODIES = {
+    Action.ACCEPT: schemas.AcceptStep, Action.TRANSFER: schemas.TransferStep,
+    Action.ESCALATE: schemas.EscalateStep, Action.RESOLVE: schemas.ResolveStep,
+    Action.REJECT: schemas.RejectStep, Action.REOPEN: schemas.ReopenStep,
+    Action.CONFIRM: schemas.ConfirmStep, Action.RATE: schemas.RateStep,
+}
+for _action, _body in STEP_BODIES.items():
+    _step_route(_action, _body)
 
 
 @blp.route("/admin/reports/<id:report_id>/reassign", methods=["POST"])
@@ -181,8 +197,8 @@ def take_step(body, args, report_id, step):
 def reassign(body, args, report_id):
     """Give a case to another grid member of its community, keeping its deadlines."""
     actor = require_role(*ADMIN_ROLES)
-    report = service.reassign_report(actor, report_id, body["assignee_id"], body.get("note"))
-    return present.detail(report, actor, args["coord_type"])
+    taken = service.reassign_report(actor, report_id, body["assignee_id"], body.get("note"))
+    return present.detail(taken.report, actor, args["coord_type"], parties=taken.parties)
 
 
 @blp.route("/admin/grid-members/<id:user_id>/handover", methods=["POST"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -24,10 +25,10 @@ from suishoupai.org.actor import Actor
 from suishoupai.org.models import Department, GridMember, OrgUnit
 from suishoupai.reports import catalog, events, follows, photo_checks
 from suishoupai.reports.deadlines import Unit, due_at
-from suishoupai.reports.lifecycle import OPEN, Action, Party, Status, check
+from suishoupai.reports.lifecycle import OPEN, TOP_LEVEL, Action, AlreadyEscalated, Party, Status, check
 from suishoupai.reports.models import Category, Report, ReportEvent, ReportHandling, ReportPhoto
 from suishoupai.reports.proximity import bounding_box, nearest
-from suishoupai.reports.queries import load_for_update, parties_of
+from suishoupai.reports.queries import case_of, load_for_update, parties_of
 
 #: who acts when nobody does: routing and the SLA sweep
 SYSTEM = "system"
@@ -277,102 +278,103 @@ def file_report_parts(actor: Actor, data: dict) -> Filed:
 # --- lifecycle steps ----------------------------------------------------------------------------
 
 
-def _step(actor: Actor, report_id: int, action: Action) -> tuple[Report, Status, set[Party]]:
-    """Lock the report, check visibility (404), role (403) and state (409); return the next status."""
+@dataclass
+class Step:
+    """A step under way: the locked report, how the caller stands to it (None: the system) and the
+    status the lifecycle leads it to. No step changes the caller's parties, so the answer reuses them."""
+
+    actor: Actor | None
+    report: Report
+    parties: set[Party]
+    to: Status
+
+
+def take_step(actor: Actor, report_id: int, action: Action, body: dict) -> Step:
+    """Lock the report (404 outside the caller's work), ask the lifecycle whether the caller may take
+    `action` now (409 otherwise), then take it with the step's loaded body."""
     report = load_for_update(actor, report_id)
     parties = parties_of(actor, report)
-    if action == Action.RESOLVE and report.department_id is not None:
-        parties.discard(Party.GRID)  # a transferred case is resolved by the department
-    return report, check(action, Status(report.status), parties), parties
+    step = Step(actor, report, parties, check(action, case_of(report), parties))
+    HANDLERS[action](step, **body)
+    return step
+
+
+def system_step(report: Report, action: Action, **body) -> None:
+    """A step the sweep takes on a report it already holds locked."""
+    parties = {Party.SYSTEM}
+    HANDLERS[action](Step(None, report, parties, check(action, case_of(report), parties)), **body)
 
 
 def accept_report(actor: Actor, report_id: int, note: str | None = None) -> Report:
+    """Take the case (受理) by id."""
+    return take_step(actor, report_id, Action.ACCEPT, {"note": note}).report
+
+
+def _accept(step: Step, note: str | None = None) -> None:
     """Take the case (受理): the grid member, the department it was transferred to, or an admin."""
-    report, to, parties = _step(actor, report_id, Action.ACCEPT)
-    previous = _set_status(report, to)
+    report = step.report
+    previous = _set_status(report, step.to)
     now = utcnow()
     report.accepted_at = report.accepted_at or now
     handling = current_handling(report)
     if handling is not None and handling.accepted_at is None:
         handling.accepted_at = now
-    if Party.GRID in parties and previous == Status.ASSIGNED:
-        report.assignee_id = actor.user_id
+    if Party.GRID in step.parties and previous == Status.ASSIGNED:
+        report.assignee_id = step.actor.user_id
         if handling is not None:
-            handling.assignee_id = actor.user_id
-    record(report, actor, "accept", previous, note)
-    return report
+            handling.assignee_id = step.actor.user_id
+    record(report, step.actor, "accept", previous, note)
 
 
-def transfer_report(actor: Actor, report_id: int, department_id: int | None,
-                    note: str | None = None) -> Report:
+def _transfer(step: Step, department_id: int, note: str | None = None) -> None:
     """Hand the case to the competent department (社区吹哨、部门报到), which gets its own clock."""
-    report, to, _ = _step(actor, report_id, Action.TRANSFER)
-    if department_id is None:
-        raise InvalidInput("请选择转办部门", code="report.department_required",
-                           details={"fields": {"department_id": ["必填项"]}})
+    report = step.report
     department = db.session.get(Department, department_id)
     if department is None or department.district_id != report.district_id:
         raise NotFound("部门不存在", code="org.department_not_found")
     _hand_to(report, "department", department.id, None)
     report.department_id = department.id
-    previous = _set_status(report, to)
-    record(report, actor, "transfer", previous, note, {"department_id": department.id,
-                                                      "department": department.name})
-    return report
+    previous = _set_status(report, step.to)
+    record(report, step.actor, "transfer", previous, note, {"department_id": department.id,
+                                                           "department": department.name})
 
 
 LEVELS = {"community": 1, "street": 2}
 
 
-def escalate_report(actor: Actor | None, report_id: int, reason: str | None,
-                    level: str | None = None, report: Report | None = None) -> Report:
+def _escalate(step: Step, reason: str, level: str | None = None) -> None:
     """Report the case upwards (上报) to community or street; the sweep does this too."""
-    if actor is None:  # the sweep, on a report it already holds locked
-        to = check(Action.ESCALATE, Status(report.status), {Party.SYSTEM})
-    else:
-        report, to, _ = _step(actor, report_id, Action.ESCALATE)
-        if not reason:
-            raise InvalidInput("请说明上报原因", code="report.reason_required",
-                               details={"fields": {"reason": ["必填项"]}})
-    target = LEVELS[level] if level else min(report.escalation_level + 1, 2)
+    report = step.report
+    target = LEVELS[level] if level else min(report.escalation_level + 1, TOP_LEVEL)
     if target <= report.escalation_level:
-        raise Conflict("案件已上报到该层级", code="report.already_escalated",
-                       details={"status": report.status, "escalation_level": report.escalation_level})
+        raise AlreadyEscalated(report.status, report.escalation_level)
     unit_id = report.community_id if target == 1 else report.street_id
     _hand_to(report, "community" if target == 1 else "street", unit_id, report.assignee_id,
              clock=_clock_of(current_handling(report)))
     report.escalation_level = target
-    previous = _set_status(report, to)
-    record(report, actor, "escalate", previous, reason, {"level": target})
-    return report
+    previous = _set_status(report, step.to)
+    record(report, step.actor, "escalate", previous, reason, {"level": target})
 
 
-def resolve_report(actor: Actor, report_id: int, media_ids: list[int] | None,
-                   note: str | None = None) -> Report:
+def _resolve(step: Step, media_ids: list[int] = (), note: str | None = None) -> None:
     """Close the work (办结) with after-photos taken by the resolver."""
-    report, to, _ = _step(actor, report_id, Action.RESOLVE)
-    media_ids = media_ids or []
+    report = step.report
     if report.category.needs_after_photo and not media_ids:
         raise InvalidInput("办结需上传处理后的照片", code="report.after_photo_required",
                            details={"fields": {"media_ids": ["至少一张"]}})
-    photos = media.attach(actor.user_id, media_ids, "resolution", public=report.public)
-    previous = _set_status(report, to)
+    photos = media.attach(step.actor.user_id, list(media_ids), "resolution", public=report.public)
+    previous = _set_status(report, step.to)
     report.resolved_at = utcnow()
     handling = current_handling(report)
     if handling is not None:
         handling.resolved_at = report.resolved_at
-    event = record(report, actor, "resolve", previous, note, media_ids=media_ids)
+    event = record(report, step.actor, "resolve", previous, note, media_ids=list(media_ids))
     photo_checks.check(report, event, photos)
-    return report
 
 
-def reject_report(actor: Actor, report_id: int, reason: str | None,
-                  duplicate_of: int | None = None) -> Report:
+def _reject(step: Step, reason: str, duplicate_of: int | None = None) -> None:
     """Refuse the case as invalid or as a duplicate of another, with the reason shown to the reporter."""
-    report, to, _ = _step(actor, report_id, Action.REJECT)
-    if not reason:
-        raise InvalidInput("请填写驳回原因", code="report.reason_required",
-                           details={"fields": {"reason": ["必填项"]}})
+    report, actor = step.report, step.actor
     if duplicate_of is not None:
         if duplicate_of == report.id:
             raise InvalidInput("不能标记为自身的重复", code="report.duplicate_of_self",
@@ -390,26 +392,21 @@ def reject_report(actor: Actor, report_id: int, reason: str | None,
     # a rejected case leaves the public board, and so do its photos
     media.set_public(_photo_ids(report), False)
     report.reject_reason = reason
-    previous = _set_status(report, to)
+    previous = _set_status(report, step.to)
     handling = current_handling(report)
     if handling is not None:
         handling.ended_at = utcnow()
     record(report, actor, "reject", previous, reason,
            {"duplicate_of": duplicate_of} if duplicate_of else None)
-    return report
 
 
-def reopen_report(actor: Actor, report_id: int, note: str | None = None) -> Report:
+def _reopen(step: Step, note: str | None = None) -> None:
     """The reporter is not satisfied (重新办理): back to whoever resolved it, with fresh deadlines.
 
     The rating of the earlier round stays on its timeline event (rate), so satisfaction figures
     keep it; the case itself can be rated again.
     """
-    report, to, _ = _step(actor, report_id, Action.REOPEN)
-    window = timedelta(days=current_app.config["REPORT_REOPEN_DAYS"])
-    if report.resolved_at is None or utcnow() - report.resolved_at > window:
-        raise Conflict(f"办结超过 {window.days} 天，不能再要求重新办理", code="report.reopen_window_passed",
-                       details={"status": report.status})
+    report, to = step.report, step.to
     if report.department_id is not None:
         # the department resolved it: the department takes it back (reopen lands on "transferred")
         _hand_to(report, "department", report.department_id, None)
@@ -424,40 +421,29 @@ def reopen_report(actor: Actor, report_id: int, note: str | None = None) -> Repo
     report.resolved_at = report.closed_at = report.accepted_at = None
     report.rating = report.rating_comment = None
     previous = _set_status(report, to)
-    record(report, actor, "reopen", previous, note)
-    return report
+    record(report, step.actor, "reopen", previous, note)
 
 
-def confirm_report(actor: Actor, report_id: int, note: str | None = None) -> Report:
-    """The reporter confirms the fix (确认办结)."""
-    report, to, _ = _step(actor, report_id, Action.CONFIRM)
-    previous = _set_status(report, to)
-    report.closed_at = utcnow()
-    record(report, actor, "confirm", previous, note)
-    return report
+def _confirm(step: Step, note: str | None = None) -> None:
+    """The reporter confirms the fix (确认办结): the case closes."""
+    previous = _set_status(step.report, step.to)
+    step.report.closed_at = utcnow()
+    record(step.report, step.actor, "confirm", previous, note)
 
 
-def rate_report(actor: Actor, report_id: int, rating: int | None, comment: str | None) -> Report:
-    """The reporter rates the result (网上评), once; rating a resolved case also closes it."""
-    report, to, _ = _step(actor, report_id, Action.RATE)
-    if rating is None:
-        raise InvalidInput("请选择评分", code="report.rating_required",
-                           details={"fields": {"rating": ["必填项"]}})
-    if report.rating is not None:
-        raise Conflict("已评价过该案件", code="report.already_rated", details={"status": report.status})
+def _rate(step: Step, rating: int, comment: str | None = None) -> None:
+    """The reporter rates the result (网上评), once a round; the case stays where it stands."""
+    report = step.report
     report.rating, report.rating_comment = rating, comment
-    previous = _set_status(report, to)
-    report.closed_at = report.closed_at or utcnow()
-    record(report, actor, "rate", previous, comment, {"rating": rating})
-    return report
+    previous = _set_status(report, step.to)
+    record(report, step.actor, "rate", previous, comment, {"rating": rating})
 
 
-def close_resolved(report: Report) -> None:
+def _close(step: Step) -> None:
     """The sweep closes a resolved case the reporter left unanswered."""
-    to = check(Action.CLOSE, Status(report.status), {Party.SYSTEM})
-    previous = _set_status(report, to)
-    report.closed_at = utcnow()
-    record(report, None, "close", previous, "逾期未确认，系统自动结案")
+    previous = _set_status(step.report, step.to)
+    step.report.closed_at = utcnow()
+    record(step.report, None, "close", previous, "逾期未确认，系统自动结案")
 
 
 # --- reassignment -------------------------------------------------------------------------------
@@ -478,16 +464,20 @@ def _member_in_scope(actor: Actor, user_id: int, grid_id: int | None,
     return grid_id if grid_id in reachable else reachable[0]
 
 
-def reassign_report(actor: Actor, report_id: int, assignee_id: int, note: str | None = None) -> Report:
+def reassign_report(actor: Actor, report_id: int, assignee_id: int, note: str | None = None) -> Step:
+    """Give a case to another grid member (改派) by id."""
+    return take_step(actor, report_id, Action.ASSIGN, {"assignee_id": assignee_id, "note": note})
+
+
+def _assign(step: Step, assignee_id: int, note: str | None = None) -> None:
     """Give a case to another grid member (改派), keeping its deadlines."""
-    report, to, _ = _step(actor, report_id, Action.ASSIGN)
-    report.grid_id = _member_in_scope(actor, assignee_id, report.grid_id, report.community_id)
+    report = step.report
+    report.grid_id = _member_in_scope(step.actor, assignee_id, report.grid_id, report.community_id)
     _hand_to(report, "grid", report.grid_id, assignee_id, clock=_clock_of(current_handling(report)))
     report.assignee_id = assignee_id
     report.department_id = None  # the grid member holds it again
-    previous = _set_status(report, to)
-    record(report, actor, "assign", previous, note, {"assignee_id": assignee_id})
-    return report
+    previous = _set_status(report, step.to)
+    record(report, step.actor, "assign", previous, note, {"assignee_id": assignee_id})
 
 
 def handover(actor: Actor, from_user_id: int, to_user_id: int) -> int:
@@ -518,19 +508,16 @@ def open_load_of(user_id: ColumnElement[int]) -> ColumnElement[int]:
             .scalar_subquery())
 
 
-#: POST /reports/{id}/<step> → the operation, fed from the step body
-STEPS = {
-    "accept": lambda a, i, b: accept_report(a, i, b.get("note")),
-    "transfer": lambda a, i, b: transfer_report(a, i, b.get("department_id"), b.get("note")),
-    "escalate": lambda a, i, b: escalate_report(a, i, b.get("reason") or b.get("note"), b.get("level")),
-    "resolve": lambda a, i, b: resolve_report(a, i, b.get("media_ids"), b.get("note")),
-    "reject": lambda a, i, b: reject_report(a, i, b.get("reason"), b.get("duplicate_of")),
-    "reopen": lambda a, i, b: reopen_report(a, i, b.get("note") or b.get("reason")),
-    "confirm": lambda a, i, b: confirm_report(a, i, b.get("note")),
-    "rate": lambda a, i, b: rate_report(a, i, b.get("rating"), b.get("comment")),
+#: each action's operation, called with the step and the action's own loaded body
+HANDLERS: dict[Action, Callable[..., None]] = {
+    Action.ASSIGN: _assign,
+    Action.ACCEPT: _accept,
+    Action.TRANSFER: _transfer,
+    Action.ESCALATE: _escalate,
+    Action.RESOLVE: _resolve,
+    Action.REJECT: _reject,
+    Action.REOPEN: _reopen,
+    Action.CONFIRM: _confirm,
+    Action.RATE: _rate,
+    Action.CLOSE: _close,
 }
-
-
-def take_step(actor: Actor, report_id: int, step: str, body: dict) -> Report:
-    """Run one lifecycle step by name."""
-    return STEPS[step](actor, report_id, body)

@@ -14,9 +14,10 @@ from sqlalchemy import select
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.reports import service
-from suishoupai.reports.deadlines import escalation_due
+from suishoupai.reports.deadlines import escalation_due, past_due, running_due
 from suishoupai.reports.lifecycle import Action, Party, Status, may
 from suishoupai.reports.models import Report
+from suishoupai.reports.queries import case_of
 
 BATCH = 200
 
@@ -46,15 +47,15 @@ def _sweep_one(report: Report, now: datetime, close_before: datetime, summary: d
     """Apply the sweep's three rules to one report."""
     if report.status == Status.RESOLVED:
         if report.resolved_at < close_before:
-            service.close_resolved(report)
+            service.system_step(report, Action.CLOSE)
             summary["closed"] += 1
         return
     handling = service.current_handling(report)
     if handling is None:
         return
     accepting = handling.accepted_at is None
-    due = handling.accept_due_at if accepting else handling.resolve_due_at
-    if due is None or now <= due:
+    due = running_due(not accepting, handling.accept_due_at, handling.resolve_due_at)
+    if not past_due(now, due):
         return
     marked = "accept_overdue_marked" if accepting else "resolve_overdue_marked"
     if not getattr(handling, marked):
@@ -67,8 +68,8 @@ def _sweep_one(report: Report, now: datetime, close_before: datetime, summary: d
     category = report.category
     level = escalation_due(now, handling.started_at, due,
                            ((category.escalate_community_factor, 1), (category.escalate_street_factor, 2)))
-    if level > report.escalation_level and may(Action.ESCALATE, Status(report.status), {Party.SYSTEM}):
-        service.escalate_report(None, report.id, "超时自动上报", "community" if level == 1 else "street",
-                                report=report)
+    if level > report.escalation_level and may(Action.ESCALATE, case_of(report, now), {Party.SYSTEM}):
+        service.system_step(report, Action.ESCALATE, reason="超时自动上报",
+                            level="community" if level == 1 else "street")
         report.overdue = True  # the clock carried over is still past due
         summary["escalated"] += 1

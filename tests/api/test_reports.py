@@ -105,7 +105,7 @@ def test_file_is_routed_to_the_on_duty_member_with_deadlines(case, app):
 
 
 def test_path_accept_transfer_department_resolves_resident_rates(case, app):
-    """file → assigned → accepted → transferred → department accepts and resolves → rated, closed."""
+    """file → assigned → accepted → transferred → department accepts and resolves → rated."""
     rid = case.file().json["id"]
     assert case.step("demo-grid-member", rid, "accept", note="马上去看").json["status"] == "accepted"
     dept = department_id(app)
@@ -120,7 +120,9 @@ def test_path_accept_transfer_department_resolves_resident_rates(case, app):
     resolve_event = resp.json["timeline"][-1]
     assert resolve_event["action"] == "resolve" and len(resolve_event["photos"]) == 1
     resp = case.step("demo-resident", rid, "rate", rating=5, comment="处理很快")
-    assert resp.json["status"] == "closed" and resp.json["rating"] == 5
+    # a rating judges the work and leaves the case resolved: it closes when the reporter confirms
+    assert resp.json["status"] == "resolved" and resp.json["rating"] == 5
+    assert resp.json["actions"] == ["reopen", "confirm"]
     # each party's clock is its own: the grid's stint ended at the transfer, the department's began
     with app.app_context():
         stints = list(db.session.scalars(select(ReportHandling).where(
@@ -139,7 +141,7 @@ def test_path_accept_transfer_department_resolves_resident_rates(case, app):
         ("accept", "assigned", "accepted", "马上去看"),
         ("transfer", "accepted", "transferred", "需要城管清运"),
         ("accept", "transferred", "accepted", None), ("resolve", "accepted", "resolved", "已清运完毕"),
-        ("rate", "resolved", "closed", "处理很快")]
+        ("rate", "resolved", "resolved", "处理很快")]
     assert [e["at"] for e in staff_view] == sorted(e["at"] for e in staff_view)
     assert staff_view[3]["data"] == {"department_id": dept, "department": "区城管局"}
     assert staff_view[-1]["data"] == {"rating": 5}

@@ -68,10 +68,12 @@ def dataset(case, app):
     # A: accepted after 1 h, resolved after 10 h, rated 5
     ids["A"] = a = case.file().json["id"]
     s(GM, a, "accept"), s(GM, a, "resolve", media_ids=[photo(GM)]), s(RES, a, "rate", rating=5)
+    s(RES, a, "confirm")  # a rating leaves the case resolved: the reporter closes it
     set_clocks(app, a, 0, [grid_stint(0, 1, 10, None)])
     # B: accepted late (6 h of 4), resolved late (80 h of 72), rated 2
     ids["B"] = b = case.file().json["id"]
     s(GM, b, "accept"), s(GM, b, "resolve", media_ids=[photo(GM)]), s(RES, b, "rate", rating=2)
+    s(RES, b, "confirm")
     set_clocks(app, b, 0, [grid_stint(0, 6, 80, None)])
     # C: grid accepts after 2 h and transfers at 3 h; the department accepts 5 h into its own
     # clock (late) and resolves 20 h in (on time); rated 4
@@ -79,14 +81,14 @@ def dataset(case, app):
     s(GM, c, "accept"), s(GM, c, "transfer", department_id=department_id(app))
     s("demo-department", c, "accept")
     s("demo-department", c, "resolve", media_ids=[photo("demo-department")])
-    s(RES, c, "rate", rating=4)
+    s(RES, c, "rate", rating=4), s(RES, c, "confirm")
     set_clocks(app, c, 0, [grid_stint(0, 2, None, 3), grid_stint(3, 8, 23, None)])
     # D: accepted 1 h, resolved 5 h, rated 3, reopened at 10 h; the fresh clock: accepted 2 h,
     # resolved 30 h, rated 5
     ids["D"] = d = case.file().json["id"]
     s(GM, d, "accept"), s(GM, d, "resolve", media_ids=[photo(GM)]), s(RES, d, "rate", rating=3)
     s(RES, d, "reopen", note="没修好"), s(GM, d, "accept"), s(GM, d, "resolve", media_ids=[photo(GM)])
-    s(RES, d, "rate", rating=5)
+    s(RES, d, "rate", rating=5), s(RES, d, "confirm")
     set_clocks(app, d, 0, [grid_stint(0, 1, 5, 10), grid_stint(10, 12, 40, None)])
     # E: rejected as invalid: left out of every rate
     ids["E"] = e = case.file().json["id"]

@@ -66,7 +66,7 @@ EXPECTED: dict[str, dict[str, tuple[str, set[str]]]] = {
         "resolved": ("closed", {"system"}),
     },
     "rate": {
-        "resolved": ("closed", {"reporter"}),
+        "resolved": ("resolved", {"reporter"}),  # rating never closes the case: confirm or the sweep does
         "closed": ("closed", {"reporter"}),
     },
 }
