@@ -190,11 +190,14 @@ def test_moderation_tab_lists_cases_in_review(case, app):
 def test_saved_filters_are_kept_per_user(case):
     """A filter saved by one admin is listed for them only, checked as the queue checks, deleted once."""
     admin, other = case.h("demo-community-admin"), case.h("demo-street-admin")
-    body = {"name": "超时的垃圾", "tab": "overdue", "filters": {"category": "garbage", "lateness": "late"}}
+    since = "2026-01-01T00:00:00+08:00"
+    body = {"name": "超时的垃圾", "tab": "overdue",
+            "filters": {"category": "garbage", "lateness": "late", "from": since}}
     resp = case.client.post("/api/v1/me/saved-filters", json=body, headers=admin)
     assert resp.status_code == 201, resp.json
     saved = resp.json
-    assert saved["filters"] == {"category": "garbage", "lateness": "late"} and saved["tab"] == "overdue"
+    assert saved["filters"] == {"category": "garbage", "lateness": "late", "from": since}
+    assert saved["tab"] == "overdue"
     assert [f["id"] for f in case.client.get("/api/v1/me/saved-filters", headers=admin).json["items"]] \
         == [saved["id"]]
     assert case.client.get("/api/v1/me/saved-filters", headers=other).json["items"] == []
