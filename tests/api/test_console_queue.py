@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.org.models import Department
-from suishoupai.reports.models import Report
+from suishoupai.reports.models import Report, ReportEvent, ReportFlag, ReportPhoto
 from tests.api.test_reports import OTHER_STREET, Case
 
 QUEUE = "/api/v1/admin/queue"
@@ -209,3 +209,17 @@ def test_saved_filters_are_kept_per_user(case):
     assert bad.status_code == 422 and "lateness" in str(bad.json["error"]["details"])
     assert case.client.post("/api/v1/me/saved-filters", json=body,
                             headers=case.h("demo-resident")).status_code == 403
+
+
+def test_flagged_tab_lists_cases_with_unreviewed_flags(case, app):
+    """A case whose after-photo raised a flag nobody reviewed is in 待核查, counted once."""
+    rid = case.file().json["id"]
+    with app.app_context():
+        event = db.session.scalar(select(ReportEvent.id).where(ReportEvent.report_id == rid))
+        media = db.session.scalar(select(ReportPhoto.media_id).where(ReportPhoto.report_id == rid))
+        for kind in ("reused_photo", "far_from_report"):
+            db.session.add(ReportFlag(report_id=rid, event_id=event, media_id=media, kind=kind, distance=1.0))
+        db.session.commit()
+    assert ids(queue(case, "demo-community-admin", tab="flagged")) == [rid]
+    assert case.client.get(f"{QUEUE}/counts", headers=case.h("demo-community-admin")).json["flagged"] == 1
+    assert ids(queue(case, "demo-street-admin", tab="flagged")) == [rid]
