@@ -17,7 +17,7 @@ from suishoupai.errors import Forbidden, InvalidInput
 from suishoupai.extensions import db
 from suishoupai.org.models import Department, Kind, OrgUnit
 from suishoupai.reports import catalog, present
-from suishoupai.reports.deadlines import overdue_factor
+from suishoupai.reports.deadlines import overdue_factor, urgency
 from suishoupai.reports.lifecycle import OPEN, Status
 from suishoupai.reports.models import Report, ReportFlag
 from suishoupai.reports.queries import _card_select, worked_by
@@ -201,6 +201,14 @@ def handler_due(row) -> datetime | None:
         return None
     awaiting = status in present.AWAITING_ACCEPT or (status == Status.ESCALATED and row.accepted_at is None)
     return row.accept_due_at if awaiting else row.resolve_due_at
+
+
+def colour(row, now: datetime) -> str:
+    """The card's traffic light of an open case (present's rule): red once overdue, else by the clock."""
+    due = handler_due(row)
+    if row.overdue or (due is not None and now > due):
+        return "red"
+    return urgency(now, row.clock_started_at or row.created_at, due)
 
 
 def _clock(row, now: datetime) -> dict:
