@@ -48,3 +48,11 @@ def get_me():
 def patch_me(changes):
     """Change one's nickname, name, avatar or phone."""
     return service.update_profile(db.session.get(User, caller_id()), changes)
+
+
+@blp.route("/auth/logout", methods=["POST"])
+@writes
+@blp.response(204)
+def logout():
+    """Sign out: the caller's tokens stop working (every device's: they share one version)."""
+    service.logout(db.session.get(User, caller_id()))

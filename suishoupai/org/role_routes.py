@@ -3,7 +3,7 @@ endpoint names and the ``via`` of recorded changes stay ``auth.*``), ruled here,
 Imported before that blueprint is registered (create_app's _register_blueprints)."""
 
 from suishoupai.auth import grants, schemas
-from suishoupai.auth.routes import blp
+from suishoupai.auth.routes import blp, dev_blp
 from suishoupai.extensions import errors
 from suishoupai.org import roles
 from suishoupai.org.actor import require_role
@@ -30,3 +30,11 @@ def role_changes(args):
     """Grants and revocations whose place lies inside the caller's reach, newest first."""
     actor = require_role(*grants.GRANTS)
     return list_changes(actor, args["user_id"], args["limit"], args["cursor"])
+
+
+@dev_blp.route("/auth/dev-accounts", methods=["GET"])
+@dev_blp.doc(security=[])
+@dev_blp.response(200, schemas.DevAccounts)
+def dev_accounts():
+    """The demo staff accounts to sign in as (development only; absent unless enabled)."""
+    return {"items": roles.dev_accounts()}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from suishoupai.auth import grants
 from suishoupai.auth.grants import Place, Way
-from suishoupai.auth.models import Role, User
+from suishoupai.auth.models import ROLE_LABELS, Role, User
 from suishoupai.auth.service import profile
 from suishoupai.errors import Forbidden, InvalidInput, NotFound
 from suishoupai.extensions import db
@@ -71,3 +73,24 @@ def assign_role(actor: Actor, user_id: int, role: str, org_unit_id: int | None,
         user.token_version += 1  # the old token carries the old scope: it must go
     db.session.flush()
     return profile(user)
+
+
+#: the demo staff the dev-login page lists, in the order of the org tree
+DEV_ACCOUNTS = ("demo-district-admin", "demo-street-admin", "demo-community-admin", "demo-grid-member",
+                "demo-department")
+
+
+def dev_accounts() -> list[dict]:
+    """The demo staff accounts that exist (development sign-in)."""
+    users = {u.openid: u for u in db.session.scalars(select(User).where(User.openid.in_(DEV_ACCOUNTS)))}
+    items = []
+    for openid in DEV_ACCOUNTS:
+        user = users.get(openid)
+        if user is None:
+            continue
+        unit = db.session.get(OrgUnit, user.org_unit_id) if user.org_unit_id else None
+        dept = db.session.get(Department, user.department_id) if user.department_id else None
+        items.append({"openid": openid, "nickname": user.display_name, "role": user.role,
+                      "role_label": ROLE_LABELS.get(user.role, user.role),
+                      "unit": dept.name if dept else unit.name if unit else None})
+    return items
