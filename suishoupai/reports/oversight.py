@@ -15,7 +15,7 @@ from suishoupai.org.scope import visible
 from suishoupai.reports.models import Report
 from suishoupai.reports.queries import worked_by
 from suishoupai.reports.queue import colour, late
-from suishoupai.stats.sql import count_if
+from suishoupai.sql import count_if
 
 #: open cases the map shows at most, soonest deadline first (a district's open load stays below it)
 MAP_POINTS = 3000

@@ -21,7 +21,7 @@ from suishoupai.reports.deadlines import overdue_factor, urgency
 from suishoupai.reports.lifecycle import OPEN, Status
 from suishoupai.reports.models import Report, ReportFlag
 from suishoupai.reports.queries import _card_select, worked_by
-from suishoupai.stats.sql import count_if, hours_between
+from suishoupai.sql import count_if, hours_between
 
 TABS = ("dispatch", "accept", "in_progress", "overdue", "flagged", "moderation")
 #: tabs only administrators work: after-photo flags and content in human review

@@ -49,8 +49,8 @@ from suishoupai.database import UTCDateTime, sqlite_begin_mode
 from suishoupai.extensions import db
 from suishoupai.reports.lifecycle import Status
 from suishoupai.reports.models import Report, ReportEvent, ReportHandling
+from suishoupai.sql import event_rating, hours_between
 from suishoupai.stats.definitions import SATISFIED_FROM
-from suishoupai.stats.sql import event_rating, hours_between
 
 #: the placement columns every fact carries, so any scope reads its own index
 PLACEMENT = ("district_id", "street_id", "community_id", "grid_id")

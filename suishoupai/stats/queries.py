@@ -25,9 +25,9 @@ from sqlalchemy import (
 
 from suishoupai.database import UTCDateTime
 from suishoupai.extensions import db
+from suishoupai.sql import count_if
 from suishoupai.stats.facts import StatsCase, StatsClock
 from suishoupai.stats.figures import Partial
-from suishoupai.stats.sql import count_if
 
 
 def _rows(stmt: Select, params: dict) -> list[dict]:

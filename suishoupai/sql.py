@@ -1,5 +1,5 @@
-"""Dialect-specific SQL the stats need: hours between timestamps, a rating out of an event's JSON and
-a portable conditional count."""
+"""Portable SQL both databases run: hours between timestamps, a rating out of an event's JSON and a
+conditional count (compiled per dialect)."""
 
 from __future__ import annotations
 
