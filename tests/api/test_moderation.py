@@ -21,7 +21,7 @@ from suishoupai.moderation.models import ModerationCheck
 from suishoupai.org.models import OrgUnit
 from suishoupai.reports.models import Report
 from tests.api.test_reports import Case
-from tests.api.test_wishes import Wishes
+from tests.api.wishes.helpers import Wishes
 from tests.concurrency import at_once
 
 TOKEN = "pushToken2026"
