@@ -21,7 +21,7 @@ from suishoupai.privacy import access
 from suishoupai.wishes import lifecycle
 from suishoupai.wishes.lifecycle import Action, Party
 from suishoupai.wishes.models import Wish
-from suishoupai.wishes.service import get_visible, parties
+from suishoupai.wishes.queries import get_visible, parties
 
 #: a claimant's reveals are counted over this window
 REVEAL_WINDOW = timedelta(days=1)

@@ -15,7 +15,7 @@ from suishoupai.wishes import contacts
 from suishoupai.wishes.eligibility import AREA_LABELS
 from suishoupai.wishes.lifecycle import CLAIM_HELD, STATUS_LABELS, available_actions
 from suishoupai.wishes.models import Wish, WishEvent, WishPhoto
-from suishoupai.wishes.service import parties, staff_party
+from suishoupai.wishes.queries import parties, staff_party
 
 ACTION_LABELS = {"submit": "提交心愿", "publish": "审核通过", "reject": "审核未通过", "claim": "认领",
                  "release": "放弃认领", "expire": "认领超时", "fulfil": "完成心愿", "confirm": "确认"}

@@ -44,7 +44,7 @@ def list_wishes(args):
 def get_wish(wish_id):
     """A wish with its public progress."""
     actor = current_actor()
-    return present.detail(service.get_visible(actor, wish_id), actor)
+    return present.detail(queries.get_visible(actor, wish_id), actor)
 
 
 @blp.route("/wishes/<id:wish_id>/review", methods=["POST"])

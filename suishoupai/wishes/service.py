@@ -15,12 +15,11 @@ from suishoupai.extensions import db
 from suishoupai.media import service as media
 from suishoupai.org.actor import Actor
 from suishoupai.org.models import GRID_KINDS, OrgUnit
-from suishoupai.org.scope import community_ids, placed_party, placed_within, unit_ids
+from suishoupai.org.scope import unit_ids
 from suishoupai.wishes import eligibility, events, lifecycle
-from suishoupai.wishes.lifecycle import ON_BOARD, Action, Party, Status
+from suishoupai.wishes.lifecycle import Action, Status
 from suishoupai.wishes.models import Campaign, Wish, WishEvent, WishPhoto
-
-REVIEWERS = (Role.GRID_MEMBER, Role.COMMUNITY_ADMIN, Role.STREET_ADMIN, Role.DISTRICT_ADMIN)
+from suishoupai.wishes.queries import get_visible, parties, visible_clause
 
 
 def _record(wish: Wish, actor: Actor | None, action: str, from_status: str | None,
@@ -111,58 +110,6 @@ def _attach(actor: Actor, wish: Wish, media_ids: list[int], stage: str) -> None:
     """Take the caller's uploads for the wish; they stay private (signed URLs)."""
     for position, photo in enumerate(media.attach(actor.user_id, media_ids, f"wish-{stage}")):
         db.session.add(WishPhoto(wish_id=wish.id, media_id=photo.id, stage=stage, position=position))
-
-
-def staff_party(actor: Actor, wish: Wish) -> str | None:
-    """Whether (and how) the caller is staff over this wish's place."""
-    if actor.role == Role.GRID_MEMBER and wish.grid_id is None:
-        # a resident's wish is filed to their community: its grid members all see it
-        return "grid" if wish.community_id in community_ids(actor) else None
-    return placed_party(actor, wish.grid_id, wish.community_id, wish.street_id, wish.district_id)
-
-
-def staff_clause(actor: Actor):
-    """SQL: wishes placed in the caller's part of the tree (grid members: also their communities')."""
-    clause = placed_within(actor, Wish.grid_id, Wish.community_id, Wish.street_id, Wish.district_id)
-    if actor.role == Role.GRID_MEMBER:
-        clause = clause | (Wish.grid_id.is_(None) & Wish.community_id.in_(community_ids(actor)))
-    return clause
-
-
-def visible_clause(actor: Actor):
-    """Wishes the caller may open: the board, their own, their claims, their place's."""
-    return ((Wish.status.in_(ON_BOARD) & (Wish.moderation == "pass")) | (Wish.wisher_id == actor.user_id)
-            | (Wish.submitted_by_id == actor.user_id) | (Wish.claimant_id == actor.user_id)
-            | staff_clause(actor))
-
-
-def get_visible(actor: Actor, wish_id: int, lock: bool = False) -> Wish:
-    """A wish the caller may see; anything else is "not found"."""
-    stmt = select(Wish).where(Wish.id == wish_id, visible_clause(actor))
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    wish = db.session.scalars(stmt).first()
-    if wish is None:
-        raise NotFound("心愿不存在", code="wish.not_found")
-    return wish
-
-
-def parties(actor: Actor, wish: Wish, claiming: bool = False) -> set[Party]:
-    """How the caller relates to the wish; with `claiming`, also whether they may claim it now (the
-    eligibility queries run only where the status admits a claim)."""
-    out = set()
-    if wish.wisher_id == actor.user_id:
-        out.add(Party.WISHER)
-    if actor.role in REVIEWERS and staff_party(actor, wish) is not None:
-        out.add(Party.STAFF)
-        if wish.on_behalf:
-            out.add(Party.PROXY)
-    if wish.claimant_id == actor.user_id:
-        out.add(Party.CLAIMANT)
-    if (claiming and Party.WISHER not in out and lifecycle.may(Action.CLAIM, wish.status, {Party.CLAIMER})
-            and eligibility.claim_refusal(actor, wish) is None):
-        out.add(Party.CLAIMER)
-    return out
 
 
 def _opened(actor: Actor, wish: Wish, open_to: str) -> None:

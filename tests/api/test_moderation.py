@@ -10,7 +10,6 @@ from types import SimpleNamespace
 import pytest
 import requests
 from sqlalchemy import select
-from tests.api.test_wishes import Wishes
 from werkzeug.serving import make_server
 
 from suishoupai.auth.models import Role, User
@@ -22,6 +21,7 @@ from suishoupai.moderation.models import ModerationCheck
 from suishoupai.org.models import OrgUnit
 from suishoupai.reports.models import Report
 from tests.api.test_reports import Case
+from tests.api.wishes.helpers import Wishes
 from tests.concurrency import at_once
 
 TOKEN = "pushToken2026"

@@ -3,7 +3,6 @@ list the records in their reach; no list or detail carries someone else's full p
 
 import pytest
 from sqlalchemy import select
-from tests.api.test_wishes import SECRET_PHONE, Wishes
 
 from suishoupai import crypto
 from suishoupai.auth import tokens
@@ -13,6 +12,7 @@ from suishoupai.org.models import OrgUnit
 from suishoupai.points.models import Rider
 from suishoupai.privacy.models import AccessRecord
 from tests.api.test_reports import Case
+from tests.api.wishes.helpers import SECRET_PHONE, Wishes
 
 DEMO = ["demo-resident", "demo-resident-2", "demo-rider", "demo-volunteer", "demo-grid-member",
         "demo-community-admin", "demo-street-admin", "demo-district-admin", "demo-department"]

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
-from tests.api.test_wishes import Wishes
 
 from suishoupai import crypto
 from suishoupai.auth import tokens
@@ -17,6 +16,7 @@ from suishoupai.org.models import OrgUnit
 from suishoupai.points.models import Rider
 from suishoupai.privacy.models import AccessRecord
 from suishoupai.wishes.models import Volunteer, Wish, WishEvent
+from tests.api.wishes.helpers import Wishes
 from tests.concurrency import at_once
 
 #: five people without a smartphone, each entered by the grid member on their behalf
