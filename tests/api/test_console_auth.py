@@ -20,7 +20,7 @@ def test_dev_accounts_lists_the_demo_staff(client, demo):
     assert [i["openid"] for i in items] == ["demo-district-admin", "demo-street-admin",
                                            "demo-community-admin", "demo-grid-member", "demo-department"]
     admin = items[2]
-    assert admin["role"] == "community_admin" and admin["role_label"] == "社区管理员"
+    assert admin["role"] == "community_admin" and admin["role_label"] == "社区"
     assert admin["nickname"] == "周社区" and admin["unit"]
     assert items[4]["role_label"] == "职能部门"
 
