@@ -13,7 +13,7 @@ from suishoupai.org.actor import Actor
 from suishoupai.org.models import GRID_KINDS, Department, GridMember, OrgUnit
 from suishoupai.org.scope import visible
 from suishoupai.reports.models import Report
-from suishoupai.reports.queries import worked_by
+from suishoupai.reports.queries import holder_accepted, worked_by
 from suishoupai.reports.queue import colour, late
 from suishoupai.sql import count_if
 
@@ -74,12 +74,13 @@ def grid_map(actor: Actor) -> dict:
         select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind.in_(GRID_KINDS), or_(
             visible(actor, OrgUnit.path), OrgUnit.id.in_(held))).order_by(OrgUnit.path)).all()
     now = utcnow()
-    reports = db.session.scalars(
-        select(Report).where(worked_by(actor), Report.is_open.is_(True))
+    reports = db.session.execute(
+        select(Report, holder_accepted(Report.id)).where(worked_by(actor), Report.is_open.is_(True))
         .order_by(Report.id.desc()).limit(MAP_POINTS + 1)).all()
     points = []
-    for r in reports[:MAP_POINTS]:
+    for r, accepted in reports[:MAP_POINTS]:
         lat, lng = geo.from_wgs84(r.lat, r.lng, "gcj02")
-        points.append({"id": r.id, "lat": lat, "lng": lng, "status": r.status, "urgency": colour(r, now)})
+        points.append({"id": r.id, "lat": lat, "lng": lng, "status": r.status,
+                       "urgency": colour(r, bool(accepted), now)})
     return {"grids": [{"id": g.id, "name": g.name, **_pair(by_grid.get((g.id,), (0, 0)))} for g in grids],
             "reports": points, "truncated": len(reports) > MAP_POINTS}

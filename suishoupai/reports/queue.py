@@ -8,7 +8,7 @@ import binascii
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select
 
 from suishoupai.auth.models import ADMIN_ROLES, Role
 from suishoupai.database import UTCDateTime, utcnow
@@ -17,10 +17,10 @@ from suishoupai.extensions import db
 from suishoupai.org.actor import Actor
 from suishoupai.org.models import Department, Kind, OrgUnit
 from suishoupai.reports import catalog, present
-from suishoupai.reports.deadlines import overdue_factor, urgency
+from suishoupai.reports.deadlines import overdue_factor, running_due, urgency
 from suishoupai.reports.lifecycle import OPEN, Status
 from suishoupai.reports.models import Report, ReportFlag
-from suishoupai.reports.queries import _card_select, worked_by
+from suishoupai.reports.queries import _card_select, holder_accepted, worked_by
 from suishoupai.sql import count_if, hours_between
 
 TABS = ("dispatch", "accept", "in_progress", "overdue", "flagged", "moderation")
@@ -36,9 +36,8 @@ PLACE_COLUMNS = {Kind.DISTRICT: Report.district_id, Kind.STREET: Report.street_i
 
 
 def _awaiting_accept() -> ColumnElement[bool]:
-    """SQL twin of the card's rule (present.AWAITING_ACCEPT): the handler has not taken it up yet."""
-    return or_(Report.status.in_([s.value for s in present.AWAITING_ACCEPT]),
-               and_(Report.status == Status.ESCALATED, Report.accepted_at.is_(None)))
+    """The current holder has not taken the case up yet (the card's rule: ``queries.holder_accepted``)."""
+    return func.coalesce(holder_accepted(Report.id), false()).is_(False)
 
 
 def current_due() -> ColumnElement:
@@ -194,18 +193,17 @@ def page(actor: Actor, args: dict) -> dict:
     return {"items": items, "next_cursor": next_cursor}
 
 
-def handler_due(row) -> datetime | None:
-    """The current handler's deadline of an open case (a report or a row of its columns), else None."""
-    status = Status(row.status)
-    if status not in OPEN:
+def handler_due(row, accepted: bool) -> datetime | None:
+    """The current handler's deadline of an open case (a report or a row of its columns), else None;
+    ``accepted``: whether its current holder has taken it up."""
+    if Status(row.status) not in OPEN:
         return None
-    awaiting = status in present.AWAITING_ACCEPT or (status == Status.ESCALATED and row.accepted_at is None)
-    return row.accept_due_at if awaiting else row.resolve_due_at
+    return running_due(accepted, row.accept_due_at, row.resolve_due_at)
 
 
-def colour(row, now: datetime) -> str:
+def colour(row, accepted: bool, now: datetime) -> str:
     """The card's traffic light of an open case (present's rule): red once overdue, else by the clock."""
-    due = handler_due(row)
+    due = handler_due(row, accepted)
     if row.overdue or (due is not None and now > due):
         return "red"
     return urgency(now, row.clock_started_at or row.created_at, due)
@@ -213,7 +211,7 @@ def colour(row, now: datetime) -> str:
 
 def _clock(row, now: datetime) -> dict:
     """The current deadline of a card's case, the seconds left to it and elapsed over allowed time."""
-    due = handler_due(row)
+    due = handler_due(row, bool(row.holder_accepted))
     if due is None:
         return {"due_at": None, "seconds_left": None, "late_factor": None}
     factor = overdue_factor(now, row.clock_started_at or row.created_at, due)
