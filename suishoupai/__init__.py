@@ -103,6 +103,7 @@ def _init_extensions(app: Flask) -> None:
 def _load_models() -> None:
     """Import every domain's models so metadata (and migrations) see all tables."""
     import suishoupai.auth.models
+    import suishoupai.console.models
     import suishoupai.idempotency
     import suishoupai.media.models
     import suishoupai.moderation.models
@@ -122,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     or when enabled (the OpenAPI document itself is always served)."""
     from suishoupai import health
     from suishoupai.auth import routes as auth_routes
+    from suishoupai.console import routes as console_routes
     from suishoupai.docs import docs
     from suishoupai.extensions import api
     from suishoupai.media import routes as media_routes
@@ -151,6 +153,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(moderation_routes.blp)
     api.register_blueprint(privacy_routes.blp)
     api.register_blueprint(rights_routes.blp)
+    api.register_blueprint(console_routes.blp)
     app.register_blueprint(moderation_routes.push)
     app.register_blueprint(health.bp)
     if app.config["API_DOCS"] or app.config["ENV"] != "production":

@@ -211,6 +211,15 @@ DEFAULTS: dict[str, Any] = {
     #: one): every absolute URL handed out (photo URLs) starts with it; empty: the request's own host
     #: (development and tests)
     "PUBLIC_BASE_URL": "",
+    #: the console's sign-in QR: wechat (a mini-program code from getUnlimitedQRCode) | plain (a QR
+    #: of the ticket, for development) | empty: wechat in production, plain elsewhere
+    "CONSOLE_QR": "",
+    #: the mini-program page a scanned sign-in code opens; it approves the ticket in its scene
+    "CONSOLE_QR_PAGE": "pages/console-login/index",
+    #: seconds a console sign-in ticket stays usable
+    "CONSOLE_TICKET_SECONDS": 120,
+    #: the built console served at /console/; empty: console/dist next to the package
+    "CONSOLE_DIST": "",
 }
 
 
@@ -343,7 +352,8 @@ def _general_problems(config: dict[str, Any]) -> list[str]:
                 "RATELIMIT_STORAGE_TIMEOUT", "WISH_REVEAL_DAILY_LIMIT", "WISH_RELEASE_WEEKLY_LIMIT",
                 "PRIVACY_CASE_MONTHS", "PRIVACY_WISH_MONTHS", "PRIVACY_AFTER_PHOTO_EXIF_DAYS",
                 "PRIVACY_NOTIFICATION_DAYS", "PRIVACY_IDEMPOTENCY_HOURS", "JSON_MAX_BYTES",
-                "JSON_MAX_DEPTH", "ERROR_MAX_FIELDS", "ERROR_MAX_TEXT"):
+                "JSON_MAX_DEPTH", "ERROR_MAX_FIELDS", "ERROR_MAX_TEXT",
+                "CONSOLE_TICKET_SECONDS"):
         if config[key] <= 0:
             found.append(f"{PREFIX}{key} must be positive")
     if config["REPORT_REPEAT_MINUTES"] < 0:
@@ -353,6 +363,8 @@ def _general_problems(config: dict[str, Any]) -> list[str]:
         found.append(f"{PREFIX}PUBLIC_BASE_URL must be an absolute http(s) URL without query")
     if not 0 <= config["PHOTO_MATCH_BITS"] <= 64:
         found.append(f"{PREFIX}PHOTO_MATCH_BITS must be between 0 and 64")
+    if config["CONSOLE_QR"] not in ("", "wechat", "plain"):
+        found.append(f"{PREFIX}CONSOLE_QR must be wechat, plain or empty")
     if config["MEDIA_BACKEND"] not in ("local", "s3"):
         found.append(f"{PREFIX}MEDIA_BACKEND must be local or s3")
     if config["MEDIA_BACKEND"] == "s3" and not config["S3_BUCKET"]:

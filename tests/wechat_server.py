@@ -59,6 +59,9 @@ class FakeWeChat:
         self.lock = threading.Lock()
         self.reset_notify()
         self.reset_security()
+        self.reset_qrcode()
+        #: pages of the released mini-program (check_path is checked against them)
+        self.released_pages = {"pages/console-login/index"}
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -139,6 +142,11 @@ class FakeWeChat:
                     if status != 200:
                         return self._send(status, b"<html>502 Bad Gateway</html>", "text/html")
                     return self._send(200, json.dumps(answer, ensure_ascii=False).encode())
+                if url.path == "/wxa/getwxacodeunlimit":
+                    answer, image = fake.qrcode(params.get("access_token"), body)
+                    if image is not None:
+                        return self._send(200, image, "image/jpeg")
+                    return self._send(200, json.dumps(answer).encode())
                 if url.path != "/cgi-bin/message/subscribe/send":
                     return self._send(404, b"not found")
                 answer, status, wait = fake.subscribe_send(params.get("access_token"), body)
@@ -161,6 +169,33 @@ class FakeWeChat:
         self.send_calls: list[dict] = []
         self.delivered: list[dict] = []
         self.script: dict[str, list[str]] = {}
+
+    def reset_qrcode(self) -> None:
+        """Forget mini-program code calls and their script."""
+        #: every getwxacodeunlimit call: token and body
+        self.qr_calls: list[dict] = []
+        #: the next calls answer these errcodes, in order (e.g. 40001 once: the token refused)
+        self.qr_script: list[int] = []
+
+    def qrcode(self, token: str | None, body: dict) -> tuple[dict, bytes | None]:
+        """getUnlimitedQRCode: (error answer, None) or ({}, the picture's bytes, a JPEG as WeChat's)."""
+        with self.lock:
+            self.qr_calls.append({"token": token, **body})
+            if token not in self.valid_tokens:
+                return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"}, None
+            if self.qr_script:
+                errcode = self.qr_script.pop(0)
+                if errcode == 40001:
+                    self.valid_tokens.clear()
+                    self.token = None
+                return {"errcode": errcode, "errmsg": "scripted"}, None
+            scene = body.get("scene")
+            # WeChat's rule: at most 32 visible characters of ASCII letters, digits and !#$&'()*+,/:;=?@-._~
+            if not isinstance(scene, str) or not 0 < len(scene) <= 32 or not scene.isascii():
+                return {"errcode": 40169, "errmsg": "invalid length for scene"}, None
+            if body.get("check_path", True) and body.get("page") not in self.released_pages:
+                return {"errcode": 41030, "errmsg": "invalid page"}, None
+            return {}, b"\xff\xd8\xff\xe0fake-jpeg:" + scene.encode() + b"\xff\xd9"
 
     def reset_security(self) -> None:
         """Forget content checks and their script."""

@@ -69,3 +69,19 @@ def role_changes(args):
     """Grants and revocations whose place lies inside the caller's reach, newest first."""
     actor = require_role(*grants.GRANTS)
     return changes.list_changes(actor, args["user_id"], args["limit"], args["cursor"])
+
+
+@dev_blp.route("/auth/dev-accounts", methods=["GET"])
+@dev_blp.doc(security=[])
+@dev_blp.response(200, schemas.DevAccounts)
+def dev_accounts():
+    """The demo staff accounts to sign in as (development only; absent unless enabled)."""
+    return {"items": service.dev_accounts()}
+
+
+@blp.route("/auth/logout", methods=["POST"])
+@writes
+@blp.response(204)
+def logout():
+    """Sign out: the caller's tokens stop working (every device's: they share one version)."""
+    service.logout(current_actor().user)

@@ -113,3 +113,19 @@ class RoleChange(ma.Schema):
 
 
 RoleChangePage = page_of(RoleChange)
+
+
+class DevAccount(ma.Schema):
+    """A demo staff account the development sign-in page offers."""
+
+    openid = ma.fields.String()
+    nickname = ma.fields.String()
+    role = ma.fields.String()
+    role_label = ma.fields.String()
+    unit = ma.fields.String(allow_none=True, metadata={"description": "the unit or department they work for"})
+
+
+class DevAccounts(ma.Schema):
+    """{items: [...]}."""
+
+    items = ma.fields.List(ma.fields.Nested(DevAccount))

@@ -174,3 +174,39 @@ def assign_role(actor: Actor, user_id: int, role: str, org_unit_id: int | None,
         user.token_version += 1  # the old token carries the old scope: it must go
     db.session.flush()
     return profile(user)
+
+
+def sign_in(user: User) -> dict:
+    """A token for a user another way has vouched for (the console's approved sign-in ticket)."""
+    if user.erased_at is not None:
+        raise Forbidden("该账号已注销", code="auth.account_erased")
+    return _issue(user)
+
+
+def logout(user: User) -> None:
+    """Revoke the caller's tokens: every token carries the version it was issued under."""
+    user.token_version += 1
+    db.session.flush()
+
+
+#: the demo staff the dev-login page lists, in the order of the org tree
+DEV_ACCOUNTS = ("demo-district-admin", "demo-street-admin", "demo-community-admin", "demo-grid-member",
+                "demo-department")
+ROLE_LABELS = {Role.GRID_MEMBER: "网格员", Role.DEPARTMENT: "职能部门", Role.COMMUNITY_ADMIN: "社区管理员",
+               Role.STREET_ADMIN: "街道管理员", Role.DISTRICT_ADMIN: "区级管理员"}
+
+
+def dev_accounts() -> list[dict]:
+    """The demo staff accounts that exist (development sign-in)."""
+    users = {u.openid: u for u in db.session.scalars(select(User).where(User.openid.in_(DEV_ACCOUNTS)))}
+    items = []
+    for openid in DEV_ACCOUNTS:
+        user = users.get(openid)
+        if user is None:
+            continue
+        unit = db.session.get(OrgUnit, user.org_unit_id) if user.org_unit_id else None
+        dept = db.session.get(Department, user.department_id) if user.department_id else None
+        items.append({"openid": openid, "nickname": user.display_name, "role": user.role,
+                      "role_label": ROLE_LABELS.get(Role(user.role), user.role),
+                      "unit": dept.name if dept else unit.name if unit else None})
+    return items

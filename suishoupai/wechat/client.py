@@ -80,8 +80,9 @@ class WeChatClient:
         self._token_lock = threading.Lock()
 
     def _call(self, method: str, path: str, params: dict | None, body: dict | None = None,
-              timeout: float | None = None) -> dict:
-        """Call a WeChat endpoint and return its JSON, raising on errcode."""
+              timeout: float | None = None, image: bool = False) -> dict | bytes:
+        """Call a WeChat endpoint and return its JSON, raising on errcode; with ``image``, an answer
+        labelled as an image is returned as its bytes (errors still come as JSON)."""
         data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
         try:
             resp = self.http.request(
@@ -102,6 +103,8 @@ class WeChatClient:
             raise WeChatBadAnswer(_redact(exc)) from exc
         if resp.status_code != 200:
             raise WeChatBadAnswer(f"HTTP {resp.status_code}", status=resp.status_code)
+        if image and resp.headers.get("Content-Type", "").startswith("image/"):
+            return content
         try:
             # WeChat often labels its JSON text/plain, so parse the text ourselves
             answer = json.loads(content)
@@ -168,17 +171,28 @@ class WeChatClient:
             raise WeChatBadAnswer("trace_id missing or malformed")
         return trace_id
 
-    def _with_token(self, path: str, body: dict, timeout: float | None = None) -> dict:
+    def unlimited_qrcode(self, scene: str, page: str, env_version: str = "release") -> bytes:
+        """A mini-program code (wxacode.getUnlimited) opening ``page`` with ``scene``: image bytes."""
+        body = {"scene": scene, "page": page, "env_version": env_version,
+                # an unreleased page cannot be checked against the released build
+                "check_path": env_version == "release", "width": 430}
+        answer = self._with_token("/wxa/getwxacodeunlimit", body, image=True)
+        if not isinstance(answer, bytes):
+            raise WeChatBadAnswer("no image in the answer")
+        return answer
+
+    def _with_token(self, path: str, body: dict, timeout: float | None = None,
+                    image: bool = False) -> dict | bytes:
         """POST with the access_token; a refused token is replaced once and the call repeated."""
         token = self._token_for_send()
         try:
-            return self._call("POST", path, {"access_token": token}, body, timeout)
+            return self._call("POST", path, {"access_token": token}, body, timeout, image)
         except WeChatError as exc:
             if exc.errcode not in TOKEN_ERRORS:
                 raise
             # WeChat refused the call itself, so nothing happened: repeating it is safe
             fresh = self._token_for_send(refused=token)
-            return self._call("POST", path, {"access_token": fresh}, body, timeout)
+            return self._call("POST", path, {"access_token": fresh}, body, timeout, image)
 
     def _token_for_send(self, refused: str | None = None) -> str:
         """A token for a send; failing to get one means no message left, whatever the failure."""

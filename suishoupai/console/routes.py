@@ -1,0 +1,58 @@
+"""The console's own endpoints: sign-in tickets."""
+
+from flask import Response, url_for
+
+from suishoupai.auth.actor import current_actor
+from suishoupai.console import schemas, tickets
+from suishoupai.extensions import Blueprint, errors
+from suishoupai.limits import limited
+from suishoupai.web import writes
+
+blp = Blueprint("console", __name__, url_prefix="/api/v1", description="指挥中心")
+
+
+@blp.route("/console/tickets", methods=["POST"])
+@blp.doc(security=[])
+@limited("login")
+@writes
+@blp.response(201, schemas.TicketOpened)
+def open_ticket():
+    """Open a sign-in ticket for the console's QR (valid CONSOLE_TICKET_SECONDS, single use)."""
+    opened = tickets.open_ticket()
+    opened["qr_url"] = url_for("console.ticket_qr", ticket=opened["ticket"])
+    return opened
+
+
+@blp.route("/console/tickets/<ticket>", methods=["GET"])
+@errors(403, 404)
+@blp.doc(security=[])
+@blp.arguments(schemas.TicketKey, location="headers")
+@writes
+@blp.response(200, schemas.TicketState)
+def poll_ticket(args, ticket):
+    """Where the ticket stands, for the browser that opened it; the first poll after approval
+    carries the console's token, later ones answer ``used``."""
+    return tickets.poll(ticket, args["key"])
+
+
+@blp.route("/console/tickets/<ticket>/approve", methods=["POST"])
+@errors(403, 404, 409)
+@writes
+@blp.response(200, schemas.TicketState)
+def approve_ticket(ticket):
+    """Approve a ticket with a staff member's mini-program token (residents are refused)."""
+    return tickets.approve(current_actor(), ticket)
+
+
+@blp.route("/console/tickets/<ticket>/qr.png", methods=["GET"])
+@errors(404, 409, 502, 503)
+@blp.doc(security=[])
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="image/png")
+@blp.alt_response(200, schema={"type": "string", "format": "binary"}, content_type="image/jpeg",
+                  success=True, description="the QR: PNG, or WeChat's mini-program code as JPEG")
+def ticket_qr(ticket):
+    """The ticket's QR: a mini-program code from WeChat in production, a plain QR in development."""
+    picture = tickets.qr_png(ticket)
+    # WeChat's codes come as JPEG whatever is asked; the plain QR is PNG
+    mimetype = "image/png" if picture.startswith(b"\x89PNG") else "image/jpeg"
+    return Response(picture, mimetype=mimetype, headers={"Cache-Control": "no-store"})
