@@ -124,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     from suishoupai import health
     from suishoupai.auth import routes as auth_routes
     from suishoupai.console import routes as console_routes
+    from suishoupai.console import serving
     from suishoupai.docs import docs
     from suishoupai.extensions import api
     from suishoupai.media import routes as media_routes
@@ -154,6 +155,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(privacy_routes.blp)
     api.register_blueprint(rights_routes.blp)
     api.register_blueprint(console_routes.blp)
+    app.register_blueprint(serving.files)
     app.register_blueprint(moderation_routes.push)
     app.register_blueprint(health.bp)
     if app.config["API_DOCS"] or app.config["ENV"] != "production":

@@ -1,12 +1,15 @@
-"""The console's own endpoints: sign-in tickets."""
+"""The console's own endpoints: sign-in tickets, the work queue and its saved filters."""
 
 from flask import Response, url_for
 
-from suishoupai.auth.actor import current_actor
-from suishoupai.console import schemas, tickets
+from suishoupai.auth.actor import current_actor, require_role
+from suishoupai.auth.models import STAFF_ROLES
+from suishoupai.console import filters, schemas, tickets
 from suishoupai.extensions import Blueprint, errors
 from suishoupai.limits import limited
-from suishoupai.web import writes
+from suishoupai.pagination import page_of
+from suishoupai.reports import queue
+from suishoupai.web import json_answer, reads, writes
 
 blp = Blueprint("console", __name__, url_prefix="/api/v1", description="指挥中心")
 
@@ -56,3 +59,47 @@ def ticket_qr(ticket):
     # WeChat's codes come as JPEG whatever is asked; the plain QR is PNG
     mimetype = "image/png" if picture.startswith(b"\x89PNG") else "image/jpeg"
     return Response(picture, mimetype=mimetype, headers={"Cache-Control": "no-store"})
+
+
+@blp.route("/admin/queue/counts")
+@blp.response(200, schemas.QueueCounts)
+def queue_counts():
+    """Cases per tab of the work queue in the caller's reach (待派单/待受理/处理中/已超时/待核查/待审核)."""
+    return queue.counts(require_role(*STAFF_ROLES))
+
+
+@blp.route("/admin/queue")
+@errors(422)
+@blp.arguments(schemas.QueueArgs, location="query")
+@reads
+@blp.response(200, page_of(schemas.QueueItem))
+def queue_page(args):
+    """One tab of the work queue, filtered, soonest deadline first (most overdue at the top)."""
+    return json_answer(queue.page(require_role(*STAFF_ROLES), args))
+
+
+@blp.route("/me/saved-filters")
+@errors(403)
+@blp.response(200, schemas.SavedFilters)
+def saved_filters():
+    """The queue filters the caller keeps."""
+    return {"items": filters.list_filters(require_role(*STAFF_ROLES))}
+
+
+@blp.route("/me/saved-filters", methods=["POST"])
+@errors(403, 409)
+@blp.arguments(schemas.SavedFilterIn)
+@writes
+@blp.response(201, schemas.SavedFilter)
+def save_filter(data):
+    """Keep a queue filter under a name (at most 50)."""
+    return filters.save(require_role(*STAFF_ROLES), data["name"], data["tab"], data["filters"])
+
+
+@blp.route("/me/saved-filters/<id:filter_id>", methods=["DELETE"])
+@errors(403, 404)
+@writes
+@blp.response(204)
+def delete_filter(filter_id):
+    """Forget one of the caller's filters."""
+    filters.delete(require_role(*STAFF_ROLES), filter_id)

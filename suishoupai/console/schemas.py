@@ -4,6 +4,11 @@ import marshmallow as ma
 from marshmallow import validate
 
 from suishoupai.auth.schemas import Me
+from suishoupai.fields import Id, Instant
+from suishoupai.pagination import PageArgs
+from suishoupai.reports import queue
+from suishoupai.reports.lifecycle import Status
+from suishoupai.reports.schemas import ReportItem
 
 
 class TicketOpened(ma.Schema):
@@ -31,3 +36,73 @@ class TicketState(ma.Schema):
     token = ma.fields.String()
     expires_at = ma.fields.AwareDateTime()
     user = ma.fields.Nested(Me)
+
+
+class QueueFilters(ma.Schema):
+    """The queue's filters (also what a saved filter keeps)."""
+
+    unit_id = Id(strict=False, metadata={"description": "a unit of the caller's reach (GET /admin/org)"})
+    grid_id = Id(strict=False)
+    category = ma.fields.String(validate=validate.Length(1, 32), metadata={"description": "category code"})
+    status = ma.fields.String(validate=validate.OneOf([s.value for s in Status]))
+    department_id = Id(strict=False)
+    assignee_id = Id(strict=False)
+    lateness = ma.fields.String(validate=validate.OneOf(["on_time", "late", "late3"]),
+                                metadata={"description": "late3: at least three times the allowed time"})
+    satisfaction = ma.fields.String(validate=validate.OneOf(list(queue.SATISFACTION) + ["unrated"]),
+                                    metadata={"description": "rating 4–5, 3, 1–2, or none"})
+    from_ = Instant(data_key="from", attribute="from", metadata={"description": "filed at or after"})
+    to = Instant(metadata={"description": "filed before"})
+    q = ma.fields.String(validate=validate.Length(1, 50),
+                         metadata={"description": "text in the description or address"})
+
+
+class QueueArgs(QueueFilters, PageArgs):
+    """?tab= and the filters."""
+
+    tab = ma.fields.String(required=True, validate=validate.OneOf(queue.TABS))
+
+
+class QueueItem(ReportItem):
+    """A queue card: the list card with the current handler's clock."""
+
+    due_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "the current deadline"})
+    seconds_left = ma.fields.Integer(allow_none=True, metadata={"description": "negative when over"})
+    late_factor = ma.fields.Float(allow_none=True, metadata={"description": "elapsed over allowed time"})
+
+
+class QueueCounts(ma.Schema):
+    """Cases per tab in the caller's reach."""
+
+    dispatch = ma.fields.Integer(metadata={"description": "待派单"})
+    accept = ma.fields.Integer(metadata={"description": "待受理"})
+    in_progress = ma.fields.Integer(metadata={"description": "处理中"})
+    overdue = ma.fields.Integer(metadata={"description": "已超时"})
+    flagged = ma.fields.Integer(metadata={"description": "待核查 (admins; 0 for others)"})
+    moderation = ma.fields.Integer(metadata={"description": "待审核 (admins; 0 for others)"})
+    as_of = ma.fields.AwareDateTime()
+
+
+class SavedFilterIn(ma.Schema):
+    """A filter to keep under a name."""
+
+    name = ma.fields.String(required=True, validate=validate.Length(1, 40))
+    tab = ma.fields.String(required=True, validate=validate.OneOf(queue.TABS))
+    filters = ma.fields.Nested(QueueFilters, load_default=dict,
+                               metadata={"description": "the queue's query arguments (no cursor or limit)"})
+
+
+class SavedFilter(ma.Schema):
+    """A kept filter."""
+
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    tab = ma.fields.String()
+    filters = ma.fields.Nested(QueueFilters)
+    created_at = ma.fields.AwareDateTime()
+
+
+class SavedFilters(ma.Schema):
+    """{items: [...]}."""
+
+    items = ma.fields.List(ma.fields.Nested(SavedFilter))

@@ -1,0 +1,207 @@
+"""The staff work queue (工作台): which open cases sit in which tab, their counts, and a filtered page
+ordered by the current handler's deadline, most overdue first."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+
+from suishoupai.auth.actor import Actor
+from suishoupai.auth.models import ADMIN_ROLES, Role
+from suishoupai.database import UTCDateTime, utcnow
+from suishoupai.errors import Forbidden, InvalidInput
+from suishoupai.extensions import db
+from suishoupai.org.models import Department, Kind, OrgUnit
+from suishoupai.reports import catalog, present
+from suishoupai.reports.deadlines import overdue_factor
+from suishoupai.reports.lifecycle import OPEN, Status
+from suishoupai.reports.models import Report, ReportFlag
+from suishoupai.reports.queries import _card_select, worked_by
+from suishoupai.stats.sql import count_if, hours_between
+
+TABS = ("dispatch", "accept", "in_progress", "overdue", "flagged", "moderation")
+#: tabs only administrators work: after-photo flags and content in human review
+ADMIN_TABS = ("flagged", "moderation")
+#: a deadline no case has, so cases without one sort last
+NO_DUE = datetime(9999, 1, 1, tzinfo=UTC)
+SATISFACTION = {"satisfied": (4, 5), "neutral": (3, 3), "unsatisfied": (1, 2)}
+#: a unit's kind → the report column naming the unit of that kind
+PLACE_COLUMNS = {Kind.DISTRICT: Report.district_id, Kind.STREET: Report.street_id,
+                 Kind.COMMUNITY: Report.community_id, Kind.GRID: Report.grid_id,
+                 Kind.MICROGRID: Report.grid_id}
+
+
+def _awaiting_accept() -> ColumnElement[bool]:
+    """SQL twin of the card's rule (present.AWAITING_ACCEPT): the handler has not taken it up yet."""
+    return or_(Report.status.in_([s.value for s in present.AWAITING_ACCEPT]),
+               and_(Report.status == Status.ESCALATED, Report.accepted_at.is_(None)))
+
+
+def current_due() -> ColumnElement:
+    """The current handler's deadline: to accept until accepted, then to resolve."""
+    return case((_awaiting_accept(), Report.accept_due_at), else_=Report.resolve_due_at)
+
+
+def late(now: datetime) -> ColumnElement[bool]:
+    """SQL twin of the card's overdue: open, and marked overdue by the sweep or past its deadline."""
+    due = current_due()
+    return Report.is_open.is_(True) & or_(Report.overdue.is_(True), and_(due.is_not(None), due < now))
+
+
+def _tab(actor: Actor, tab: str, now: datetime) -> ColumnElement[bool]:
+    """The cases of one tab."""
+    if tab in ADMIN_TABS and actor.role not in ADMIN_ROLES:
+        raise Forbidden("只有社区及以上管理员处理该栏目", code="console.tab_forbidden", details={"tab": tab})
+    is_open = Report.is_open.is_(True)
+    if tab == "dispatch":
+        return Report.status == Status.SUBMITTED
+    if tab == "accept":
+        return is_open & _awaiting_accept() & (Report.status != Status.SUBMITTED)
+    if tab == "in_progress":
+        return is_open & ~_awaiting_accept()
+    if tab == "overdue":
+        return late(now)
+    if tab == "flagged":
+        return select(ReportFlag.id).where(ReportFlag.report_id == Report.id,
+                                           ReportFlag.reviewed_at.is_(None)).exists()
+    return Report.moderation == "review"
+
+
+def counts(actor: Actor) -> dict:
+    """How many cases each tab holds in the caller's reach, in one statement."""
+    now = utcnow()
+    terms = {tab: (count_if(_tab(actor, tab, now)) if tab not in ADMIN_TABS or actor.role in ADMIN_ROLES
+                   else literal(0)) for tab in TABS}
+    row = db.session.execute(select(*(t.label(name) for name, t in terms.items()))
+                             .where(worked_by(actor), _any_tab(actor))).one()
+    return {**{tab: int(getattr(row, tab)) for tab in TABS}, "as_of": now}
+
+
+def _any_tab(actor: Actor) -> ColumnElement[bool]:
+    """Rows any tab may count: open ones, plus for admins the flagged and the ones in review."""
+    if actor.role not in ADMIN_ROLES:
+        return Report.is_open.is_(True)
+    return or_(Report.is_open.is_(True), Report.moderation == "review", select(ReportFlag.id).where(
+        ReportFlag.report_id == Report.id, ReportFlag.reviewed_at.is_(None)).exists())
+
+
+def _bad(field: str, message: str) -> InvalidInput:
+    """A 422 naming the filter that cannot be used."""
+    return InvalidInput(message, code="validation_error", details={"fields": {field: [message]}})
+
+
+def _unit_in_reach(actor: Actor, unit_id: int, field: str) -> OrgUnit:
+    """An org unit inside the caller's reach (a department's: its district)."""
+    unit = db.session.get(OrgUnit, unit_id)
+    paths = actor.scope_paths
+    if actor.role == Role.DEPARTMENT and actor.department_id:
+        dept = db.session.get(Department, actor.department_id)
+        paths = (db.session.get(OrgUnit, dept.district_id).path,)
+    if unit is None or not any(unit.path.startswith(p) for p in paths):
+        raise _bad(field, "该单位不在您的管辖范围内")
+    return unit
+
+
+def _filters(actor: Actor, args: dict, now: datetime) -> list[ColumnElement[bool]]:
+    """The WHERE of the queue's filters, each checked first (an unknown value is a 422 on its field)."""
+    where = []
+    if args.get("unit_id") is not None:
+        unit = _unit_in_reach(actor, args["unit_id"], "unit_id")
+        where.append(PLACE_COLUMNS[Kind(unit.kind)] == unit.id)
+    if args.get("grid_id") is not None:
+        grid = _unit_in_reach(actor, args["grid_id"], "grid_id")
+        if grid.kind not in (Kind.GRID, Kind.MICROGRID):
+            raise _bad("grid_id", "所选单位不是网格")
+        where.append(Report.grid_id == grid.id)
+    if args.get("category"):
+        try:
+            where.append(Report.category_id == catalog.by_code(args["category"]).id)
+        except InvalidInput as exc:
+            raise _bad("category", "问题分类不存在") from exc
+    if args.get("status"):
+        where.append(Report.status == args["status"])
+    if args.get("department_id") is not None:
+        if db.session.get(Department, args["department_id"]) is None:
+            raise _bad("department_id", "部门不存在")
+        where.append(Report.department_id == args["department_id"])
+    if args.get("assignee_id") is not None:
+        where.append(Report.assignee_id == args["assignee_id"])
+    lateness = args.get("lateness")
+    if lateness == "on_time":
+        where.append(~late(now))
+    elif lateness in ("late", "late3"):
+        where.append(late(now))
+        if lateness == "late3":
+            started = func.coalesce(Report.clock_started_at, Report.created_at)
+            where.append(hours_between(literal(now, UTCDateTime()), started)
+                         >= 3 * hours_between(current_due(), started))
+    satisfaction = args.get("satisfaction")
+    if satisfaction == "unrated":
+        where.append(Report.rating.is_(None))
+    elif satisfaction:
+        low, high = SATISFACTION[satisfaction]
+        where.append(Report.rating.between(low, high))
+    if args.get("from"):
+        where.append(Report.created_at >= args["from"])
+    if args.get("to"):
+        where.append(Report.created_at < args["to"])
+    if args.get("q"):
+        pattern = args["q"]
+        where.append(or_(Report.description.contains(pattern, autoescape=True),
+                         Report.address.contains(pattern, autoescape=True)))
+    return where
+
+
+def _cursor(raw: str) -> tuple[datetime, int]:
+    """The (deadline, id) a page ends at; a tampered cursor is a clear 422."""
+    try:
+        due, last_id = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        due = datetime.fromisoformat(due)
+        if due.tzinfo is None or type(last_id) is not int or not 0 < last_id < 2**31:
+            raise ValueError("shape")
+        return due.astimezone(UTC), last_id
+    except (ValueError, TypeError, OverflowError, binascii.Error) as exc:
+        raise InvalidInput("分页游标无效，请从第一页重新加载", code="pagination.bad_cursor",
+                           details={"fields": {"cursor": ["无效的游标"]}}) from exc
+
+
+def page(actor: Actor, args: dict) -> dict:
+    """A page of one tab's cases in the caller's reach, filtered, soonest deadline (most overdue) first;
+    each card carries its deadline, the seconds left (negative when over) and how late it runs."""
+    now = utcnow()
+    due = func.coalesce(current_due(), NO_DUE)
+    stmt = _card_select().add_columns(due.label("due_sort")).where(
+        worked_by(actor), _tab(actor, args["tab"], now), *_filters(actor, args, now))
+    if args.get("cursor"):
+        last_due, last_id = _cursor(args["cursor"])
+        stmt = stmt.where(or_(due > last_due, and_(due == last_due, Report.id > last_id)))
+    rows = db.session.execute(stmt.order_by(due, Report.id).limit(args["limit"] + 1),
+                              {"viewer": actor.user_id}).all()
+    more, rows = len(rows) > args["limit"], rows[:args["limit"]]
+    items = present.list_items(rows, actor, "gcj02")
+    for row, item in zip(rows, items, strict=True):
+        item.update(_clock(row, now))
+    next_cursor = None
+    if more:
+        last = rows[-1]
+        sort = last.due_sort if last.due_sort.tzinfo else last.due_sort.replace(tzinfo=UTC)
+        next_cursor = base64.urlsafe_b64encode(json.dumps([sort.isoformat(), last.id]).encode()) \
+            .decode().rstrip("=")
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def _clock(row, now: datetime) -> dict:
+    """The current deadline of a card's case, the seconds left to it and elapsed over allowed time."""
+    awaiting = Status(row.status) in present.AWAITING_ACCEPT or (
+        row.status == Status.ESCALATED and row.accepted_at is None)
+    due = (row.accept_due_at if awaiting else row.resolve_due_at) if Status(row.status) in OPEN else None
+    if due is None:
+        return {"due_at": None, "seconds_left": None, "late_factor": None}
+    factor = overdue_factor(now, row.clock_started_at or row.created_at, due)
+    return {"due_at": due, "seconds_left": int((due - now).total_seconds()),
+            "late_factor": round(min(factor, 999.0), 2)}
+
