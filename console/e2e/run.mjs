@@ -74,8 +74,8 @@ async function communityAdmin(page, api, base, centre) {
   await page.locator('[data-test=queue-table], [data-state=empty]').first().waitFor({ timeout: TIMEOUT })
   await shot(page, 'community-admin-queue')
   // the search box as a person uses it
-  await page.getByPlaceholder('搜索编号、描述、地址').fill(text)
-  await page.getByPlaceholder('搜索编号、描述、地址').press('Enter')
+  await page.getByPlaceholder('搜索描述、地址').fill(text)
+  await page.getByPlaceholder('搜索描述、地址').press('Enter')
   const { row, tab } = await findInQueue(page, base, report.id, text, ['dispatch', 'accept', 'in_progress', 'overdue'])
   await shot(page, 'community-admin-queue-search')
   await row.click()

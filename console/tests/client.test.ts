@@ -44,3 +44,10 @@ describe('api client', () => {
     expect(getToken()).toBeNull()
   })
 })
+
+describe('validation errors', () => {
+  it('say which field is wrong along with the headline', () => {
+    const e = parseError(422, { error: { code: 'validation_error', message: '提交的内容有误', details: { fields: { grid_id: ['不在您的管辖范围内'] } } } })
+    expect(e.message).toBe('提交的内容有误：不在您的管辖范围内')
+  })
+})

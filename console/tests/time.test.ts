@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { clockType, formatTime, secondsUntil, timeLeft } from '../src/lib/time'
+import { apiToDayRange, clockType, dayRangeToApi, formatTime, secondsUntil, timeLeft } from '../src/lib/time'
 
 describe('timeLeft', () => {
   it('reads time left and time over as people say it', () => {
@@ -40,5 +40,17 @@ describe('clockType and formatTime', () => {
     expect(formatTime('2026-01-02T03:04:59')).toBe('2026-01-02 03:04')
     expect(formatTime('garbage')).toBe('—')
     expect(formatTime(null)).toBe('—')
+  })
+})
+
+describe('date range filter', () => {
+  it('sends whole local days, the end exclusive, and reads them back', () => {
+    const r = dayRangeToApi('2026-12-01', '2026-12-07')
+    expect(new Date(r.from).getTime()).toBe(new Date(2026, 11, 1).getTime())
+    expect(new Date(r.to).getTime()).toBe(new Date(2026, 11, 8).getTime())
+    expect(r.from).toMatch(/^2026-12-01T00:00:00[+-]\d\d:\d\d$/)
+    expect(apiToDayRange(r.from, r.to)).toEqual(['2026-12-01', '2026-12-07'])
+    expect(dayRangeToApi('2026-12-31', '2026-12-31').to).toMatch(/^2027-01-01T00:00:00/)
+    expect(apiToDayRange('x', 'y')).toBeNull()
   })
 })

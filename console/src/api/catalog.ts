@@ -25,8 +25,8 @@ export const categories = () => once('categories', () => api.get<Array<{ code: s
 
 export const departments = () => once('departments', () => api.get<Array<{ id: number; name: string }>>('/departments'))
 
-export const unitTree = () => once('units', () => api.get<UnitNode[] | UnitNode>('/admin/units/tree')
-  .then((t) => (Array.isArray(t) ? t : [t])))
+/** The caller's reach as a tree of roots (empty for department staff). */
+export const unitTree = () => once('units', () => api.get<UnitNode[]>('/admin/org'))
 
 /** Every grid in reach with its polygon, all pages. */
 export const grids = () => once('grids', async () => {

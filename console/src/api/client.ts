@@ -56,8 +56,21 @@ export function parseError(status: number, body: unknown): ApiError {
   const b = (body ?? {}) as Record<string, unknown>
   const e = (b.error && typeof b.error === 'object' ? b.error : b) as Record<string, unknown>
   const code = typeof e.code === 'string' ? e.code : `http.${status}`
-  const message = typeof e.message === 'string' && e.message ? e.message : fallbackMessage(status)
+  let message = typeof e.message === 'string' && e.message ? e.message : fallbackMessage(status)
+  const first = firstFieldMessage(e.details)
+  if (first && !message.includes(first)) message = `${message}：${first}`
   return new ApiError(status, code, message, e.details)
+}
+
+/** The first field's message of a validation error ({fields: {name: [msg]}}), said along with the headline. */
+function firstFieldMessage(details: unknown): string | null {
+  const fields = (details as { fields?: Record<string, unknown> } | undefined)?.fields
+  if (!fields || typeof fields !== 'object') return null
+  for (const v of Object.values(fields)) {
+    const msg = Array.isArray(v) ? v.find((x) => typeof x === 'string') : typeof v === 'string' ? v : null
+    if (msg) return msg
+  }
+  return null
 }
 
 function fallbackMessage(status: number): string {

@@ -5,14 +5,14 @@ export interface Ref {
 
 export interface QueueItem {
   id: number
-  title?: string
   description?: string
-  category?: string
-  category_label?: string
+  category?: { code: string; name: string } | null
   status: string
   status_label: string
   grid?: Ref | null
-  unit?: Ref | null
+  community?: Ref | null
+  address?: string | null
+  overdue?: boolean
   assignee?: { id?: number; user_id?: number; name: string } | null
   department?: Ref | null
   created_at: string

@@ -42,3 +42,27 @@ export function clockType(secondsLeft: number | null | undefined): 'danger' | 'w
   if (secondsLeft < 6 * HOUR) return 'warning'
   return 'success'
 }
+
+function isoWithOffset(d: Date): string {
+  const off = -d.getTimezoneOffset()
+  const sign = off >= 0 ? '+' : '-'
+  const a = Math.abs(off)
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:00${sign}${pad(Math.floor(a / 60))}:${pad(a % 60)}`
+}
+
+/** Picked days [first, last] → the API's range: from the first day's midnight to the midnight after the last (exclusive). */
+export function dayRangeToApi(first: string, last: string): { from: string; to: string } {
+  const [y1, m1, d1] = first.split('-').map(Number)
+  const [y2, m2, d2] = last.split('-').map(Number)
+  return { from: isoWithOffset(new Date(y1, m1 - 1, d1)), to: isoWithOffset(new Date(y2, m2 - 1, d2 + 1)) }
+}
+
+/** The API's range back to the picked days, for showing a saved or linked filter. */
+export function apiToDayRange(from: string, to: string): [string, string] | null {
+  const a = new Date(from)
+  const b = new Date(to)
+  if (Number.isNaN(a.getTime()) || Number.isNaN(b.getTime())) return null
+  b.setTime(b.getTime() - 1)
+  const day = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
+  return [day(a), day(b)]
+}
