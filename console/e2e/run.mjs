@@ -116,7 +116,7 @@ async function communityAdmin(page, api, base, centre) {
   const consoleToken = await page.evaluate(() => localStorage.getItem('ssp.console.token'))
   await api.call('POST', '/auth/logout', { token: consoleToken })
   await page.goto(`${base}/console/map`)
-  await page.waitForURL(/\/console\/login\?.*redirect=%2Fmap/, { timeout: TIMEOUT })
+  await page.waitForURL(/\/console\/login\?.*redirect=(%2F|\/)map/, { timeout: TIMEOUT })
   await shot(page, 'community-admin-expired')
   await signIn(page, api, base, 'demo-community-admin', '/map')
 }

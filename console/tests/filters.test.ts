@@ -6,7 +6,7 @@ describe('queue filters in the URL', () => {
     const f = filtersFromQuery({ grid_id: '12', category: 'road', q: '  井盖 ', from: '2026-12-01', status: '' })
     expect(f).toEqual({ grid_id: 12, category: 'road', q: '井盖', from: '2026-12-01' })
     expect(filtersToQuery(f)).toEqual({ grid_id: '12', category: 'road', q: '井盖', from: '2026-12-01' })
-    expect(activeFilterCount(f)).toBe(4)
+    expect(activeFilterCount(f)).toBe(3)
   })
 
   it('drops malformed ids instead of sending them on', () => {

@@ -57,6 +57,7 @@ export function filtersToQuery(filters: QueueFilters): Record<string, string> {
   return out
 }
 
+/** The filters set in the filter panel; the search text shows in its own box and is not counted. */
 export function activeFilterCount(filters: QueueFilters): number {
-  return Object.keys(filtersToQuery(filters)).length
+  return Object.keys(filtersToQuery(filters)).filter((k) => k !== 'q').length
 }
