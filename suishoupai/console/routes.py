@@ -8,7 +8,7 @@ from suishoupai.console import filters, schemas, tickets
 from suishoupai.extensions import Blueprint, errors
 from suishoupai.limits import limited
 from suishoupai.pagination import page_of
-from suishoupai.reports import queue
+from suishoupai.reports import oversight, queue
 from suishoupai.web import json_answer, reads, writes
 
 blp = Blueprint("console", __name__, url_prefix="/api/v1", description="指挥中心")
@@ -103,3 +103,17 @@ def save_filter(data):
 def delete_filter(filter_id):
     """Forget one of the caller's filters."""
     filters.delete(require_role(*STAFF_ROLES), filter_id)
+
+
+@blp.route("/admin/load")
+@blp.response(200, schemas.LoadBoard)
+def load_board():
+    """Open and overdue cases per grid member and per department in the caller's reach (调度)."""
+    return oversight.load(require_role(*STAFF_ROLES))
+
+
+@blp.route("/admin/map")
+@blp.response(200, schemas.GridMap)
+def grid_map():
+    """The caller's grids with their open and overdue load, and open cases as points (GCJ-02)."""
+    return oversight.grid_map(require_role(*STAFF_ROLES))

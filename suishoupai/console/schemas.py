@@ -106,3 +106,52 @@ class SavedFilters(ma.Schema):
     """{items: [...]}."""
 
     items = ma.fields.List(ma.fields.Nested(SavedFilter))
+
+
+class Ref(ma.Schema):
+    """{id, name}."""
+
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+
+
+class MemberLoad(ma.Schema):
+    """A grid member's open and overdue cases in one grid they serve."""
+
+    user_id = ma.fields.Integer()
+    name = ma.fields.String()
+    grid = ma.fields.Nested(Ref)
+    open = ma.fields.Integer()
+    overdue = ma.fields.Integer()
+
+
+class DepartmentLoad(Ref):
+    """A department's open and overdue cases in the caller's reach."""
+
+    open = ma.fields.Integer()
+    overdue = ma.fields.Integer()
+
+
+class LoadBoard(ma.Schema):
+    """The load board (调度)."""
+
+    members = ma.fields.List(ma.fields.Nested(MemberLoad))
+    departments = ma.fields.List(ma.fields.Nested(DepartmentLoad))
+
+
+class MapPoint(ma.Schema):
+    """An open case on the map (GCJ-02)."""
+
+    id = ma.fields.Integer()
+    lat = ma.fields.Float()
+    lng = ma.fields.Float()
+    status = ma.fields.String()
+    urgency = ma.fields.String(metadata={"enum": ["green", "yellow", "red"]})
+
+
+class GridMap(ma.Schema):
+    """Grids with their load, and open cases as points; polygons come from GET /admin/grids."""
+
+    grids = ma.fields.List(ma.fields.Nested(DepartmentLoad))
+    reports = ma.fields.List(ma.fields.Nested(MapPoint))
+    truncated = ma.fields.Boolean(metadata={"description": "more open cases than the map shows"})

@@ -194,14 +194,20 @@ def page(actor: Actor, args: dict) -> dict:
     return {"items": items, "next_cursor": next_cursor}
 
 
+def handler_due(row) -> datetime | None:
+    """The current handler's deadline of an open case (a report or a row of its columns), else None."""
+    status = Status(row.status)
+    if status not in OPEN:
+        return None
+    awaiting = status in present.AWAITING_ACCEPT or (status == Status.ESCALATED and row.accepted_at is None)
+    return row.accept_due_at if awaiting else row.resolve_due_at
+
+
 def _clock(row, now: datetime) -> dict:
     """The current deadline of a card's case, the seconds left to it and elapsed over allowed time."""
-    awaiting = Status(row.status) in present.AWAITING_ACCEPT or (
-        row.status == Status.ESCALATED and row.accepted_at is None)
-    due = (row.accept_due_at if awaiting else row.resolve_due_at) if Status(row.status) in OPEN else None
+    due = handler_due(row)
     if due is None:
         return {"due_at": None, "seconds_left": None, "late_factor": None}
     factor = overdue_factor(now, row.clock_started_at or row.created_at, due)
     return {"due_at": due, "seconds_left": int((due - now).total_seconds()),
             "late_factor": round(min(factor, 999.0), 2)}
-
