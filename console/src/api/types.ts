@@ -119,6 +119,7 @@ export interface GridOut {
 export interface MapData {
   grids: Array<{ id: number; name: string; open: number; overdue: number }>
   reports: Array<{ id: number; lat: number; lng: number; status: string; urgency: string }>
+  truncated?: boolean
 }
 
 export interface LoadBoard {
