@@ -92,11 +92,41 @@ async function communityAdmin(page, api, base, centre) {
   await shot(page, 'community-admin-queue-after')
 
   await page.getByRole('menuitem', { name: '网格地图' }).click()
-  await page.locator('[data-test=grid-map] canvas').first().waitFor({ timeout: TIMEOUT })
+  const canvas = page.locator('[data-test=grid-map] canvas').first()
+  await canvas.waitFor({ timeout: TIMEOUT })
   await shot(page, 'community-admin-map')
+  // click the grid holding the case: its members and its queue open beside the map
+  const grid = detail.grid.name
+  const spot = await page.evaluate(([lng, lat]) => {
+    const el = document.querySelector('[data-test=grid-map]')
+    const chart = window.__sspCharts?.get(el)
+    return chart ? chart.convertToPixel({ geoIndex: 0 }, [lng, lat]) : null
+  }, [detail.location.lng, detail.location.lat])
+  check(spot, '地图实例不可用')
+  // the chart draws on stacked canvases: click where the spot is, a little off the point itself
+  const box = await page.locator('[data-test=grid-map]').boundingBox()
+  await page.mouse.click(box.x + spot[0] + 12, box.y + spot[1] + 12)
+  await page.locator('.side .card-title', { hasText: grid }).waitFor({ timeout: TIMEOUT })
+  await page.locator('.side .item', { hasText: `#${report.id}` }).waitFor({ timeout: TIMEOUT })
+  await shot(page, 'community-admin-map-grid')
+
+  // 调度: move the case from its grid member to another from the load board
   await page.getByRole('menuitem', { name: '调度' }).click()
-  await page.locator('[data-test=members-table], [data-state=error]').first().waitFor({ timeout: TIMEOUT })
+  await page.locator('[data-test=members-table]').waitFor({ timeout: TIMEOUT })
   await shot(page, 'community-admin-load')
+  const holder = detail.assignee.name
+  await page.locator('[data-test=members-table] .el-table__row', { hasText: holder }).first().click()
+  const line = page.locator('[data-test=reassign-row]', { hasText: `#${report.id}` })
+  await line.waitFor({ timeout: TIMEOUT })
+  await line.locator('.el-select').click()
+  const option = page.locator('.el-select-dropdown__item:visible').first()
+  const other = (await option.innerText()).split('（')[0]
+  await option.click()
+  await line.getByRole('button', { name: '改派' }).click()
+  await page.locator('.el-message--success', { hasText: `案件 #${report.id} 已改派` }).waitFor({ timeout: TIMEOUT })
+  await shot(page, 'community-admin-load-reassigned')
+  const moved = await api.call('GET', `/reports/${report.id}`, { token })
+  check(moved.assignee?.name === other, `改派后处理人应为 ${other}，实际为 ${moved.assignee?.name}`)
 
   for (const size of [{ width: 1920, height: 1080 }]) {
     await page.setViewportSize(size)
