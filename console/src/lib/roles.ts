@@ -14,3 +14,9 @@ export const ADMIN_ROLES = ['community_admin', 'street_admin', 'district_admin']
 export function roleLabel(role: string | undefined | null): string {
   return (role && ROLE_LABELS[role]) || role || ''
 }
+
+export const DUTY_LABELS: Record<string, string> = { on_duty: '在岗', backup: '备岗' }
+
+export function dutyLabel(duty: string | undefined | null): string {
+  return (duty && DUTY_LABELS[duty]) || duty || ''
+}
