@@ -98,7 +98,7 @@ class SavedFilter(ma.Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()
     tab = ma.fields.String()
-    filters = ma.fields.Nested(QueueFilters)
+    filters = ma.fields.Dict(metadata={"description": "the queue arguments, as GET /admin/queue takes them"})
     created_at = ma.fields.AwareDateTime()
 
 

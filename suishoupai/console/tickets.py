@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import segno
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from suishoupai import wechat
 from suishoupai.auth import service as auth_service
@@ -24,6 +24,8 @@ from suishoupai.wechat.client import WeChatBadAnswer, WeChatError, WeChatUnavail
 
 #: the time tickets are judged by; tests set it to move past an expiry without waiting
 clock = utcnow
+#: tickets past their time are deleted when a new one is opened this long after
+KEEP_EXPIRED = timedelta(hours=1)
 #: WECHAT_MINIPROGRAM_STATE → getUnlimitedQRCode's env_version
 ENV_VERSIONS = {"formal": "release", "trial": "trial", "developer": "develop"}
 
@@ -51,8 +53,10 @@ def _find(ticket: str) -> LoginTicket:
 
 
 def open_ticket() -> dict:
-    """A new pending ticket and the key that collects it (shown once, kept only hashed)."""
+    """A new pending ticket and the key that collects it (shown once, kept only hashed); tickets long
+    past their time go (an index range on expires_at: nothing else keeps the table small)."""
     now, key = clock(), secrets.token_urlsafe(32)
+    db.session.execute(delete(LoginTicket).where(LoginTicket.expires_at < now - KEEP_EXPIRED))
     row = LoginTicket(ticket=secrets.token_urlsafe(16), key_hash=_hash(key), status=TicketStatus.PENDING,
                       created_at=now,
                       expires_at=now + timedelta(seconds=current_app.config["CONSOLE_TICKET_SECONDS"]))

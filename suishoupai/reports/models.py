@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from suishoupai.database import UTCDateTime, utcnow
@@ -65,6 +65,9 @@ class Report(db.Model):
         Index("ix_reports_nearby", "category_id", "is_open", "lat", "lng", "created_at"),
         #: the stats facts are refreshed from the reports written since their mark
         Index("ix_reports_updated", "updated_at"),
+        #: the console's 待审核 tab and count: the few reports whose content has not passed
+        Index("ix_reports_unpassed", "moderation", postgresql_where=text("moderation <> 'pass'"),
+              sqlite_where=text("moderation <> 'pass'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

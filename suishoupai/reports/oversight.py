@@ -12,10 +12,9 @@ from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.org import geo
 from suishoupai.org.models import GRID_KINDS, Department, GridMember, OrgUnit
-from suishoupai.reports.deadlines import urgency
 from suishoupai.reports.models import Report
 from suishoupai.reports.queries import worked_by
-from suishoupai.reports.queue import handler_due, late
+from suishoupai.reports.queue import colour, late
 from suishoupai.stats.sql import count_if
 
 #: open cases the map shows at most, soonest deadline first (a district's open load stays below it)
@@ -81,9 +80,6 @@ def grid_map(actor: Actor) -> dict:
     points = []
     for r in reports[:MAP_POINTS]:
         lat, lng = geo.from_wgs84(r.lat, r.lng, "gcj02")
-        due = handler_due(r)
-        colour = "red" if r.overdue or (due is not None and now > due) else \
-            urgency(now, r.clock_started_at or r.created_at, due)
-        points.append({"id": r.id, "lat": lat, "lng": lng, "status": r.status, "urgency": colour})
+        points.append({"id": r.id, "lat": lat, "lng": lng, "status": r.status, "urgency": colour(r, now)})
     return {"grids": [{"id": g.id, "name": g.name, **_pair(by_grid.get((g.id,), (0, 0)))} for g in grids],
             "reports": points, "truncated": len(reports) > MAP_POINTS}

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.org.models import Department
-from suishoupai.reports.models import Report
+from suishoupai.reports.models import Report, ReportEvent, ReportFlag, ReportPhoto
 from tests.api.test_reports import OTHER_STREET, Case
 
 QUEUE = "/api/v1/admin/queue"
@@ -190,11 +190,14 @@ def test_moderation_tab_lists_cases_in_review(case, app):
 def test_saved_filters_are_kept_per_user(case):
     """A filter saved by one admin is listed for them only, checked as the queue checks, deleted once."""
     admin, other = case.h("demo-community-admin"), case.h("demo-street-admin")
-    body = {"name": "超时的垃圾", "tab": "overdue", "filters": {"category": "garbage", "lateness": "late"}}
+    since = "2026-01-01T00:00:00+08:00"
+    body = {"name": "超时的垃圾", "tab": "overdue",
+            "filters": {"category": "garbage", "lateness": "late", "from": since}}
     resp = case.client.post("/api/v1/me/saved-filters", json=body, headers=admin)
     assert resp.status_code == 201, resp.json
     saved = resp.json
-    assert saved["filters"] == {"category": "garbage", "lateness": "late"} and saved["tab"] == "overdue"
+    assert saved["filters"] == {"category": "garbage", "lateness": "late", "from": since}
+    assert saved["tab"] == "overdue"
     assert [f["id"] for f in case.client.get("/api/v1/me/saved-filters", headers=admin).json["items"]] \
         == [saved["id"]]
     assert case.client.get("/api/v1/me/saved-filters", headers=other).json["items"] == []
@@ -206,3 +209,17 @@ def test_saved_filters_are_kept_per_user(case):
     assert bad.status_code == 422 and "lateness" in str(bad.json["error"]["details"])
     assert case.client.post("/api/v1/me/saved-filters", json=body,
                             headers=case.h("demo-resident")).status_code == 403
+
+
+def test_flagged_tab_lists_cases_with_unreviewed_flags(case, app):
+    """A case whose after-photo raised a flag nobody reviewed is in 待核查, counted once."""
+    rid = case.file().json["id"]
+    with app.app_context():
+        event = db.session.scalar(select(ReportEvent.id).where(ReportEvent.report_id == rid))
+        media = db.session.scalar(select(ReportPhoto.media_id).where(ReportPhoto.report_id == rid))
+        for kind in ("reused_photo", "far_from_report"):
+            db.session.add(ReportFlag(report_id=rid, event_id=event, media_id=media, kind=kind, distance=1.0))
+        db.session.commit()
+    assert ids(queue(case, "demo-community-admin", tab="flagged")) == [rid]
+    assert case.client.get(f"{QUEUE}/counts", headers=case.h("demo-community-admin")).json["flagged"] == 1
+    assert ids(queue(case, "demo-street-admin", tab="flagged")) == [rid]

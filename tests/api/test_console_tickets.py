@@ -170,3 +170,14 @@ def test_racing_approvals_and_polls_issue_exactly_one_token(app, auth, demo, is_
     with app.app_context():
         used = db.session.scalar(select(func.count()).where(LoginTicket.status == "used"))
     assert used == 1
+
+
+def test_tickets_long_expired_are_deleted_when_a_new_one_opens(client, later):
+    """An hour past its time a ticket is gone; a recent one stays."""
+    old = opened(client)
+    later(3600 + 121)
+    recent = opened(client)
+    later(3600 + 122)
+    opened(client)
+    assert poll(client, old).status_code == 404
+    assert poll(client, recent).json == {"status": "pending"}

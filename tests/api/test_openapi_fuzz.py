@@ -37,8 +37,8 @@ def fuzz_as(app, client, openid: str, examples: int) -> tuple[list, dict[str, se
         def set(self, case, data, context):
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
     operations = [result.ok() for result in schema.get_all_operations()]
-    # deleting the account (DELETE /me) ends the fuzzing token, so it goes last
-    operations.sort(key=lambda op: op.label == "DELETE /api/v1/me")
+    # signing out and deleting the account (DELETE /me) end the fuzzing token, so they go last
+    operations.sort(key=lambda op: {"POST /api/v1/auth/logout": 1, "DELETE /api/v1/me": 2}.get(op.label, 0))
     statuses: dict[str, set[int]] = {}
 
     def fuzz(case):

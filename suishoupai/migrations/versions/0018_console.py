@@ -1,4 +1,4 @@
-"""console: sign-in tickets and saved queue filters
+"""console: sign-in tickets, saved queue filters, an index of the reports not passed by content security
 
 Revision ID: 0018_console
 Revises: 0017_personal_rights
@@ -50,6 +50,14 @@ def upgrade():
         batch_op.create_index('ix_console_saved_filters_user', ['user_id', 'id'], unique=False)
 
 
+    with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.create_index('ix_reports_unpassed', ['moderation'], unique=False,
+                              postgresql_where=sa.text("moderation <> 'pass'"),
+                              sqlite_where=sa.text("moderation <> 'pass'"))
+
+
 def downgrade():
+    with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.drop_index('ix_reports_unpassed')
     op.drop_table('console_saved_filters')
     op.drop_table('console_tickets')
