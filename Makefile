@@ -5,9 +5,15 @@ PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
+CHROMIUM ?= /usr/bin/chromium
 export FLASK_APP := wsgi.py
 
-.PHONY: install run test test-sqlite test-postgres lint bench clean
+NODE := $(shell command -v node 2>/dev/null)
+CONSOLE_INPUTS := $(shell find console/src console/index.html console/vite.config.ts console/tsconfig.json -type f 2>/dev/null)
+# browsers come from the system (Debian's chromium), never from a download
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.PHONY: install run test test-sqlite test-postgres test-console console lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,17 +22,36 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+console/node_modules/.installed: console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund
+	touch $@
+
+# the stamp lives in dist/, so a deleted or half-written build is rebuilt, and an unchanged one is not
+console/dist/.built: console/node_modules/.installed $(CONSOLE_INPUTS)
+	cd console && npm run build
+	touch $@
+
+## console: build the 指挥中心 web console into console/dist when Node is installed
+console:
+ifeq ($(NODE),)
+	@echo "!!! Node.js is not installed: the console (/console/) is NOT built; the API starts without it."
+	@echo "!!! Install Node 20+ and run make run again to get the console."
+else
+	@$(MAKE) --no-print-directory console/dist/.built
+endif
+
 ## run: install, migrate, seed the demo district, serve on http://$(HOST):$(PORT) in the development
 ## configuration (dev-login on); anything else started without SUISHOUPAI_ENV is production
 run: export SUISHOUPAI_ENV := development
 run: export SUISHOUPAI_DEV_LOGIN := 1
-run: install
+run: install console
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed
 	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py wsgi:app
 
-## test: install, lint, then the whole suite on SQLite and again on PostgreSQL
-test: install lint test-sqlite test-postgres
+## test: install, lint, the whole suite on SQLite and again on PostgreSQL, then the console's
+## unit tests (Vitest) and browser tests (Playwright driving the system's Chromium)
+test: install lint test-sqlite test-postgres test-console
 
 lint: install
 	$(BIN)/ruff check .
@@ -49,10 +74,22 @@ test-postgres: install
 		echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
 	fi
 
+test-console: install
+ifeq ($(NODE),)
+	@if [ -n "$$REQUIRE_CONSOLE" ]; then echo "Node.js is required (REQUIRE_CONSOLE) but not installed" >&2; exit 1; fi
+	@echo "!!! Node.js is not installed: the console's tests were SKIPPED."
+else
+	@$(MAKE) --no-print-directory console/dist/.built
+	@echo "=== console unit tests (Vitest) ==="
+	cd console && npx vitest run
+	@echo "=== console browser tests (Playwright, $(CHROMIUM)) ==="
+	cd console && SUISHOUPAI_PYTHON=$(abspath $(BIN))/python CHROMIUM=$(CHROMIUM) node e2e/run.mjs
+endif
+
 ## bench: the two quick benches; the others take options and minutes (README, "Benchmarks print ratios")
 bench: install
 	$(BIN)/python -m bench.routing
 	$(BIN)/python -m bench.media
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis console/node_modules console/dist console/test-results

@@ -1,0 +1,283 @@
+// Browser walks through the console against a live demo service, in the system's Chromium:
+// the community admin, the street admin and the department each sign in by an approved ticket,
+// find a case the demo resident filed a moment before, act on it and see the change in the queue.
+import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { chromium } from 'playwright-core'
+import { Api } from './api.mjs'
+import { ROOT, startService } from './service.mjs'
+import { serveConsole } from './serve.mjs'
+
+const SHOTS = resolve(ROOT, 'console/test-results/screenshots')
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium'
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const TIMEOUT = 20_000
+const stamp = Date.now().toString(36)
+
+function check(cond, message) {
+  if (!cond) throw new Error(`断言失败: ${message}`)
+}
+
+async function shot(page, name) {
+  const { width, height } = page.viewportSize()
+  await page.waitForTimeout(400) // let ECharts finish its entry animation
+  await page.screenshot({ path: join(SHOTS, `${name}-${width}x${height}.png`) })
+}
+
+/** Sign in as the mini-program would approve: the page opens a ticket, the staff member's token approves it. */
+async function signIn(page, api, base, openid, path, screenshot) {
+  const opened = page.waitForResponse((r) => r.url().endsWith('/api/v1/console/tickets') && r.request().method() === 'POST')
+  await page.goto(`${base}/console${path}`)
+  const ticket = await (await opened).json()
+  await page.waitForURL(/\/console\/login/)
+  await page.locator('[data-test=qr-img]').waitFor()
+  if (screenshot) await shot(page, screenshot)
+  const token = await api.login(openid)
+  await api.call('POST', `/console/tickets/${encodeURIComponent(ticket.ticket)}/approve`, { token })
+  await page.waitForURL((u) => u.pathname === `/console${path.split('?')[0]}`, { timeout: TIMEOUT })
+  return token
+}
+
+/** The queue row of a case, looked for in the tabs given; returns the tab it was found in. */
+async function findInQueue(page, base, id, text, tabs) {
+  for (const tab of tabs) {
+    await page.goto(`${base}/console/queue?tab=${tab}&q=${encodeURIComponent(text)}`)
+    const table = page.locator('[data-test=queue-table], [data-state=empty], [data-state=error]').first()
+    await table.waitFor({ timeout: TIMEOUT })
+    const row = page.locator('.el-table__row', { hasText: text })
+    if (await row.count()) return { tab, row }
+  }
+  throw new Error(`案件 #${id}（${text}）不在工作台的 ${tabs.join('/')} 里`)
+}
+
+async function expectActionsAsApi(page, api, token, id) {
+  const detail = await api.call('GET', `/reports/${id}`, { token })
+  await page.locator('[data-test=actions]').waitFor()
+  const shown = await page.locator('[data-test=actions] [data-action]').evaluateAll((els) => els.map((e) => e.dataset.action))
+  check(JSON.stringify(shown) === JSON.stringify(detail.actions), `操作按钮 ${shown} 应与 API 的 actions ${detail.actions} 一致`)
+  return detail
+}
+
+async function act(page, action, fill) {
+  await page.locator(`[data-action=${action}]`).click()
+  const dialog = page.locator('.el-dialog', { has: page.locator('[data-test=action-submit]') })
+  await dialog.waitFor()
+  if (fill) await fill(dialog)
+  await dialog.locator('[data-test=action-submit]').click()
+}
+
+async function communityAdmin(page, api, base, centre) {
+  const text = `社区演示-${stamp}`
+  const report = await api.fileReport('demo-resident', { ...centre, description: `${text} 路灯不亮，夜间行人看不清` })
+  const token = await signIn(page, api, base, 'demo-community-admin', '/queue', 'login')
+  await page.locator('[data-test=queue-table], [data-state=empty]').first().waitFor({ timeout: TIMEOUT })
+  await shot(page, 'community-admin-queue')
+  // the search box as a person uses it
+  await page.getByPlaceholder('搜索描述、地址').fill(text)
+  await page.getByPlaceholder('搜索描述、地址').press('Enter')
+  const { row, tab } = await findInQueue(page, base, report.id, text, ['dispatch', 'accept', 'in_progress', 'overdue'])
+  await shot(page, 'community-admin-queue-search')
+  await row.click()
+  await page.waitForURL(`**/console/cases/${report.id}`)
+  const detail = await expectActionsAsApi(page, api, token, report.id)
+  check(detail.actions.includes('accept'), `社区管理员应可受理 #${report.id}（actions: ${detail.actions}）`)
+  await page.locator('[data-test=grid-map] canvas').first().waitFor()
+  await shot(page, 'community-admin-case')
+  await act(page, 'accept', async (d) => d.locator('textarea').fill('社区已安排人员处理'))
+  await page.locator('[data-test=case-status]', { hasText: '已受理' }).waitFor({ timeout: TIMEOUT })
+  await shot(page, 'community-admin-case-accepted')
+  const after = await findInQueue(page, base, report.id, text, ['in_progress', tab, 'accept', 'overdue'])
+  check(await after.row.locator('.el-tag', { hasText: '已受理' }).count(), '工作台里的案件应显示为已受理')
+  await shot(page, 'community-admin-queue-after')
+
+  await page.getByRole('menuitem', { name: '网格地图' }).click()
+  const canvas = page.locator('[data-test=grid-map] canvas').first()
+  await canvas.waitFor({ timeout: TIMEOUT })
+  await shot(page, 'community-admin-map')
+  // click the grid holding the case: its members and its queue open beside the map
+  const grid = detail.grid.name
+  const spot = await page.evaluate(([lng, lat]) => {
+    const el = document.querySelector('[data-test=grid-map]')
+    const chart = window.__sspCharts?.get(el)
+    return chart ? chart.convertToPixel({ geoIndex: 0 }, [lng, lat]) : null
+  }, [detail.location.lng, detail.location.lat])
+  check(spot, '地图实例不可用')
+  // the chart draws on stacked canvases: click where the spot is, a little off the point itself
+  const box = await page.locator('[data-test=grid-map]').boundingBox()
+  await page.mouse.click(box.x + spot[0] + 12, box.y + spot[1] + 12)
+  await page.locator('.side .card-title', { hasText: grid }).waitFor({ timeout: TIMEOUT })
+  await page.locator('.side .item', { hasText: `#${report.id}` }).waitFor({ timeout: TIMEOUT })
+  await shot(page, 'community-admin-map-grid')
+
+  // 调度: move the case from its grid member to another from the load board
+  await page.getByRole('menuitem', { name: '调度' }).click()
+  await page.locator('[data-test=members-table]').waitFor({ timeout: TIMEOUT })
+  await shot(page, 'community-admin-load')
+  const holder = detail.assignee.name
+  await page.locator('[data-test=members-table] .el-table__row', { hasText: holder }).first().click()
+  const line = page.locator('[data-test=reassign-row]', { hasText: `#${report.id}` })
+  await line.waitFor({ timeout: TIMEOUT })
+  await line.locator('.el-select').click()
+  const option = page.locator('.el-select-dropdown__item:visible').first()
+  const other = (await option.innerText()).split('（')[0]
+  await option.click()
+  await line.getByRole('button', { name: '改派' }).click()
+  await page.locator('.el-message--success', { hasText: `案件 #${report.id} 已改派` }).waitFor({ timeout: TIMEOUT })
+  await shot(page, 'community-admin-load-reassigned')
+  const moved = await api.call('GET', `/reports/${report.id}`, { token })
+  check(moved.assignee?.name === other, `改派后处理人应为 ${other}，实际为 ${moved.assignee?.name}`)
+
+  for (const size of [{ width: 1920, height: 1080 }]) {
+    await page.setViewportSize(size)
+    await page.goto(`${base}/console/queue`)
+    await page.locator('[data-test=queue-table], [data-state=empty]').first().waitFor({ timeout: TIMEOUT })
+    await shot(page, 'community-admin-queue')
+    await page.goto(`${base}/console/cases/${report.id}`)
+    await page.locator('[data-test=actions]').waitFor()
+    await shot(page, 'community-admin-case')
+    await page.goto(`${base}/console/map`)
+    await page.locator('[data-test=grid-map] canvas').first().waitFor({ timeout: TIMEOUT })
+    await shot(page, 'community-admin-map')
+  }
+  await page.setViewportSize({ width: 1366, height: 768 })
+
+  // the token stops working: back to sign-in, and after signing in again, back on the same page
+  const consoleToken = await page.evaluate(() => localStorage.getItem('ssp.console.token'))
+  await api.call('POST', '/auth/logout', { token: consoleToken })
+  await page.goto(`${base}/console/map`)
+  await page.waitForURL(/\/console\/login\?.*redirect=(%2F|\/)map/, { timeout: TIMEOUT })
+  await shot(page, 'community-admin-expired')
+  await signIn(page, api, base, 'demo-community-admin', '/map')
+}
+
+async function streetAdmin(page, api, base, centre, state) {
+  const text = `街道演示-${stamp}`
+  const report = await api.fileReport('demo-resident-2', { lat: centre.lat + 0.0012, lng: centre.lng + 0.0008,
+    description: `${text} 占道经营堵住人行道` })
+  const token = await signIn(page, api, base, 'demo-street-admin', '/queue')
+  const { row } = await findInQueue(page, base, report.id, text, ['dispatch', 'accept', 'in_progress', 'overdue'])
+  await shot(page, 'street-admin-queue')
+  await page.getByRole('button', { name: /^筛选/ }).click()
+  await page.locator('.filters').waitFor()
+  await page.locator('.filters .el-form-item', { hasText: '类别' }).locator('.el-select').click()
+  await page.locator('.el-select-dropdown__item:visible').first().waitFor({ timeout: TIMEOUT })
+  await shot(page, 'street-admin-queue-filters')
+  await page.keyboard.press('Escape')
+  await row.click()
+  await page.waitForURL(`**/console/cases/${report.id}`)
+  const detail = await expectActionsAsApi(page, api, token, report.id)
+  check(detail.actions.includes('transfer'), `街道管理员应可转办 #${report.id}（actions: ${detail.actions}）`)
+  await act(page, 'transfer', async (d) => {
+    await d.locator('[data-field=department_id]').click()
+    await page.locator('.el-select-dropdown__item', { hasText: '城管' }).first().click()
+    await d.locator('textarea').fill('请城管部门处理占道经营')
+    await shot(page, 'street-admin-transfer-form')
+  })
+  await page.locator('[data-test=case-status]', { hasText: '已转办' }).waitFor({ timeout: TIMEOUT })
+  await shot(page, 'street-admin-case-transferred')
+  const after = await findInQueue(page, base, report.id, text, ['in_progress', 'accept', 'dispatch', 'overdue'])
+  check(await after.row.locator('.el-tag', { hasText: '已转办' }).count(), '工作台里的案件应显示为已转办')
+  await page.getByRole('menuitem', { name: '调度' }).click()
+  await page.locator('[data-test=members-table], [data-state=error]').first().waitFor({ timeout: TIMEOUT })
+  await shot(page, 'street-admin-load')
+  state.transferred = { id: report.id, text }
+}
+
+async function department(page, api, base, state) {
+  const { id, text } = state.transferred
+  const token = await signIn(page, api, base, 'demo-department', '/queue')
+  const { row, tab } = await findInQueue(page, base, id, text, ['accept', 'dispatch', 'in_progress', 'overdue'])
+  await shot(page, 'department-queue')
+  await row.click()
+  await page.waitForURL(`**/console/cases/${id}`)
+  const detail = await expectActionsAsApi(page, api, token, id)
+  check(detail.actions.includes('accept'), `部门应可受理 #${id}（actions: ${detail.actions}）`)
+  await shot(page, 'department-case')
+  // someone else in the department takes it first: the refusal is the API's own Chinese message
+  const colleague = await api.login('demo-department')
+  await api.call('POST', `/reports/${id}/accept`, { token: colleague, body: { note: '同事已受理' } })
+  await act(page, 'accept')
+  const err = page.locator('[data-test=action-error]')
+  await err.waitFor({ timeout: TIMEOUT })
+  const message = (await err.innerText()).trim()
+  check(/[\u4e00-\u9fa5]/.test(message), `拒绝时应显示中文错误，实际为「${message}」`)
+  await shot(page, 'department-refused')
+  await page.reload()
+  await page.locator('[data-test=case-status]', { hasText: '已受理' }).waitFor({ timeout: TIMEOUT })
+  const after = await findInQueue(page, base, id, text, ['in_progress', tab, 'overdue'])
+  check(await after.row.locator('.el-tag', { hasText: '已受理' }).count(), '部门工作台里的案件应显示为已受理')
+  await shot(page, 'department-queue-after')
+}
+
+/** The console's first load with an empty cache, signed in, until the queue is on screen (printed, not asserted). */
+async function firstLoad(browser, api, base) {
+  const login = await api.call('POST', '/auth/dev-login', { body: { openid: 'demo-community-admin' } })
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } })
+  await context.addInitScript(([token, user]) => {
+    localStorage.setItem('ssp.console.token', token)
+    localStorage.setItem('ssp.console.user', JSON.stringify(user))
+  }, [login.token, login.user])
+  const page = await context.newPage()
+  const t0 = Date.now()
+  await page.goto(`${base}/console/queue`)
+  await page.locator('[data-test=queue-table], [data-state=empty]').first().waitFor({ timeout: TIMEOUT })
+  const ms = Date.now() - t0
+  await context.close()
+  return ms
+}
+
+async function main() {
+  mkdirSync(SHOTS, { recursive: true })
+  const service = await startService()
+  let web = { base: service.base, close() {} }
+  const probe = await fetch(`${service.base}/console/`)
+  if (!(probe.ok && (await probe.text()).includes('id="app"'))) {
+    console.log('!!! the service does not serve /console/ (yet): serving console/dist in front of it for this run')
+    web = await serveConsole(resolve(ROOT, 'console/dist'), service.base)
+  }
+  const api = new Api(service.base)
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true })
+  const state = {}
+  const walks = [
+    ['社区管理员', (p) => communityAdmin(p, api, web.base, service.centre)],
+    ['街道管理员', (p) => streetAdmin(p, api, web.base, service.centre, state)],
+    ['职能部门', (p) => department(p, api, web.base, state)],
+  ]
+  const only = process.env.WALK
+  let failed = 0
+  try {
+    for (const [name, walk] of walks) {
+      if (only && !name.includes(only)) continue
+      const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' })
+      const page = await context.newPage()
+      page.setDefaultTimeout(TIMEOUT)
+      const errors = []
+      page.on('pageerror', (e) => errors.push(e.message))
+      const t0 = Date.now()
+      try {
+        await walk(page)
+        check(!errors.length, `页面脚本错误: ${errors.join('; ')}`)
+        console.log(`ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+      } catch (e) {
+        failed++
+        await page.screenshot({ path: join(SHOTS, `FAILED-${name}.png`) }).catch(() => {})
+        console.log(`FAIL ${name}: ${e.message}\n     at ${page.url()}`)
+      }
+      await context.close()
+    }
+    if (!only) console.log(`first load (empty cache, signed in, queue on screen): ${await firstLoad(browser, api, web.base)} ms`)
+  } finally {
+    await browser.close()
+    web.close()
+    if (failed) console.log(service.log().split('\n').slice(-30).join('\n'))
+    service.stop()
+  }
+  console.log(`screenshots: ${SHOTS}`)
+  process.exit(failed ? 1 : 0)
+}
+
+main().catch((e) => {
+  console.error(e)
+  process.exit(1)
+})
