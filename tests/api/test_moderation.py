@@ -352,6 +352,29 @@ def test_checks_of_one_submission_share_one_time_budget(case, app, web, wechat):
     assert checks(app, subject_id=rid, kind="text")[0].status == "pass"
 
 
+def test_a_slow_token_answer_is_waited_for_within_the_budget(case, app, web, wechat):
+    """The access_token fetched on the way to the first check shares the submission's budget: an
+    answer slower than a single call's default timeout (WECHAT_TIMEOUT, 1 s here) does not leave the
+    text unchecked and the case off the board."""
+    wechat.token_delay = 1.5
+    resp = case.file()
+    assert resp.status_code == 201, resp.json
+    text, photo = checks(app, subject_id=resp.json["id"])
+    assert (text.status, text.last_error) == ("pass", None)
+    assert photo.status == "pending" and photo.trace_id
+
+
+@pytest.mark.sync_budget(0.5)
+def test_a_token_answer_past_the_budget_leaves_the_checks_to_the_worker(case, app, web, wechat):
+    """Nor does a slow token answer hold the submission (and SQLite's write lock) past its budget."""
+    wechat.token_delay = 2.0
+    resp = case.file()
+    assert resp.status_code == 201, resp.json
+    text, photo = checks(app, subject_id=resp.json["id"])
+    assert (text.status, text.attempts) == ("pending", 1) and "access_token" in text.last_error
+    assert (photo.status, photo.attempts) == ("pending", 0)
+
+
 def test_photo_without_a_verdict_is_submitted_again(case, app, web, wechat):
     """No callback comes: after the wait the worker submits again; the late old verdict is ignored."""
     rid = case.file().json["id"]
@@ -377,7 +400,8 @@ def test_a_refusal_retrying_cannot_fix_goes_to_a_person(case, app, web, wechat):
 def test_reporter_notes_are_checked_too(case, app, web, wechat):
     """A risky rating comment takes the case off the board; the resolver's photo is not checked."""
     rid = case.file().json["id"]
-    push(web, wechat, wechat.media_event(trace_of(app, rid), "pass"))
+    assert push(web, wechat, wechat.media_event(trace_of(app, rid), "pass")).text == "success"
+    assert [c.status for c in checks(app, subject_id=rid)] == ["pass", "pass"]
     case.step("demo-grid-member", rid, "accept")
     case.step("demo-grid-member", rid, "resolve", media_ids=[case.photo("demo-grid-member")])
     assert rid in public_ids(case)
