@@ -2,49 +2,28 @@
 
 import hashlib
 import secrets
-import threading
 import time
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 import requests
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from suishoupai.auth.models import Role, User
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.media.models import Media
 from suishoupai.moderation import worker
-from suishoupai.moderation.models import ModerationCheck
 from suishoupai.org.models import OrgUnit
 from suishoupai.reports.models import Report
-from tests.api.test_reports import Case
-from tests.api.test_wishes import Wishes
-from tests.concurrency import at_once
+from tests.helpers.concurrency import at_once
+from tests.helpers.moderation import TOKEN, checks, public_ids, trace_of
+from tests.helpers.moderation import web as web  # noqa: F401 - the served app, a fixture
+from tests.helpers.reports import Case
+from tests.helpers.wishes import Wishes
 
-TOKEN = "pushToken2026"
 #: the worker's clock once every backoff and lease has run out
 LATER = timedelta(hours=3)
-
-
-@pytest.fixture
-def web(wechat):
-    """The app served over real HTTP, so WeChat's pushes and photo fetches arrive as they would."""
-    holder = {}
-    def wsgi(environ, start_response):
-        """The test's app, created after the port is known."""
-        return holder["app"](environ, start_response)
-
-    server = make_server("127.0.0.1", 0, wsgi, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    wechat.reset_notify()
-    wechat.reset_security()
-    yield SimpleNamespace(holder=holder, url=f"http://127.0.0.1:{server.server_port}")
-    server.shutdown()
-    server.server_close()
 
 
 #: the submission's budget for content checks: long enough that a busy machine never runs out of it
@@ -82,32 +61,9 @@ def signed_query() -> dict:
             "timestamp": ts, "nonce": nonce}
 
 
-def checks(app, **where) -> list[SimpleNamespace]:
-    """Moderation rows, oldest first."""
-    with app.app_context():
-        stmt = select(ModerationCheck).filter_by(**where).order_by(ModerationCheck.id)
-        return [SimpleNamespace(id=c.id, field=c.field, status=c.status, trace_id=c.trace_id, label=c.label,
-                                attempts=c.attempts, last_error=c.last_error, provider=c.provider,
-                                kind=c.kind, media_id=c.media_id)
-                for c in db.session.scalars(stmt)]
-
-
-def public_ids(case, openid="demo-resident-2") -> list[int]:
-    """Report ids on the public board."""
-    resp = case.client.get("/api/v1/reports?scope=public", headers=case.h(openid))
-    assert resp.status_code == 200, resp.json
-    return [item["id"] for item in resp.json["items"]]
-
-
 def inbox_kinds(case, openid) -> list[str]:
     """The kinds in a user's inbox."""
     return [i["kind"] for i in case.client.get("/api/v1/inbox", headers=case.h(openid)).json["items"]]
-
-
-def trace_of(app, report_id) -> str:
-    """The trace_id of a report's (only) photo check."""
-    (photo,) = checks(app, subject_type="report", subject_id=report_id, kind="image")
-    return photo.trace_id
 
 
 def run_worker(app, later=LATER):
@@ -427,6 +383,7 @@ def test_wish_board_shows_only_passed_wishes(client, auth, demo, app, wechat):
     assert wechat.sec_calls[-1]["content"] == "违禁词心愿\n视力下降，看报纸很吃力"
 
 
+@pytest.mark.slow
 def test_concurrent_decisions_exactly_one_wins(case, app, web, wechat):
     """Two admins decide the same item at the same instant: one 200, one 409."""
     rid = case.file(description="这里有可疑词的内容需要复核").json["id"]
@@ -455,7 +412,7 @@ def test_none_provider_passes_everything_at_once(app_factory, wechat):
         seed()
         db.session.commit()
     client = app.test_client()
-    from tests.conftest import Auth
+    from tests.helpers.app import Auth
 
     case = Case(client, Auth(client))
     resp = case.file()

@@ -19,7 +19,7 @@ from suishoupai.extensions import db
 from suishoupai.notify import handlers, models, policy, routes, service, worker
 from suishoupai.reports.models import Report
 from suishoupai.wechat.client import WeChatClient
-from tests.api.test_reports import Case
+from tests.helpers.reports import Case
 
 FIELDS = {"thing1": "title", "thing2": "body", "time3": "created_at", "character_string4": "report_id"}
 #: report_confirmed has no template: inbox only
@@ -138,7 +138,7 @@ def test_a_case_in_the_community_queue_reaches_the_communitys_admins(case, app):
 def test_transfer_escalation_rejection_reopening_and_overdue(case, app):
     """Department staff, unit admins, reporter, assignee and the current holder each hear their part."""
     from suishoupai.reports.sweep import sweep
-    from tests.api.test_reports import department_id
+    from tests.helpers.reports import department_id
 
     rid = case.file().json["id"]
     case.step("demo-grid-member", rid, "accept")
@@ -304,7 +304,7 @@ def test_a_worker_killed_between_send_and_mark_never_sends_twice_and_loses_nothi
 #: a worker process, as `flask notify run` runs it, on the test's database and fake WeChat
 WORKER = """
 import sys
-from tests.conftest import make_app
+from tests.helpers.app import make_app
 from suishoupai import notify
 from suishoupai.notify.cli import notify_cli
 
@@ -537,13 +537,14 @@ def test_inbox_refuses_bad_requests_clearly(case, app):
     assert case.client.post("/api/v1/inbox/0/read", headers=h).status_code == 404
 
 
+@pytest.mark.slow
 def test_inbox_endpoints_hold_under_fuzzing(app, client, demo):
     """Generated requests to every inbox operation get documented, non-5xx answers."""
     import schemathesis
     from hypothesis import HealthCheck, given, settings
     from schemathesis.generation import GenerationMode
 
-    from tests.api.test_openapi_fuzz import CHECKS
+    from tests.helpers.openapi import CHECKS
 
     token = client.post("/api/v1/auth/dev-login", json={"openid": "demo-resident"}).json["token"]
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app).include(path_regex="^/api/v1/inbox")

@@ -12,9 +12,9 @@ from suishoupai.extensions import db
 from suishoupai.org.models import OrgUnit
 from suishoupai.points import ledger
 from suishoupai.points.models import Award, LedgerTxn, Posting, Rider
-from tests.api.test_reports import Case
-from tests.concurrency import at_once
-from tests.conftest import Auth
+from tests.helpers.app import Auth
+from tests.helpers.concurrency import at_once
+from tests.helpers.reports import Case
 
 
 @pytest.fixture
@@ -279,20 +279,18 @@ def test_verify_names_a_tampered_posting(case, app, is_postgres):
     assert f"transaction {txn_id} " in output and "postings sum to" in output
 
 
-def test_append_only_trigger_refuses_deletes(app, is_postgres, case):
+@pytest.mark.postgres
+def test_append_only_trigger_refuses_deletes(app, case):
     """On PostgreSQL the database itself refuses to delete a transaction."""
-    if not is_postgres:
-        pytest.skip("the trigger is PostgreSQL's")
     accepted_report(case)
     with app.app_context(), pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
         conn.execute(text("DELETE FROM points_txns"))
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
-def test_twenty_concurrent_spends_of_ten_from_a_hundred(case, app, is_postgres):
+def test_twenty_concurrent_spends_of_ten_from_a_hundred(case, app):
     """20 threads each spending 10 from 100: exactly 10 succeed and the balance ends at 0."""
-    if not is_postgres:
-        pytest.skip("real concurrency needs PostgreSQL")
     rider = uid(app, "demo-rider")
     with app.app_context():
         community_id = db.session.get(User, rider).org_unit_id

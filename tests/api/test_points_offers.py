@@ -20,7 +20,7 @@ from suishoupai.points import audit, awards, ledger, rulebook
 from suishoupai.points.models import Rider
 from suishoupai.points.offer_rules import month_of
 from suishoupai.points.offers import Bounty, BountyClaim, Post, PostClaim, Redemption, Reward
-from tests.concurrency import at_once
+from tests.helpers.concurrency import at_once
 
 _seed = iter(range(300_000, 400_000))
 HOME = "DEMO-S2-C2"  # 凤起社区, the demo community

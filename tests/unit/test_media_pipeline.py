@@ -242,6 +242,7 @@ def test_sniff_format_reads_magic_bytes_only() -> None:
     assert sniff_format(b"") is None
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=512))
 def test_random_bytes_only_ever_raise_domain_errors(data: bytes) -> None:
@@ -252,6 +253,7 @@ def test_random_bytes_only_ever_raise_domain_errors(data: bytes) -> None:
 _SEEDS = {fmt: encode(textured(2, (96, 64)), fmt, quality=80) for fmt in ("JPEG", "PNG", "WEBP")}
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(sorted(_SEEDS)), st.data())
 def test_damaged_images_never_raise_anything_but_domain_errors(fmt: str, draw: st.DataObject) -> None:
