@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -54,3 +55,23 @@ def trace_of(app, report_id) -> str:
     """The trace_id of a report's (only) photo check."""
     (photo,) = checks(app, subject_type="report", subject_id=report_id, kind="image")
     return photo.trace_id
+
+
+#: the worker's clock once every backoff and lease has run out
+LATER = timedelta(hours=3)
+
+
+#: the submission's budget for content checks: long enough that a busy machine never runs out of it
+#: on a good answer (a text check left pending would keep a case off the board); the tests of the
+#: budget itself shrink it with @pytest.mark.sync_budget(seconds), below the fake's slow answers
+BUDGET = 30.0
+
+
+def push(web, wechat, event, **kwargs):
+    """A message push from WeChat to the served app."""
+    return wechat.push(f"{web.url}/wechat/push", TOKEN, event, **kwargs)
+
+
+def inbox_kinds(case, openid) -> list[str]:
+    """The kinds in a user's inbox."""
+    return [i["kind"] for i in case.client.get("/api/v1/inbox", headers=case.h(openid)).json["items"]]
