@@ -25,6 +25,8 @@ from urllib3.exceptions import NewConnectionError
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 #: refresh this long before WeChat's expiry (the platform keeps an old token valid 5 more minutes)
 TOKEN_MARGIN = 120
+#: the shortest timeout a call is given when its caller's time has (almost) run out
+MIN_TIMEOUT = 0.01
 #: credentials travel in query strings; they must not reach logs or stored error text
 _SECRETS = re.compile(r"((?:access_token|secret|js_code)=)[^&\s'\"]+")
 
@@ -131,16 +133,17 @@ class WeChatClient:
             raise WeChatBadAnswer("openid, session_key or unionid missing or malformed")
         return WxSession(openid=openid, session_key=session_key, unionid=unionid)
 
-    def access_token(self, refused: str | None = None) -> str:
+    def access_token(self, refused: str | None = None, timeout: float | None = None) -> str:
         """The stable access_token, cached until shortly before it expires.
 
         ``refused`` is a token WeChat just called invalid: fetch again unless another thread has.
+        ``timeout``: the caller's time for a fetch, instead of the client's default.
         """
         with self._token_lock:  # held over the fetch: concurrent callers wait instead of stampeding
             if self._token and self._token[0] != refused and time.monotonic() < self._token[1]:
                 return self._token[0]
             data = self._call("POST", "/cgi-bin/stable_token", None, {
-                "grant_type": "client_credential", "appid": self.appid, "secret": self.secret})
+                "grant_type": "client_credential", "appid": self.appid, "secret": self.secret}, timeout)
             token, expires_in = data.get("access_token"), data.get("expires_in")
             if not _text(token, 1024) or not isinstance(expires_in, int) or expires_in <= 0:
                 raise WeChatBadAnswer("access_token or expires_in missing or malformed")
@@ -183,23 +186,34 @@ class WeChatClient:
 
     def _with_token(self, path: str, body: dict, timeout: float | None = None,
                     image: bool = False) -> dict | bytes:
-        """POST with the access_token; a refused token is replaced once and the call repeated."""
-        token = self._token_for_send()
+        """POST with the access_token; a refused token is replaced once and the call repeated.
+
+        ``timeout`` bounds the whole call, the token's fetch included: a caller with a time budget
+        (a content check within a submission) neither gives up on a slow token answer sooner than
+        on the call itself, nor waits past its budget for one.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        token = self._token_for_send(timeout=timeout)
         try:
-            return self._call("POST", path, {"access_token": token}, body, timeout, image)
+            return self._call("POST", path, {"access_token": token}, body, _left(deadline), image)
         except WeChatError as exc:
             if exc.errcode not in TOKEN_ERRORS:
                 raise
             # WeChat refused the call itself, so nothing happened: repeating it is safe
-            fresh = self._token_for_send(refused=token)
-            return self._call("POST", path, {"access_token": fresh}, body, timeout, image)
+            fresh = self._token_for_send(refused=token, timeout=_left(deadline))
+            return self._call("POST", path, {"access_token": fresh}, body, _left(deadline), image)
 
-    def _token_for_send(self, refused: str | None = None) -> str:
+    def _token_for_send(self, refused: str | None = None, timeout: float | None = None) -> str:
         """A token for a send; failing to get one means no message left, whatever the failure."""
         try:
-            return self.access_token(refused)
+            return self.access_token(refused, timeout)
         except (WeChatUnavailable, WeChatBadAnswer) as exc:
             raise WeChatUnavailable(f"access_token: {exc}") from exc
+
+
+def _left(deadline: float | None) -> float | None:
+    """Seconds until ``deadline`` (None: the client's default), never quite zero: requests refuses that."""
+    return None if deadline is None else max(deadline - time.monotonic(), MIN_TIMEOUT)
 
 
 def _redact(exc: Exception) -> str:

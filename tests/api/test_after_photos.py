@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from suishoupai.extensions import db
 from suishoupai.org.geo import gcj02_to_wgs84
 from suishoupai.reports.models import ReportFlag
-from tests.api.test_follows import photo_bytes, upload
-from tests.api.test_reports import CENTRE, Case
+from tests.helpers.media import photo_bytes, upload
+from tests.helpers.reports import CENTRE, Case
 
 GM, ADMIN = "demo-grid-member", "demo-community-admin"
 

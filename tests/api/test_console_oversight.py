@@ -8,8 +8,7 @@ from sqlalchemy import select
 from suishoupai.extensions import db
 from suishoupai.org.models import Department
 from suishoupai.reports.models import Report
-from tests.api.test_console_queue import overdue_by
-from tests.api.test_reports import OTHER_STREET, Case
+from tests.helpers.reports import OTHER_STREET, Case, overdue_by
 
 
 @pytest.fixture

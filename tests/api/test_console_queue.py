@@ -11,7 +11,7 @@ from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.org.models import Department
 from suishoupai.reports.models import Report, ReportEvent, ReportFlag, ReportPhoto
-from tests.api.test_reports import OTHER_STREET, Case
+from tests.helpers.reports import OTHER_STREET, Case, overdue_by
 
 QUEUE = "/api/v1/admin/queue"
 
@@ -31,15 +31,6 @@ def ids(resp) -> list[int]:
     """The report ids of a queue page."""
     assert resp.status_code == 200, resp.json
     return [item["id"] for item in resp.json["items"]]
-
-
-def overdue_by(app, report_id: int, hours: float) -> None:
-    """Move a case's accept deadline into the past (as a slow handler leaves it)."""
-    with app.app_context():
-        report = db.session.get(Report, report_id)
-        due = utcnow() - timedelta(hours=hours)
-        report.accept_due_at, report.clock_started_at = due, due - timedelta(hours=2)
-        db.session.commit()
 
 
 def test_counts_and_tabs_of_the_community_admin(case, app):

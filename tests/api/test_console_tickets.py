@@ -11,7 +11,7 @@ from suishoupai.console import tickets
 from suishoupai.console.models import LoginTicket
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
-from tests.concurrency import at_once
+from tests.helpers.concurrency import at_once
 
 BASE = "/api/v1/console/tickets"
 

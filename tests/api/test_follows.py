@@ -1,20 +1,17 @@
 """Nearby reports, 附议 (follow), suspected duplicates and merging, over HTTP."""
 
-import io
 from datetime import timedelta
 
 import pytest
-from PIL import Image
 from sqlalchemy import func, select, update
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.notify.models import Notification
 from suishoupai.reports.models import Report, ReportFollow
-from tests.api.test_reports import CENTRE, Case
-from tests.concurrency import at_once
+from tests.helpers.concurrency import at_once
+from tests.helpers.media import photo_bytes, upload
+from tests.helpers.reports import CENTRE, Case
 
 #: metres → degrees of latitude
 M = 1 / 111_195
@@ -165,11 +162,10 @@ def test_follow_refusals_change_nothing(case, app):
         assert db.session.scalar(select(func.count()).select_from(ReportFollow)) == 0
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
-def test_concurrent_follows_by_one_user_leave_one_row(case, app, is_postgres):
+def test_concurrent_follows_by_one_user_leave_one_row(case, app):
     """Twenty simultaneous follows by the same resident: all answer 200 following, one row exists."""
-    if not is_postgres:
-        pytest.skip("row-level concurrency is the PostgreSQL case")
     rid = case.file().json["id"]
     headers = case.h("demo-resident-2")
     client = app.test_client()
@@ -294,33 +290,3 @@ def test_merge_refusals_change_nothing(case, app):
 # --- photos with chosen bytes -------------------------------------------------------------------
 
 
-def photo_bytes(seed: int, gps: tuple[float, float] | None = None) -> bytes:
-    """A noise JPEG from a seed (same seed, same bytes), with EXIF GPS (WGS-84) when given."""
-    import random
-
-    pixels = random.Random(seed * 7919).randbytes(96 * 64 * 3)
-    im = Image.frombytes("RGB", (96, 64), pixels)
-    out = io.BytesIO()
-    if gps is None:
-        im.save(out, "JPEG")
-        return out.getvalue()
-    exif = Image.Exif()
-    exif[0x8825] = {1: "N", 2: _dms(gps[0]), 3: "E", 4: _dms(gps[1])}
-    im.save(out, "JPEG", exif=exif)
-    return out.getvalue()
-
-
-def _dms(value: float) -> tuple[float, float, float]:
-    """Degrees, minutes, seconds."""
-    degrees = int(value)
-    minutes = int((value - degrees) * 60)
-    return float(degrees), float(minutes), round((value - degrees - minutes / 60) * 3600, 4)
-
-
-def upload(case: Case, openid: str, data: bytes) -> int:
-    """POST /media with these bytes; returns the media id."""
-    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), filename="p.jpg")})
-    resp = case.client.post("/api/v1/media", data=body, headers=case.h(openid),
-                            content_type=f"multipart/form-data; boundary={boundary}")
-    assert resp.status_code == 201, resp.json
-    return resp.json["id"]

@@ -3,7 +3,9 @@
 import json
 import logging
 
-from tests.concurrency import at_once
+import pytest
+
+from tests.helpers.concurrency import at_once
 
 
 def assert_envelope(resp, status, code):
@@ -113,6 +115,7 @@ def test_one_log_line_per_request(client, auth, caplog):
     assert line["status"] == 200 and line["user"] == resp.json["id"] and line["ms"] >= 0
 
 
+@pytest.mark.slow
 def test_concurrent_writers_never_hit_database_locked(app, auth):
     """Many threads writing at once queue on the lock instead of failing (SQLite: BEGIN IMMEDIATE)."""
     headers = [auth.headers(f"writer-{i}") for i in range(12)]

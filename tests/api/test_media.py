@@ -16,33 +16,7 @@ from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.media import storage
 from suishoupai.media.models import Media
-
-UPLOAD = "/api/v1/media"
-
-
-def photo(width=800, height=600, color=(200, 30, 30), fmt="JPEG", orientation=None, gps=False):
-    """A photo made here: solid colour with a darker top-left block, optional EXIF."""
-    im = Image.new("RGB", (width, height), color)
-    im.paste((20, 20, 20), (0, 0, width // 4, height // 4))
-    exif = Image.Exif()
-    if orientation:
-        exif[0x0112] = orientation
-    if gps:
-        exif[0x8825] = {1: "N", 2: (30.0, 16.0, 20.0), 3: "E", 4: (120.0, 9.0, 50.0)}
-    out = io.BytesIO()
-    im.save(out, fmt, **({"exif": exif} if (orientation or gps) else {}))
-    return out.getvalue()
-
-
-def post(client, headers, data, name="IMG_0001.jpg", purpose=None, extra_headers=None):
-    """Send a file the way wx.uploadFile does (body built in memory: werkzeug's test client
-    spools large bodies to a temporary file it never closes)."""
-    form = {"file": FileStorage(io.BytesIO(data), filename=name, content_type="image/jpeg")}
-    if purpose:
-        form["purpose"] = purpose
-    boundary, body = encode_multipart(form)
-    return client.post(UPLOAD, data=body, content_type=f"multipart/form-data; boundary={boundary}",
-                       headers=headers | (extra_headers or {}))
+from tests.helpers.media import UPLOAD, fetch, photo, post
 
 
 def rows(app):
@@ -55,12 +29,6 @@ def stored_keys(app):
     """Every key in the app's storage."""
     with app.app_context():
         return sorted(storage().keys())
-
-
-def fetch(client, url):
-    """GET an absolute URL the app handed out, through the test client."""
-    path = url.split("://", 1)[1].split("/", 1)[1]
-    return client.get("/" + path)
 
 
 def test_upload_answers_variants_and_serves_them(client, auth, app):

@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import io
-import random
 import re
 from contextlib import contextmanager
 
 from flask import request, request_finished
-from PIL import Image
 from sqlalchemy import select
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from suishoupai.extensions import db, errors
 from suishoupai.org.models import OrgUnit
+from tests.helpers.openapi import PUBLIC, SPEC, UNKNOWN, multipart, operations, photo, target
 
-SPEC = "/api/openapi.json"
-METHODS = ("get", "put", "post", "patch", "delete")
-#: the operations anyone may call: how a caller gets a token, and the privacy notice read before signing in
-PUBLIC = {("post", "/api/v1/auth/wechat-login"), ("post", "/api/v1/auth/dev-login"),
-          ("get", "/api/v1/privacy")}
 #: path parameters naming a record; `{day}` takes any date and `{step}` is an enum the URL checks
 RECORD = re.compile(r"_id$|^code$|^kind$")
 CENTRE = {"lat": 30.272869, "lng": 120.16498, "coord_type": "gcj02"}
-UNKNOWN = 999_999
-
-
-def operations(spec):
-    """(method, path, operation, path parameters) for every operation of the document."""
-    for path, item in spec["paths"].items():
-        for method in METHODS:
-            if method in item:
-                yield method, path, item[method], item.get("parameters", [])
 
 
 def documented(spec, method: str, path: str) -> set[int]:
@@ -43,24 +25,6 @@ def documented(spec, method: str, path: str) -> set[int]:
 def spec_path(rule: str) -> str:
     """The document's path for a URL rule: /reports/<id:report_id> → /reports/{report_id}."""
     return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", rule)
-
-
-def _value(schema: dict):
-    """A value of the right shape: an unknown id, a date, the first of an enum, an example."""
-    if "enum" in schema:
-        return schema["enum"][0]
-    if schema.get("type") == "integer":
-        return UNKNOWN
-    return {"date": "2025-01-06"}.get(schema.get("format"), schema.get("example", "nope"))
-
-
-def target(path: str, op: dict, path_params: list) -> str:
-    """The operation's URL with every path parameter and required query parameter filled in."""
-    for param in path_params:
-        path = path.replace("{" + param["name"] + "}", str(_value(param["schema"])))
-    query = [f"{p['name']}={_value(p['schema'])}" for p in op.get("parameters", [])
-             if p["in"] == "query" and p.get("required")]
-    return path + ("?" + "&".join(query) if query else "")
 
 
 @contextmanager
@@ -90,19 +54,6 @@ def bearer(client, openid: str) -> dict:
     """Authorization headers of a (demo) account."""
     return {"Authorization": "Bearer " + client.post("/api/v1/auth/dev-login",
                                                      json={"openid": openid}).json["token"]}
-
-
-def multipart(data: bytes, name: str = "p.jpg") -> dict:
-    """wx.uploadFile's request: one file part."""
-    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), filename=name)})
-    return {"data": body, "content_type": f"multipart/form-data; boundary={boundary}"}
-
-
-def photo() -> bytes:
-    """A small JPEG unlike any other."""
-    out = io.BytesIO()
-    Image.frombytes("RGB", (64, 48), random.Random().randbytes(64 * 48 * 3)).save(out, "JPEG")
-    return out.getvalue()
 
 
 def test_operations_on_a_record_document_404(client):

@@ -5,17 +5,13 @@ import zlib
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, seed, settings
-from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
     negative_data_rejection,
-    response_schema_conformance,
-    status_code_conformance,
 )
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance, negative_data_rejection]
+from tests.helpers.openapi import CHECKS
+
 #: the demo accounts of every role; the district admin (who reaches everything) is fuzzed hardest
 ROLES = ["demo-resident", "demo-resident-2", "demo-rider", "demo-volunteer", "demo-grid-member",
          "demo-community-admin", "demo-street-admin", "demo-department"]
@@ -65,6 +61,7 @@ def fuzz_as(app, client, openid: str, examples: int) -> tuple[list, dict[str, se
     return operations, statuses
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(1800)  # ~100 operations × 60 cases: past the default 300 s on a crowded machine
 def test_api_holds_under_fuzzing(app, client, demo):
     """Generated requests, valid and invalid, get documented non-5xx answers on every operation."""
@@ -77,6 +74,7 @@ def test_api_holds_under_fuzzing(app, client, demo):
     assert passed >= len(operations) * 2 // 5, (passed, len(operations))
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("openid", ROLES)
 def test_api_holds_under_fuzzing_as_every_role(app, client, demo, openid):

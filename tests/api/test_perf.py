@@ -24,7 +24,7 @@ from suishoupai.pagination import page_of
 from suishoupai.reports import present, queries, schemas
 from suishoupai.reports.catalog import CALENDAR, calendar
 from suishoupai.reports.models import Report
-from tests.concurrency import at_once
+from tests.helpers.concurrency import at_once
 
 CENTRE = {"lat": 30.272869, "lng": 120.16498, "coord_type": "gcj02"}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -224,10 +224,10 @@ def test_list_answer_equals_the_schema_dump(app, client, demo, auth, openid, sco
         assert all("reporter" not in item and item["address"] is None for item in resp.json["items"])
 
 
-def test_first_bumps_of_a_new_counter_at_once_both_count(app, is_postgres):
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_first_bumps_of_a_new_counter_at_once_both_count(app):
     """Eight transactions bumping a counter no row holds yet all commit, and it ends at eight."""
-    if not is_postgres:
-        pytest.skip("real concurrency needs PostgreSQL")
 
     def bump():
         versioned.bump("test_fresh_counter")
@@ -270,11 +270,10 @@ def test_list_cards_equal_the_cards_of_entities(app, client, demo, auth, openid,
         assert any(i["follower_count"] == 1 for i in resp.json["items"])
 
 
-def test_lists_read_outside_a_transaction_on_postgresql(app, client, demo, auth, is_postgres):
+@pytest.mark.postgres  # SQLite keeps its transaction
+def test_lists_read_outside_a_transaction_on_postgresql(app, client, demo, auth):
     """A list page's statements run in autocommit on PostgreSQL (no BEGIN, no ROLLBACK round trip);
     the pooled connection goes back to transactions for the next request, which writes."""
-    if not is_postgres:
-        pytest.skip("SQLite keeps its transaction")
     seen: list[tuple[str, bool]] = []
 
     def note(conn, _cursor, statement, *_args):

@@ -181,6 +181,7 @@ class LedgerMachine(RuleBasedStateMachine):
         assert report.ok, report.problems
 
 
+@pytest.mark.slow
 def test_ledger_state_machine(app):
     """Random sequences through the service layer keep the ledger sound."""
     with app.app_context():

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from suishoupai.extensions import db
 from suishoupai.org.models import GridMember, OrgUnit
 from suishoupai.reports.models import Report
-from tests.api.test_reports import CENTRE, OTHER_STREET, Case, department_id, state
+from tests.helpers.reports import CENTRE, OTHER_STREET, Case, department_id, state
 
 ROLES = ["demo-resident", "demo-resident-2", "demo-grid-member", "demo-department", "demo-community-admin",
          "demo-street-admin", "demo-district-admin"]

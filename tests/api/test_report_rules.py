@@ -9,8 +9,8 @@ from suishoupai.extensions import db
 from suishoupai.media.models import Media
 from suishoupai.reports.models import Report, ReportEvent, ReportHandling
 from suishoupai.reports.sweep import sweep
-from tests.api.test_reports import Case, department_id, state
-from tests.concurrency import at_once
+from tests.helpers.concurrency import at_once
+from tests.helpers.reports import Case, department_id, state
 
 NOTHING = {"overdue": 0, "escalated": 0, "closed": 0}
 
@@ -80,6 +80,7 @@ def test_a_step_with_a_bad_body_changes_nothing(case, app, setup, who, step, bod
     assert _free(app, mine)
 
 
+@pytest.mark.slow
 def test_concurrent_resolves_exactly_one_wins(case, app):
     """Grid member and community admin resolving one case at the same instant, each with an
     after-photo of their own: one resolution, one resolve event, the losers' photos stay free."""

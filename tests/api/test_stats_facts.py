@@ -12,11 +12,11 @@ from suishoupai.reports.models import Report
 from suishoupai.stats import days, facts, queries
 from suishoupai.stats.facts import StatsCase, StatsClock, StatsDay, StatsMark
 from suishoupai.stats.figures import Partial
-from tests.api.test_reports import department_id
-from tests.api.test_stats import DIST, GM, RES, get, grid_stint, set_clocks
-from tests.api.test_stats import case as case  # noqa: F401 - fixtures shared with the summary tests
-from tests.api.test_stats import dataset as dataset  # noqa: F401
-from tests.concurrency import at_once
+from tests.helpers.concurrency import at_once
+from tests.helpers.reports import department_id
+from tests.helpers.stats import DIST, GM, RES, get, grid_stint, set_clocks
+from tests.helpers.stats import case as case  # noqa: F401 - fixtures shared with the summary tests
+from tests.helpers.stats import dataset as dataset  # noqa: F401
 
 
 @pytest.fixture
@@ -250,12 +250,12 @@ def test_a_change_forgets_its_day_for_every_scope(case, app, dataset, built):  #
         assert {(dataset["district"], quiet), (dataset["community"], quiet)} <= set(after)
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
 @pytest.mark.parametrize("first_build", [True, False])
-def test_concurrent_refreshes_queue_on_the_mark(case, app, dataset, is_postgres, first_build):  # noqa: F811
+def test_concurrent_refreshes_queue_on_the_mark(case, app, dataset, first_build):  # noqa: F811
     """Eight threads refreshing at once (the first build, or after a change) all succeed and leave
     exactly the facts a rebuild gives; the first to hold the mark does the work."""
-    if not is_postgres:
-        pytest.skip("real concurrency needs PostgreSQL")
     if not first_build:
         assert get(case, DIST, scope=f"district:{dataset['district']}").status_code == 200
         assert case.step(GM, dataset["G"], "accept").status_code == 200
@@ -268,11 +268,11 @@ def test_concurrent_refreshes_queue_on_the_mark(case, app, dataset, is_postgres,
         assert snapshot() == refreshed
 
 
-def test_concurrent_summaries_keep_each_day_once(app, dataset, built, is_postgres):  # noqa: F811
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_concurrent_summaries_keep_each_day_once(app, dataset, built):  # noqa: F811
     """Eight threads asking for the same window with no day kept yet all get the same figures; each
     day is counted and kept once (a second keeper would break the primary key)."""
-    if not is_postgres:
-        pytest.skip("real concurrency needs PostgreSQL")
     place, unit = {"unit": dataset["district"]}, dataset["district"]
     with app.app_context():
         db.session.execute(delete(StatsDay))

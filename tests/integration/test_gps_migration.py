@@ -5,7 +5,7 @@ from sqlalchemy import text
 
 from suishoupai.extensions import db
 from suishoupai.media.models import Media
-from tests.conftest import make_app
+from tests.helpers.app import make_app
 
 
 def test_positions_stored_in_the_clear_are_sealed_by_the_migration(tmp_path, wechat):

@@ -29,7 +29,7 @@ def test_registrations_made_before_review_stay_approved(tmp_path, wechat):
     from flask_migrate import upgrade
     from sqlalchemy import text
 
-    from tests.conftest import make_app
+    from tests.helpers.app import make_app
 
     app = make_app("sqlite:///" + str(tmp_path / "m.db"), tmp_path, wechat.url)
     with app.app_context():

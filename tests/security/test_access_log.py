@@ -11,8 +11,8 @@ from suishoupai.extensions import db
 from suishoupai.org.models import OrgUnit
 from suishoupai.points.models import Rider
 from suishoupai.privacy.models import AccessRecord
-from tests.api.test_reports import Case
-from tests.api.wishes.helpers import SECRET_PHONE, Wishes
+from tests.helpers.reports import Case
+from tests.helpers.wishes import SECRET_PHONE, Wishes
 
 DEMO = ["demo-resident", "demo-resident-2", "demo-rider", "demo-volunteer", "demo-grid-member",
         "demo-community-admin", "demo-street-admin", "demo-district-admin", "demo-department"]

@@ -10,7 +10,7 @@ import sqlite3
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.api.test_openapi_errors import PUBLIC, SPEC, operations, target
+from tests.helpers.openapi import PUBLIC, SPEC, operations, target
 
 JSON = "application/json"
 
@@ -134,7 +134,7 @@ def test_a_chunked_json_body_stops_being_read_at_the_cap(client, auth):
 
 def test_the_json_cap_is_a_setting_and_uploads_keep_theirs(app_factory):
     """JSON_MAX_BYTES moves the JSON cap; a multipart upload is held to MAX_CONTENT_LENGTH only."""
-    from tests.api.test_openapi_errors import multipart, photo
+    from tests.helpers.openapi import multipart, photo
 
     client = app_factory(JSON_MAX_BYTES=100).test_client()
     headers = {"Authorization": "Bearer " + client.post(

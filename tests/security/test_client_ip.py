@@ -8,10 +8,10 @@ import pytest
 from suishoupai.demo.seed import seed
 from suishoupai.extensions import db
 from suishoupai.settings import SettingsError
-from tests.api.test_openapi_errors import multipart, photo
-from tests.api.test_reports import CENTRE, Case
-from tests.conftest import Auth
-from tests.security.test_rate_limits import assert_refused, token
+from tests.helpers.app import Auth
+from tests.helpers.openapi import multipart, photo
+from tests.helpers.reports import CENTRE, Case
+from tests.helpers.security import assert_refused, token
 
 FILE = "/api/v1/reports"
 

@@ -9,9 +9,9 @@ from suishoupai.auth.models import User
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.reports.models import Report
-from tests.api.test_reports import CENTRE, Case
-from tests.concurrency import at_once
-from tests.conftest import Auth
+from tests.helpers.app import Auth
+from tests.helpers.concurrency import at_once
+from tests.helpers.reports import CENTRE, Case
 
 #: metres → degrees of latitude
 M = 1 / 111_195
@@ -91,6 +91,7 @@ def test_the_rule_has_settings(app_factory, demo):
         assert case.file(openid=openid, location=north(20)).status_code == second, overrides
 
 
+@pytest.mark.slow
 def test_a_burst_of_identical_filings_makes_one_case(case, app):
     """Eight identical filings at the same instant from one account: exactly one case, seven 409s
     naming it (the account's filings pass the check one at a time)."""

@@ -8,9 +8,9 @@ import requests
 
 from suishoupai.docs import PAGE_POLICY
 from suishoupai.headers import DEFAULT_POLICY
-from tests.api.test_media import UPLOAD, fetch, photo, post
-from tests.security.entrypoint import serving
-from tests.security.test_production_config import production_app
+from tests.helpers.entrypoint import serving
+from tests.helpers.media import UPLOAD, fetch, photo, post
+from tests.helpers.security import production_app
 
 
 def assert_protected(resp, policy=DEFAULT_POLICY):

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 import logging
 import re
-import secrets
 import subprocess
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 
 from suishoupai import create_app, settings
-from tests.security.entrypoint import ROOT, start_refused
-
-#: a complete production configuration, its secrets made for this run (none is in the repository)
-PRODUCTION = {
-    "SUISHOUPAI_ENV": "production", "SUISHOUPAI_SECRET_KEY": secrets.token_urlsafe(48),
-    "SUISHOUPAI_DATABASE_URL": "postgresql://ssp@db.internal/ssp",
-    "SUISHOUPAI_FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-    "SUISHOUPAI_WECHAT_APPID": "wx" + secrets.token_hex(8), "SUISHOUPAI_WECHAT_SECRET": secrets.token_hex(16),
-    "SUISHOUPAI_MODERATION_PROVIDER": "wechat", "SUISHOUPAI_MODERATION_CALLBACK_TOKEN": secrets.token_hex(8),
-    "SUISHOUPAI_MODERATION_CALLBACK_AES_KEY": base64.b64encode(secrets.token_bytes(32)).decode().rstrip("="),
-    "SUISHOUPAI_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/13",
-    "SUISHOUPAI_PUBLIC_BASE_URL": "https://ssp.internal", "SUISHOUPAI_MODERATION_MEDIA_BASE_URL": "https://ssp.internal",
-}
+from tests.helpers.entrypoint import ROOT, start_refused
+from tests.helpers.security import PRODUCTION, production_app
 
 
 def refusals(environ: dict[str, str]) -> list[str]:
@@ -173,16 +159,6 @@ def test_create_app_refuses_before_anything_starts(monkeypatch):
     with pytest.raises(settings.SettingsError, match="DEV_LOGIN must be off") as err:
         create_app()
     assert "SECRET_KEY is a value published" in str(err.value)
-
-
-def production_app(app_factory, is_postgres, waive="", **overrides):
-    """A production app on the test database, its secrets made for this run; on a SQLite run the
-    embedded database is waived too."""
-    config = {k.removeprefix("SUISHOUPAI_"): v for k, v in PRODUCTION.items()}
-    del config["DATABASE_URL"]  # the test database
-    waived = [name for name in (waive, "" if is_postgres else "sqlite") if name]
-    return app_factory(**config | {"DEV_LOGIN": False, "RATELIMIT_ENABLED": True,
-                                   "ALLOW_UNSAFE": ",".join(waived)} | overrides)
 
 
 def test_waived_refusals_start_with_one_warning_each(app_factory, is_postgres, caplog):

@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 
 from suishoupai.auth.models import User
 from suishoupai.extensions import db
-from suishoupai.limits import ACTIONS
 from suishoupai.settings import SettingsError
+from tests.helpers.security import assert_refused, token
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS = "redis://127.0.0.1:6379/0"
@@ -49,22 +49,6 @@ LIMITED = [
 def call(client, method: str, path: str, body, headers=None, **kwargs):
     """One call of an operation on an unknown record."""
     return client.open(path.format(id=UNKNOWN), method=method, json=body, headers=headers or {}, **kwargs)
-
-
-def token(client, openid: str) -> dict:
-    """Authorization headers of an account (dev-login)."""
-    resp = client.post("/api/v1/auth/dev-login", json={"openid": openid})
-    assert resp.status_code == 200, resp.json
-    return {"Authorization": "Bearer " + resp.json["token"]}
-
-
-def assert_refused(resp, action: str, per: str, limit: str) -> None:
-    """A 429 in the envelope, naming the action and what it is counted by, with Retry-After."""
-    assert resp.status_code == 429, (resp.status_code, resp.json)
-    assert resp.json == {"error": {
-        "code": "rate_limited", "message": f"{ACTIONS[action]}过于频繁，请稍后再试",
-        "details": {"action": action, "per": per, "limit": limit}}}
-    assert 0 < int(resp.headers["Retry-After"]) <= 3600
 
 
 @pytest.mark.parametrize(("action", "method", "path", "body"), LIMITED,

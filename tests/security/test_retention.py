@@ -19,8 +19,8 @@ from suishoupai.notify.models import Notification
 from suishoupai.org.geo import gcj02_to_wgs84
 from suishoupai.reports.models import Report, ReportFollow, ReportPhoto
 from suishoupai.wishes.models import Wish
-from tests.api.test_follows import photo_bytes, upload
-from tests.api.test_reports import CENTRE, Case
+from tests.helpers.media import photo_bytes, upload
+from tests.helpers.reports import CENTRE, Case
 
 GM = "demo-grid-member"
 SPOT = gcj02_to_wgs84(CENTRE["lat"], CENTRE["lng"])

@@ -12,7 +12,7 @@ from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.idempotency import IdempotencyKey
 from suishoupai.offers.models import Bounty
-from tests.concurrency import at_once
+from tests.helpers.concurrency import at_once
 
 #: every list that pages on a timestamp, and who may read it
 TIMESTAMP_LISTS = [
@@ -51,11 +51,11 @@ def test_the_reported_cursor_is_refused(client, auth, demo):
     assert resp.status_code == 422 and resp.json["error"]["code"] == "pagination.bad_cursor"
 
 
-def test_racing_failing_creates_with_one_idempotency_key_never_500(app, client, auth, demo, is_postgres):
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_racing_failing_creates_with_one_idempotency_key_never_500(app, client, auth, demo):
     """Six identical creates that fail (a deadline past), one key, at once, fifteen times: each
     answers the failure or 409 in_progress; none creates anything, no key is left behind."""
-    if not is_postgres:
-        pytest.skip("real concurrency needs PostgreSQL")
     headers = auth.headers("demo-community-admin")
     body = {"title": "小区东门共享单车乱停整治", "description": "协助整理东门共享单车", "points": 50,
             "deadline": (utcnow() - timedelta(days=1)).isoformat(), "max_takers": 1}

@@ -8,12 +8,10 @@ import pytest
 import requests
 
 from suishoupai import moderation, settings
-from tests.api import test_moderation
-from tests.api.test_moderation import TOKEN, checks, public_ids, trace_of
-from tests.concurrency import at_once
-
-#: the served app and the report helpers of the content-security tests
-web, case = test_moderation.web, test_moderation.case
+from tests.helpers.concurrency import at_once
+from tests.helpers.moderation import TOKEN, checks, public_ids, trace_of
+from tests.helpers.moderation import web as web  # noqa: F401 - the served app, a fixture
+from tests.helpers.reports import Case
 
 #: an EncodingAESKey as the mini-program's console hands it out: 43 base64 characters
 AES_KEY = base64.b64encode(bytes(range(1, 33))).decode().rstrip("=")
@@ -28,6 +26,12 @@ def app(app_factory, web):
                       MODERATION_SYNC_TIMEOUT=0.5)
     web.holder["app"] = app
     return app
+
+
+@pytest.fixture
+def case(client, auth, demo):
+    """Report helpers over the demo district."""
+    return Case(client, auth)
 
 
 def secure(web, wechat, event, **kwargs):
@@ -108,10 +112,10 @@ def test_a_replayed_push_is_refused(case, app, web, wechat):
     assert photo_status(app, rid) == "risky"
 
 
-def test_a_push_sent_twice_at_once_is_taken_once(case, app, web, wechat, is_postgres):
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_push_sent_twice_at_once_is_taken_once(case, app, web, wechat):
     """Two copies racing on two connections: one is taken, the other refused as a replay."""
-    if not is_postgres:
-        pytest.skip("real concurrency needs PostgreSQL")
     rid = case.file().json["id"]
     timestamp, nonce = str(int(time.time())), "2718281828"
     encrypted = wechat.encrypt(json.dumps(wechat.media_event(trace_of(app, rid), "pass")).encode(),

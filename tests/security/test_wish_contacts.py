@@ -16,8 +16,8 @@ from suishoupai.org.models import OrgUnit
 from suishoupai.points.models import Rider
 from suishoupai.privacy.models import AccessRecord
 from suishoupai.wishes.models import Volunteer, Wish, WishEvent
-from tests.api.wishes.helpers import Wishes
-from tests.concurrency import at_once
+from tests.helpers.concurrency import at_once
+from tests.helpers.wishes import Wishes
 
 #: five people without a smartphone, each entered by the grid member on their behalf
 PEOPLE = [(f"{surname}奶奶", f"1391234{n:04d}", f"凤起路{100 + n}号3单元502")
@@ -246,10 +246,10 @@ def test_reveal_limit_per_claimant_per_day(w, client, app):
     assert refused.json["error"]["code"] == "wish.reveal_forbidden"
 
 
-def test_reveal_limit_holds_under_concurrent_reveals(w, app, is_postgres):
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_reveal_limit_holds_under_concurrent_reveals(w, app):
     """At the limit less one, eight reveals of different wishes at the same instant: exactly one passes."""
-    if not is_postgres:
-        pytest.skip("real concurrency needs PostgreSQL")
     app.config.update(WISH_REVEAL_DAILY_LIMIT=2, WISH_CLAIM_LIMIT=9)
     people = [(f"{surname}爷爷", f"1396666{n:04d}", None) for n, surname in enumerate("赵钱孙李周吴郑王冯")]
     ids = [on_behalf(w, person) for person in people]

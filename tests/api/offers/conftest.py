@@ -18,7 +18,7 @@ from suishoupai.extensions import db
 from suishoupai.org.models import OrgUnit
 from suishoupai.points import awards, ledger, rulebook
 from suishoupai.points.models import Rider
-from tests.concurrency import at_once
+from tests.helpers.concurrency import at_once
 
 _seed = iter(range(300_000, 400_000))
 

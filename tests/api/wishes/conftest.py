@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.wishes.helpers import Wishes
+from tests.helpers.wishes import Wishes
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.org.models import OrgUnit
 from suishoupai.wishes.models import Volunteer, Wish
-from tests.concurrency import at_once
+from tests.helpers.concurrency import at_once
 
 
 def test_claims_race_exactly_one_wins(w, app, is_postgres):

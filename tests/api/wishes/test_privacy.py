@@ -6,7 +6,7 @@ from sqlalchemy import select
 from suishoupai.auth.models import User
 from suishoupai.extensions import db
 from suishoupai.wishes.models import Wish
-from tests.api.wishes.helpers import SECRET_ADDRESS, SECRET_NAME, SECRET_PHONE
+from tests.helpers.wishes import SECRET_ADDRESS, SECRET_NAME, SECRET_PHONE
 
 
 def test_on_behalf_path(w, app):

@@ -10,7 +10,7 @@ from suishoupai.auth.models import User
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.org.models import OrgUnit
-from tests.concurrency import at_once
+from tests.helpers.concurrency import at_once
 
 
 def test_campaigns_volunteers_and_rankings(w, client, app):

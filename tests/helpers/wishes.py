@@ -1,4 +1,6 @@
-"""The 微心愿 tests' helpers: HTTP as the demo district's accounts, wishes walked to a given step."""
+"""微心愿 helpers: submitting and moving wishes over the test client."""
+
+from __future__ import annotations
 
 import io
 import random
@@ -6,10 +8,6 @@ import random
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
-
-_seed = iter(range(100_000, 200_000))
-#: the beneficiary of the wish a grid member enters on someone's behalf
-SECRET_NAME, SECRET_PHONE, SECRET_ADDRESS = "刘秀英", "13912340000", "环西新村7幢302"
 
 
 class Wishes:
@@ -55,3 +53,9 @@ class Wishes:
         wish_id = (maker or self.submit)().json["id"]
         assert self.post("demo-grid-member", wish_id, "review", decision="publish").status_code == 200
         return wish_id
+
+
+_seed = iter(range(100_000, 200_000))
+
+
+SECRET_NAME, SECRET_PHONE, SECRET_ADDRESS = "刘秀英", "13912340000", "环西新村7幢302"

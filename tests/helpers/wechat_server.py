@@ -134,7 +134,9 @@ class FakeWeChat:
                 except ValueError:
                     return self._send(200, b'{"errcode": 47001, "errmsg": "data format error"}')
                 if url.path == "/cgi-bin/stable_token":
-                    return self._send(200, json.dumps(fake.stable_token(body)).encode())
+                    answer = fake.stable_token(body)
+                    time.sleep(fake.token_delay)
+                    return self._send(200, json.dumps(answer).encode())
                 if url.path in ("/wxa/msg_sec_check", "/wxa/media_check_async"):
                     answer, status, wait = fake.security(url.path, params.get("access_token"), body)
                     if wait:
@@ -165,6 +167,8 @@ class FakeWeChat:
         self.valid_tokens: set[str] = set()
         self.token: str | None = None
         self.token_expires_in = 7200
+        #: seconds stable_token takes before its answer
+        self.token_delay = 0.0
         #: every subscribe/send call, answered or not; ``delivered`` holds what reached the user
         self.send_calls: list[dict] = []
         self.delivered: list[dict] = []
