@@ -113,7 +113,7 @@ def test_a_worker_process_killed_mid_send_is_not_resent(app, nf, wechat, demo, t
     ids = [enqueue(app, nf, openid, f"kill{n}") for n, openid in enumerate(openids)]
     wechat.script["demo-resident-2"] = ["timeout"]  # WeChat takes it, then answers two seconds late
     proc = subprocess.Popen([sys.executable, "-c", WORKER, app.config["DATABASE_URL"], str(tmp_path),
-                             wechat.url, json.dumps(TEMPLATES)], cwd=str(Path(__file__).parents[2]),
+                             wechat.url, json.dumps(TEMPLATES)], cwd=str(Path(__file__).parents[3]),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
