@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -207,7 +207,7 @@ def _escalate(step: Step, reason: str, level: str | None = None) -> None:
     record(report, step.actor, "escalate", previous, reason, {"level": target})
 
 
-def _resolve(step: Step, media_ids: list[int] = (), note: str | None = None) -> None:
+def _resolve(step: Step, media_ids: Sequence[int] = (), note: str | None = None) -> None:
     """Close the work (办结) with after-photos taken by the resolver."""
     report = step.report
     if report.category.needs_after_photo and not media_ids:
