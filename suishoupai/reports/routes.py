@@ -12,6 +12,7 @@ from suishoupai.reports import (
     catalog,
     contact,
     duplicates,
+    filing,
     follows,
     nearby,
     photo_checks,
@@ -19,6 +20,7 @@ from suishoupai.reports import (
     queries,
     schemas,
     service,
+    step_schemas,
 )
 from suishoupai.reports.lifecycle import Action
 from suishoupai.web import json_answer, reads, writes
@@ -52,7 +54,7 @@ def file_report(data, args):
     `details.distance_m`. A retry with the same Idempotency-Key still replays the first answer.
     """
     actor = current_actor()
-    filed = service.file_report_parts(actor, data)
+    filed = filing.file_report(actor, data)
     # the busiest write: detail() already gives the documented shape (a test holds the answer equal
     # to what GET dumps through the schema), so the schema's dump is skipped
     answer = json_answer(present.detail(filed.report, actor, args["coord_type"],
@@ -160,7 +162,7 @@ def get_report(args, report_id):
     return present.detail(queries.get_visible(actor, report_id), actor, args["coord_type"])
 
 
-def _step_route(action: Action, body: type[schemas.StepBody]) -> None:
+def _step_route(action: Action, body: type[step_schemas.StepBody]) -> None:
     """POST /reports/{id}/<action>: load the step's own body, take the step, answer the detail."""
 
     def step(data, args, report_id):
@@ -179,10 +181,10 @@ def _step_route(action: Action, body: type[schemas.StepBody]) -> None:
 STEP_DOC = ("404 when the case is not the caller's work (or own report); 409 when the lifecycle does "
             "not let the caller take this step now (the detail's `actions` lists the steps it does).")
 STEP_BODIES = {
-    Action.ACCEPT: schemas.AcceptStep, Action.TRANSFER: schemas.TransferStep,
-    Action.ESCALATE: schemas.EscalateStep, Action.RESOLVE: schemas.ResolveStep,
-    Action.REJECT: schemas.RejectStep, Action.REOPEN: schemas.ReopenStep,
-    Action.CONFIRM: schemas.ConfirmStep, Action.RATE: schemas.RateStep,
+    Action.ACCEPT: step_schemas.AcceptStep, Action.TRANSFER: step_schemas.TransferStep,
+    Action.ESCALATE: step_schemas.EscalateStep, Action.RESOLVE: step_schemas.ResolveStep,
+    Action.REJECT: step_schemas.RejectStep, Action.REOPEN: step_schemas.ReopenStep,
+    Action.CONFIRM: step_schemas.ConfirmStep, Action.RATE: step_schemas.RateStep,
 }
 for _action, _body in STEP_BODIES.items():
     _step_route(_action, _body)

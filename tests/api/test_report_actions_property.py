@@ -20,7 +20,9 @@ ROLES = ["demo-resident", "demo-resident-2", "demo-grid-member", "demo-departmen
 STEPS = ["assign", "accept", "transfer", "escalate", "resolve", "reject", "reopen", "confirm", "rate"]
 #: cases walked, and steps tried on each: enough to reach every status from several roles, and few
 #: enough that the walk stays a few seconds per database
-CASES, WALK = 6, 25
+CASES, WALK = 5, 20
+#: (kind of case, role, step) pairs the walks have taken, tried first when new
+SEEN: set[tuple] = set()
 
 
 @pytest.fixture
@@ -40,11 +42,17 @@ class Walker:
 
     def offered(self, role: str, report_id: int) -> list[str]:
         """The steps the detail offers the role (none when the role cannot open the case)."""
+        return self.view(role, report_id)[0]
+
+    def view(self, role: str, report_id: int) -> tuple[list[str], tuple]:
+        """The steps offered to the role, and the kind of case it sees (status, whether a department
+        holds it, escalation level)."""
         resp = self.case.get(role, report_id)
         if resp.status_code == 404:
-            return []
+            return [], ()
         assert resp.status_code == 200, resp.json
-        return resp.json["actions"]
+        body = resp.json
+        return body["actions"], (body["status"], body["department"] is not None, body["escalation_level"])
 
     def _member_of(self, report_id: int) -> int:
         """A grid member working in the case's community: a valid new assignee."""
@@ -89,17 +97,26 @@ class Walker:
         return filed.json["id"]
 
     def choose(self, rng: random.Random, report_id: int) -> tuple[str, list[str], str]:
-        """(role, steps offered to it, step): mostly a step offered to whoever has one (a rejection,
-        which ends the case, less often), sometimes any step by anyone."""
+        """(role, steps offered to it, step): mostly a step offered to whoever has one, one not yet
+        taken by that role on that kind of case first (a rejection, which ends the case, less
+        often); sometimes any step by anyone."""
         roles = rng.sample(ROLES, len(ROLES))
         if rng.random() < 0.25:
             return roles[0], self.offered(roles[0], report_id), rng.choice(STEPS)
+        first = None
         for role in roles:
-            offered = self.offered(role, report_id)
-            if offered:
-                keep = [s for s in offered if s != "reject"] if rng.random() < 0.75 else []
-                return role, offered, rng.choice(keep or offered)
-        return roles[0], [], rng.choice(STEPS)
+            offered, kind = self.view(role, report_id)
+            new = [s for s in offered if (kind, role, s) not in SEEN]
+            if new:
+                step = rng.choice(new)
+                SEEN.add((kind, role, step))
+                return role, offered, step
+            first = first or (offered and (role, offered))
+        if not first:
+            return roles[0], [], rng.choice(STEPS)
+        role, offered = first
+        keep = [s for s in offered if s != "reject"] if rng.random() < 0.75 else []
+        return role, offered, rng.choice(keep or offered)
 
 
 def _try(walker: Walker, rng: random.Random, seed: int, report_id: int, role: str, offered: list[str],
@@ -135,3 +152,43 @@ def test_every_offered_step_succeeds_and_every_other_is_refused(case, app, seed)
             _try(walker, rng, seed, report_id, role, walker.offered(role, report_id), step)
         if state(app, report_id)[0] == "rejected":
             report_id = walker.file(rng)
+
+
+def test_each_step_documents_its_own_body(client):
+    """Every step's body is its own schema in the document, naming the fields it requires; the case's
+    reassignment keeps its own body."""
+    spec = client.get("/api/openapi.json").json
+    required = {}
+    for step in STEPS[1:]:
+        body = spec["paths"][f"/api/v1/reports/{{report_id}}/{step}"]["post"]["requestBody"]
+        ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        schema = spec["components"]["schemas"][ref]
+        required[step] = sorted(schema.get("required", []))
+    assert required == {"accept": [], "transfer": ["department_id"], "escalate": ["reason"], "resolve": [],
+                        "reject": ["reason"], "reopen": [], "confirm": [], "rate": ["rating"]}
+
+
+def test_a_departments_case_and_a_rated_case_offer_only_what_they_allow(case, app):
+    """On a case the department accepted the grid member is offered no resolve, and resolving is
+    refused; a rating leaves the case resolved; on a rated case, resolved or closed, rate is offered
+    no more, and rating again is refused."""
+    walker = Walker(case, app)
+    rid = case.file().json["id"]
+
+    def go(role: str, step: str):
+        """Take a step with a valid body."""
+        return walker.take(role, rid, step, walker.body(role, rid, step, 2))
+
+    assert go("demo-grid-member", "transfer").status_code == 200
+    assert go("demo-department", "accept").status_code == 200
+    assert walker.offered("demo-grid-member", rid) == ["transfer", "escalate", "reject"]
+    refused = go("demo-grid-member", "resolve")
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "report.not_allowed"
+    assert "resolve" in walker.offered("demo-department", rid)
+    assert go("demo-department", "resolve").status_code == 200
+    assert go("demo-resident", "rate").json["status"] == "resolved"
+    assert walker.offered("demo-resident", rid) == ["reopen", "confirm"]
+    assert go("demo-resident", "confirm").json["status"] == "closed"
+    assert walker.offered("demo-resident", rid) == ["reopen"]
+    again = go("demo-resident", "rate")
+    assert again.status_code == 409 and again.json["error"]["code"] == "report.already_rated"
