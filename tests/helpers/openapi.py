@@ -24,7 +24,10 @@ METHODS = ("get", "put", "post", "patch", "delete")
 
 #: the operations anyone may call: how a caller gets a token, and the privacy notice read before signing in
 PUBLIC = {("post", "/api/v1/auth/wechat-login"), ("post", "/api/v1/auth/dev-login"),
-          ("get", "/api/v1/privacy")}
+          ("get", "/api/v1/auth/dev-accounts"), ("get", "/api/v1/privacy"),
+          # the console's sign-in: the browser holds only its ticket's key until a staff member approves
+          ("post", "/api/v1/console/tickets"), ("get", "/api/v1/console/tickets/{ticket}"),
+          ("get", "/api/v1/console/tickets/{ticket}/qr.png")}
 
 
 def operations(spec):
