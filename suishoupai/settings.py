@@ -13,10 +13,8 @@ DEFAULT_SECRET = "dev-only-secret-key-never-use-in-production"
 #: settings whose value must stay secret
 SECRET_SETTINGS = ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "WECHAT_SECRET", "MODERATION_CALLBACK_TOKEN",
                    "MODERATION_CALLBACK_AES_KEY")
-#: every value of a secret setting this repository holds or held (the dev default, the placeholders
-#: of config/example.env, the test suite's and the benches' keys): anyone can read them, so
-#: production refuses them. tests/security/test_production_config.py finds every literal given to a
-#: secret setting in the repository and fails when one is missing here.
+#: every value of a secret setting this repository holds or held (the dev default, config/example.env,
+#: the tests' and benches' keys): anyone can read them, so production refuses them (a test checks the list)
 KNOWN_SECRETS = frozenset({
     DEFAULT_SECRET,
     "change-me-to-64-random-characters-from-a-password-generator-xxxx",
@@ -41,7 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": DEFAULT_SECRET,
     #: Fernet key for phone numbers at rest; derived from SECRET_KEY when empty (not in production)
     "FIELD_ENCRYPTION_KEY": "",
-    #: empty → SQLite file under the instance folder
+    #: empty → SQLite file under the instance folder; DEV_LOGIN: sign in by openid (development only)
     "DATABASE_URL": "",
     "DEV_LOGIN": False,
     "TOKEN_TTL_SECONDS": 7 * 24 * 3600,
@@ -69,8 +67,7 @@ DEFAULTS: dict[str, Any] = {
     #: the push's EncodingAESKey (43 characters): secure mode (安全模式), pushes encrypted and their
     #: signature covering the body; required in production, plain mode is for development only
     "MODERATION_CALLBACK_AES_KEY": "",
-    #: a push whose timestamp is further than this from our clock is refused; pushes taken are
-    #: remembered this long, so a replay is refused too
+    #: a push further than this from our clock is refused; pushes taken are kept this long (no replay)
     "MODERATION_CALLBACK_WINDOW_SECONDS": 300,
     #: the base URL WeChat fetches photos from (local backend); empty: PUBLIC_BASE_URL
     "MODERATION_MEDIA_BASE_URL": "",
@@ -86,8 +83,7 @@ DEFAULTS: dict[str, Any] = {
     "JSON_MAX_BYTES": 64 * 1024,
     #: JSON nested deeper than this (arrays and objects) is refused (400); a GeoJSON MultiPolygon needs 8
     "JSON_MAX_DEPTH": 32,
-    #: an error answer's details keep at most this many entries per object or list (so at most this
-    #: many fields in details.fields), three times that in all …
+    #: an error's details keep at most this many entries per object or list, three times that in all …
     "ERROR_MAX_FIELDS": 10,
     #: … and cuts every text it echoes (messages, field names, values) to this many characters
     "ERROR_MAX_TEXT": 64,
@@ -103,8 +99,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_PREFIX": "suishoupai",
     #: seconds to wait for the counter store before it counts as down
     "RATELIMIT_STORAGE_TIMEOUT": 0.5,
-    #: the counter store is down: open (the action goes through unlimited, a warning is logged) or
-    #: refuse (503 ratelimit.unavailable)
+    #: the counter store is down: open (unlimited, a warning is logged) | refuse (503 ratelimit.unavailable)
     "RATELIMIT_ON_STORAGE_ERROR": "open",
     #: limits per action (suishoupai/limits.py), each a list like "10 per hour;30 per day": one per
     #: signed-in user (PER_USER) and one per client address (PER_IP, where mobile carriers put many
@@ -211,12 +206,10 @@ DEFAULTS: dict[str, Any] = {
     #: one): every absolute URL handed out (photo URLs) starts with it; empty: the request's own host
     #: (development and tests)
     "PUBLIC_BASE_URL": "",
-    #: the console's sign-in QR: wechat (a mini-program code from getUnlimitedQRCode) | plain (a QR
-    #: of the ticket, for development) | empty: wechat in production, plain elsewhere
+    #: the console's sign-in QR: wechat (getUnlimitedQRCode) | plain (a QR of the ticket) | empty: wechat
+    #: in production, plain elsewhere; the mini-program page a scanned code opens; a ticket's seconds
     "CONSOLE_QR": "",
-    #: the mini-program page a scanned sign-in code opens; it approves the ticket in its scene
     "CONSOLE_QR_PAGE": "pages/console-login/index",
-    #: seconds a console sign-in ticket stays usable
     "CONSOLE_TICKET_SECONDS": 120,
     #: the built console served at /console/; empty: console/dist next to the package
     "CONSOLE_DIST": "",
