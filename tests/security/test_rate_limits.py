@@ -31,6 +31,7 @@ UNKNOWN = 999_999
 LIMITED = [
     ("login", "post", "/api/v1/auth/wechat-login", {"code": "bad-code"}),
     ("login", "post", "/api/v1/auth/dev-login", {}),
+    ("login", "post", "/api/v1/console/tickets", None),
     ("upload", "post", "/api/v1/media", {}),
     ("report", "post", "/api/v1/reports", {}),
     ("follow", "post", "/api/v1/reports/{id}/follow", None),
