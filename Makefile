@@ -6,6 +6,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
+# the suite runs in one process per core (pytest-xdist); WORKERS=0 runs it in this process
+WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(WORKERS)
 export FLASK_APP := wsgi.py
 
 NODE := $(shell command -v node 2>/dev/null)
@@ -58,12 +61,12 @@ lint: install
 
 test-sqlite: install
 	@echo "=== test suite on SQLite ==="
-	$(BIN)/pytest
+	$(PYTEST)
 
 test-postgres: install
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(subst postgresql+psycopg,postgresql,$(PG_TEST_URL))', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "=== test suite on PostgreSQL ($(PG_TEST_URL)) ==="; \
-		SUISHOUPAI_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest; \
+		SUISHOUPAI_TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST); \
 	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
 		echo "PostgreSQL at $(PG_TEST_URL) is required (REQUIRE_POSTGRES) but unreachable" >&2; exit 1; \
 	else \

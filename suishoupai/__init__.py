@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+if TYPE_CHECKING:
+    from suishoupai.extensions import Api
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -14,9 +18,9 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     waived = _configure(app, config)
     _init_logging(app, waived)
-    _init_extensions(app)
+    api = _init_extensions(app)
     _load_models()
-    _register_blueprints(app)
+    _register_blueprints(app, api)
     _register_commands(app)
     return app
 
@@ -65,8 +69,8 @@ def _init_logging(app: Flask, waived: list[str]) -> None:
         logger.warning("UNSAFE PRODUCTION SETTING, waived for a trial: %s", refusal)
 
 
-def _init_extensions(app: Flask) -> None:
-    """Bind the extensions and the request layer."""
+def _init_extensions(app: Flask) -> Api:
+    """Bind the extensions and the request layer; answers the app's Api."""
     from flask_smorest.spec.plugins import integerconverter2paramschema
 
     from suishoupai import (
@@ -84,7 +88,7 @@ def _init_extensions(app: Flask) -> None:
         wishes,
     )
     from suishoupai.database import tune_engine
-    from suishoupai.extensions import api, db, migrate
+    from suishoupai.extensions import Api, db, migrate
     from suishoupai.fields import DateConverter, IdConverter, TextConverter
 
     app.url_map.converters["id"] = IdConverter
@@ -95,6 +99,7 @@ def _init_extensions(app: Flask) -> None:
         tune_engine(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     limits.init_app(app)
+    api = Api()
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
         "security": [{"bearer": []}]})
@@ -111,6 +116,7 @@ def _init_extensions(app: Flask) -> None:
     points.init_app(app)
     wishes.init_app(app)
     moderation.init_app(app)
+    return api
 
 
 def _load_models() -> None:
@@ -131,7 +137,7 @@ def _load_models() -> None:
     import suishoupai.wishes.models  # noqa: F401
 
 
-def _register_blueprints(app: Flask) -> None:
+def _register_blueprints(app: Flask, api: Api) -> None:
     """Each domain plugs in its routes; dev-login only when enabled; the API page outside production
     or when enabled (the OpenAPI document itself is always served)."""
     from suishoupai import health
@@ -139,7 +145,6 @@ def _register_blueprints(app: Flask) -> None:
     from suishoupai.console import routes as console_routes
     from suishoupai.console import serving
     from suishoupai.docs import docs
-    from suishoupai.extensions import api
     from suishoupai.media import routes as media_routes
     from suishoupai.moderation import routes as moderation_routes
     from suishoupai.notify import routes as notify_routes

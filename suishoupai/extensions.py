@@ -1,6 +1,7 @@
 """Extensions, created unbound and bound to the app in the factory."""
 
 import json
+import threading
 from http import HTTPStatus
 
 import flask_smorest
@@ -18,7 +19,6 @@ from suishoupai.errors import ApiWithEnvelope, DomainError, InvalidInput, json_t
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
-api = ApiWithEnvelope()
 #: methods that carry no body and take no write lock (web._begin); every other method is a write
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 #: one limiter per process; every limit is declared through suishoupai.limits.limited. Its options
@@ -49,6 +49,42 @@ def _has_nul(value, max_depth: int | None = None) -> bool:
                 item = item.values()
             stack.extend((child, depth + 1) for child in item)
     return False
+
+
+class Api(ApiWithEnvelope):
+    """One per app. A blueprint's operations are written into the OpenAPI document the first time the
+    document is read, not while the app is built: writing them is two thirds of building the app, and
+    most processes (a worker until someone asks for /api/openapi.json, every CLI command) never read it."""
+
+    def __init__(self, *args, **kwargs):
+        self._spec, self._undocumented, self._complete = None, [], True
+        self._documenting = threading.RLock()
+        super().__init__(*args, **kwargs)
+
+    @property
+    def spec(self):
+        """The app's OpenAPI document, with every registered blueprint's operations written in."""
+        if not self._complete:
+            with self._documenting:
+                while self._undocumented:
+                    blp, name, parameters = self._undocumented.pop(0)
+                    blp.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
+                    self._spec.tag({"name": name, "description": blp.description})
+                self._complete = True
+        return self._spec
+
+    @spec.setter
+    def spec(self, value):
+        self._spec = value
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        """As flask-smorest's, leaving the blueprint's operations to be documented when first read."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        with self._documenting:
+            self._undocumented.append((blp, name, parameters))
+            self._complete = False
 
 
 class StrictParser(FlaskParser):
