@@ -23,10 +23,10 @@ from suishoupai.org import service as org
 from suishoupai.org.actor import Actor
 from suishoupai.org.models import Department
 from suishoupai.reports import catalog
+from suishoupai.reports.clocks import announce, dues, event_row
 from suishoupai.reports.lifecycle import Status
 from suishoupai.reports.models import Category, Report, ReportEvent, ReportHandling, ReportPhoto
 from suishoupai.reports.proximity import bounding_box, nearest
-from suishoupai.reports.service import announce, dues, event_row
 
 
 @cache
