@@ -267,6 +267,7 @@ def detail(report: Report, actor: Actor, coord_type: str,
         view["handler"], held = stints.view(report, staff)
         if staff:
             view["stints"] = held
+            view["grid_revision_id"] = report.grid_revision_id
     view["timeline"] = timeline(report, staff=staff, events=events,
                                 photos=by_event, people=people)
     if photo_checks.may_review(actor, report, parties):

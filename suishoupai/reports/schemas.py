@@ -196,6 +196,8 @@ class ReportDetail(ReportItem):
     handler = ma.fields.Nested(Handler, allow_none=True,
                                metadata={"description": "who holds the case now (not on the public board)"})
     stints = ma.fields.List(ma.fields.Nested(Stint), metadata={"description": "staff only"})
+    grid_revision_id = ma.fields.Integer(allow_none=True, metadata={
+        "description": "staff only: the boundary revision whose grids routed the report"})
     timeline = ma.fields.List(ma.fields.Nested(TimelineEntry))
     flags = ma.fields.List(ma.fields.Nested(lambda: AfterPhotoFlag()),
                            metadata={"description": "admins only"})
