@@ -92,7 +92,7 @@ def _transfer(step: Step, department_id: int, note: str | None = None) -> None:
         raise NotFound("部门不存在", code="org.department_not_found")
     if department.id == report.department_id:
         raise Conflict("案件已在该部门办理", code="report.same_department",
-                       details={"department_id": department.id})
+                       details={"department_id": department.id, "status": report.status})
     dispatcher = "street" if step.parties & {Party.STREET, Party.DISTRICT} else "community"
     hand_to(report, "department", department.id, None)
     report.department_id = department.id
