@@ -28,4 +28,11 @@ describe('case actions', () => {
     expect(missingField('assign', {})).toBe('assignee_id')
     expect(missingField('accept', {})).toBeNull()
   })
+
+  it('hands a case back (退回) only with its reason', () => {
+    expect(specFor('return').path(5)).toBe('/reports/5/return')
+    expect(specFor('return').label).toBe('退回')
+    expect(missingField('return', { note: '不属本局' } as never)).toBe('reason')
+    expect(bodyFor('return', { reason: '不属本局职责', note: 'x' })).toEqual({ reason: '不属本局职责' })
+  })
 })

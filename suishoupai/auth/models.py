@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from suishoupai.auth import names
 from suishoupai.database import UTCDateTime, utcnow
 from suishoupai.extensions import db
 
@@ -74,7 +75,7 @@ class User(db.Model):
     @property
     def display_name(self) -> str:
         """The name shown to others."""
-        return self.real_name or self.nickname or "微信用户"
+        return names.shown(self.real_name, self.nickname)
 
 
 class RoleChange(db.Model):

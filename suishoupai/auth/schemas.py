@@ -3,11 +3,29 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from suishoupai.auth import names
 from suishoupai.auth.models import Role
 from suishoupai.fields import Id
 from suishoupai.pagination import PageArgs, page_of
 
 PHONE = validate.Regexp(r"^1[3-9]\d{9}$", error="手机号格式不正确")
+
+
+class PersonName(ma.fields.String):
+    """A name a person gives (display name, real name): trimmed, 1–20 characters, no control or odd
+    whitespace characters, none of the reserved staff titles."""
+
+    def __init__(self, **kwargs):
+        """A string field of at most 20 characters."""
+        super().__init__(validate=validate.Length(1, 20), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        """Trim, then refuse what names nobody (or impersonates staff)."""
+        name = super()._deserialize(value, attr, data, **kwargs).strip()
+        why = names.refusal(name)
+        if why:
+            raise ma.ValidationError(why)
+        return name
 #: fields that only an administrator may change, refused by name when a user tries
 PROTECTED = ("role", "org_unit_id", "org_unit", "department_id", "department", "openid", "id")
 
@@ -65,8 +83,8 @@ class LoginResult(ma.Schema):
 class MeUpdate(ma.Schema):
     """What a user may change about themselves."""
 
-    nickname = ma.fields.String(validate=validate.Length(1, 32))
-    real_name = ma.fields.String(validate=validate.Length(1, 32), allow_none=True)
+    nickname = PersonName(metadata={"description": "the display name others see (boards mask it: 王**)"})
+    real_name = PersonName(allow_none=True)
     avatar_url = ma.fields.Url(schemes={"https", "http"}, validate=validate.Length(max=500),
                                allow_none=True)
     phone = ma.fields.String(validate=PHONE, allow_none=True)

@@ -88,6 +88,15 @@ def _transferred(r: Report, e: ReportEvent, cat: str) -> Draft:
                  f"{_what(r)}。{_by(r.accept_due_at)}受理。")
 
 
+@step("return")
+def _returned(r: Report, e: ReportEvent, cat: str) -> Draft:
+    """The dispatcher's admins must pass a case a department handed back on again; its grid member hears."""
+    extra = _extra(e)
+    level, department = 2 if extra.get("to") == "street" else 1, extra.get("department", "部门")
+    return Draft("report_returned", [*to.unit_admins(r, level), r.assignee_id], f"部门退回：{cat}",
+                 f"{_what(r)}。{department}退回，原因：{e.note or '未说明'}，请重新派单。")
+
+
 @step("escalate")
 def _escalated(r: Report, e: ReportEvent, cat: str) -> Draft:
     """The admins of the unit the case was reported up to supervise it."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 
 from shapely import STRtree, from_geojson, union_all
@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from suishoupai.errors import InvalidInput, NotFound
 from suishoupai.extensions import db
-from suishoupai.org import geo
+from suishoupai.org import geo, revisions
 from suishoupai.org.actor import Actor
 from suishoupai.org.importer import ImportProblems, UnitSpec, read_collection
 from suishoupai.org.index import bump_revision
-from suishoupai.org.models import Kind, OrgUnit
+from suishoupai.org.models import GRID_KINDS, Kind, OrgUnit
 
 #: overlaps and gaps smaller than this are drawing noise, not findings
 TOLERANCE_M2 = 1.0
@@ -27,8 +27,9 @@ def _existing_codes() -> dict[str, Kind]:
 
 
 def import_units(doc, coord_type: str, under: Actor | None = None,
-                 progress: Callable[[int], None] | None = None) -> dict:
-    """Create or update org units from a FeatureCollection, all or nothing; returns a summary."""
+                 progress: Callable[[int], None] | None = None, dry_run: bool = False) -> dict:
+    """Create or update org units from a FeatureCollection, all or nothing; returns a summary with the
+    import's effect on grids and open cases. ``dry_run``: the checks and the effect, nothing written."""
     try:
         specs = read_collection(doc, coord_type, _existing_codes())
     except ImportProblems as exc:
@@ -47,9 +48,20 @@ def import_units(doc, coord_type: str, under: Actor | None = None,
         if unit is not None and unit.kind != spec.kind:
             raise InvalidInput(f"{spec.code} 已存在且层级为 {unit.kind}，不能改为 {spec.kind}",
                                code="org.import_invalid")
+    preview = revisions.effect(specs, by_code)
+    if dry_run:
+        known = sum(1 for s in specs if s.code in by_code)
+        return {"dry_run": True, "created": len(specs) - known, "updated": known,
+                "by_kind": dict(Counter(s.kind.value for s in specs)),
+                "repaired": [s.code for s in specs if s.repaired], "overlaps": [], "gaps": [],
+                "effect": preview}
+    redrawn: list[str] = []
     for n, spec in enumerate(specs, 1):
         parent = by_code.get(spec.parent_code) if spec.parent_code else None
         unit = by_code.get(spec.code)
+        if spec.geometry is not None and spec.kind in GRID_KINDS and (
+                unit is None or unit.geometry != revisions.as_text(spec.geometry)):
+            redrawn.append(spec.code)
         if unit is None:
             unit = OrgUnit(code=spec.code, kind=spec.kind)
             db.session.add(unit)
@@ -65,9 +77,11 @@ def import_units(doc, coord_type: str, under: Actor | None = None,
             touched_parents.add(unit.parent_id)
         if progress:
             progress(n)
-    bump_revision(f"import {len(specs)} units ({coord_type})")
-    return {"created": created, "updated": updated, "by_kind": dict(counts),
-            "repaired": [s.code for s in specs if s.repaired], **check_coverage(touched_parents)}
+    revision = bump_revision(f"import {len(specs)} units ({coord_type})")
+    revisions.keep([by_code[code] for code in redrawn], revision)
+    return {"dry_run": False, "created": created, "updated": updated, "by_kind": dict(counts),
+            "repaired": [s.code for s in specs if s.repaired], **check_coverage(touched_parents),
+            "revision_id": revision.id, "effect": preview}
 
 
 def _check_import_scope(actor: Actor, spec: UnitSpec, existing: dict[str, OrgUnit]) -> None:

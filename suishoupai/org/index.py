@@ -24,12 +24,14 @@ def current_revision() -> int:
     return db.session.scalar(select(func.max(BoundaryRevision.id))) or 0
 
 
-def bump_revision(note: str) -> None:
+def bump_revision(note: str) -> BoundaryRevision:
     """Record that boundaries changed, so every worker rebuilds its index."""
-    db.session.add(BoundaryRevision(note=note[:200]))
+    revision = BoundaryRevision(note=note[:200])
+    db.session.add(revision)
     db.session.flush()
     versioned.bump(BOUNDARIES)
     versioned.bump(NAMES)
+    return revision
 
 
 def departments_changed() -> None:
@@ -43,11 +45,13 @@ def _build() -> GridIndex:
         select(OrgUnit.id, OrgUnit.community_id, OrgUnit.path, OrgUnit.geometry)
         .where(OrgUnit.kind.in_(GRID_KINDS), OrgUnit.geometry.is_not(None))
     ).all()
-    return GridIndex(
+    index = GridIndex(
         GridShape(id=r.id, community_id=r.community_id, depth=r.path.count("/"),
                   geometry=from_geojson(r.geometry))
         for r in rows
     )
+    index.revision = current_revision()  # each report records the revision that routed it
+    return index
 
 
 def grid_index() -> GridIndex:

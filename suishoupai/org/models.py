@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from suishoupai.database import UTCDateTime, utcnow
@@ -100,3 +100,22 @@ class BoundaryRevision(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str | None] = mapped_column(String(200))
+
+
+class GridGeometry(db.Model):
+    """A grid's boundary as one revision drew it, valid from that import until the next one changed it
+    (``valid_to`` null: the boundary in force)."""
+
+    __tablename__ = "grid_geometries"
+    __table_args__ = (Index("ix_grid_geometries_grid", "grid_id", "valid_from"),
+                      Index("ix_grid_geometries_revision", "revision_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="CASCADE"))
+    #: null for the boundaries kept from before revisions held geometry
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("boundary_revisions.id"))
+    #: GeoJSON Polygon/MultiPolygon in WGS-84
+    geometry: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
+

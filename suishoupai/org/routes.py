@@ -4,10 +4,10 @@ from flask import current_app
 
 from suishoupai.auth.models import ADMIN_ROLES, STAFF_ROLES, Role
 from suishoupai.extensions import Blueprint, errors
-from suishoupai.org import boundaries, schemas, service
+from suishoupai.org import boundaries, revisions, schemas, service
 from suishoupai.org.actor import current_actor, require_role
 from suishoupai.org.models import OrgUnit
-from suishoupai.pagination import keyset_page, page_of
+from suishoupai.pagination import PageArgs, keyset_page, page_of
 from suishoupai.web import writes
 
 blp = Blueprint("org", __name__, url_prefix="/api/v1", description="网格与组织架构")
@@ -66,7 +66,26 @@ def get_grid(args, grid_id):
 def import_org(args, doc):
     """Import units and boundaries from GeoJSON (all or nothing)."""
     actor = require_role(Role.DISTRICT_ADMIN, Role.STREET_ADMIN)
-    return boundaries.import_units(doc, args["coord_type"], under=actor)
+    return boundaries.import_units(doc, args["coord_type"], under=actor, dry_run=args["dry_run"])
+
+
+@blp.route("/admin/boundaries/revisions")
+@errors(403)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_of(schemas.RevisionOut))
+def boundary_revisions(args):
+    """Boundary revisions, newest first, with how many grids each redrew."""
+    require_role(*ADMIN_ROLES)
+    return revisions.list_revisions(args)
+
+
+@blp.route("/admin/grids/<id:grid_id>/boundaries")
+@errors(403, 404)
+@blp.response(200, schemas.GridBoundaryOut(many=True))
+def grid_boundaries(grid_id):
+    """A grid's boundary per revision, oldest first (WGS-84), with when each was in force."""
+    service.grid_in_scope(require_role(*ADMIN_ROLES), grid_id)
+    return revisions.history(grid_id)
 
 
 @blp.route("/admin/grids/<id:grid_id>/members", methods=["POST"])

@@ -45,6 +45,9 @@ class GridIndex:
     grid pay for the STRtree nearest-grid search (~15-30 µs).
     """
 
+    #: the boundary revision the index was built from (0: none recorded)
+    revision: int = 0
+
     def __init__(self, shapes: Iterable[GridShape]):
         """Sort shapes innermost-first, bucket them into cells and build the STRtree once."""
         shapes = list(shapes)

@@ -84,6 +84,8 @@ class ImportArgs(ma.Schema):
     """The datum the file was drawn in."""
 
     coord_type = ma.fields.String(required=True, validate=validate.OneOf(COORD_TYPES))
+    dry_run = ma.fields.Boolean(truthy={"true", "1"}, falsy={"false", "0"}, load_default=False, metadata={
+        "description": "只检查并预览影响（新增、变更的网格，所在网格将改变的在办案件），不写入"})
 
 
 class FeatureCollection(ma.Schema):
@@ -121,6 +123,47 @@ class ImportSummary(ma.Schema):
         "description": "codes whose polygon was invalid (e.g. self-intersecting) and was repaired"})
     overlaps = ma.fields.List(ma.fields.Nested(Overlap))
     gaps = ma.fields.List(ma.fields.Nested(Gap))
+    dry_run = ma.fields.Boolean()
+    revision_id = ma.fields.Integer(metadata={"description": "the revision written (not on a dry run)"})
+    effect = ma.fields.Nested(lambda: ImportEffect())
+
+
+class MovedCase(ma.Schema):
+    """An open case whose spot the new boundaries put in another grid (or in none)."""
+
+    report_id = ma.fields.Integer()
+    from_ = ma.fields.String(data_key="from", attribute="from", allow_none=True)
+    to = ma.fields.String(allow_none=True)
+
+
+class ImportEffect(ma.Schema):
+    """What the import does to grids and to open cases (worked out before anything is written)."""
+
+    added = ma.fields.List(ma.fields.String())
+    changed = ma.fields.List(ma.fields.String(), metadata={"description": "redrawn, renamed or moved"})
+    removed = ma.fields.List(ma.fields.String(), metadata={"description": "an import never removes a grid"})
+    unlisted = ma.fields.List(ma.fields.String(), metadata={
+        "description": "grids under the same parents the file leaves out; they keep their boundary"})
+    open_cases_moved = ma.fields.Integer()
+    moved = ma.fields.List(ma.fields.Nested(MovedCase), metadata={"description": "the first 200"})
+
+
+class RevisionOut(ma.Schema):
+    """A boundary revision: one import or change of boundaries."""
+
+    id = ma.fields.Integer()
+    note = ma.fields.String(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+    grids_redrawn = ma.fields.Integer()
+
+
+class GridBoundaryOut(ma.Schema):
+    """A grid's boundary as one revision drew it (valid_to null: in force)."""
+
+    revision_id = ma.fields.Integer(allow_none=True)
+    valid_from = ma.fields.AwareDateTime()
+    valid_to = ma.fields.AwareDateTime(allow_none=True)
+    geometry = ma.fields.Dict()
 
 
 class MemberIn(ma.Schema):

@@ -40,6 +40,8 @@ class Routed:
     inside: bool
     #: the assignee's `CARD_COLUMNS`, read with the members (an answer may show the card)
     assignee_card: Row | None = None
+    #: the boundary revision that routed the point (None before any was recorded)
+    revision: int | None = None
 
 
 @cache
@@ -83,7 +85,8 @@ def route(lat: float, lng: float, policy: str = "least_loaded", record: bool = F
 
     With ``record`` the chosen member's round-robin clock moves (when a case is really assigned).
     """
-    found = grid_index().locate(lat, lng)
+    index = grid_index()
+    found = index.locate(lat, lng)
     if found is None:
         return None
     assignee, card = None, None
@@ -93,7 +96,7 @@ def route(lat: float, lng: float, policy: str = "least_loaded", record: bool = F
         card = next((m for m in members if m.user_id == assignee), None)
         if assignee is not None and record:
             note_assigned(found.grid_id, assignee)
-    return Routed(found.grid_id, found.community_id, assignee, found.inside, card)
+    return Routed(found.grid_id, found.community_id, assignee, found.inside, card, index.revision or None)
 
 
 def note_assigned(grid_id: int, user_id: int) -> None:

@@ -55,6 +55,8 @@ def register(actor: Actor, data: dict) -> Rider:
     rider.home_community_id = community.id
     rider.status, rider.reject_reason = RiderStatus.PENDING, None
     rider.verified_by_id = rider.verified_at = None
+    if data.get("real_name"):
+        actor.user.real_name = data["real_name"]  # the name staff see, masked on the leaderboard
     db.session.flush()
     return rider
 

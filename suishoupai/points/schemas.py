@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from suishoupai.auth.schemas import PHONE
+from suishoupai.auth.schemas import PHONE, PersonName
 from suishoupai.fields import Id, StrictBoolean
 from suishoupai.pagination import PageArgs, page_of
 from suishoupai.points.models import AwardStatus, Platform, RiderStatus
@@ -24,6 +24,8 @@ class RiderCreate(ma.Schema):
     courier_id = ma.fields.String(required=True, validate=validate.Length(1, 40))
     phone = ma.fields.String(required=True, validate=PHONE)
     home_community_id = Id(required=True)
+    real_name = PersonName(allow_none=True, metadata={
+        "description": "登记的真实姓名：工作人员可见全名，积分榜显示为“王**”"})
 
 
 class RiderOut(ma.Schema):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from openpyxl import Workbook
 from sqlalchemy import or_, select
 
+from suishoupai.auth import names
 from suishoupai.auth.models import ADMIN_ROLES, User
 from suishoupai.errors import Forbidden, NotFound
 from suishoupai.extensions import db
@@ -100,15 +101,6 @@ def community_awards(actor: Actor, args: dict) -> dict:
     return {"items": award_cards(page["items"]), "next_cursor": page["next_cursor"]}
 
 
-def mask_name(name: str) -> str:
-    """赵小川 → 赵*川: a public board names nobody in full."""
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
 def leaderboard(scope: str, period: str, limit: int) -> dict:
     """Top holders of a community or street in a month or year, read from the kept totals."""
     kind, _, raw_id = scope.partition(":")
@@ -123,7 +115,7 @@ def leaderboard(scope: str, period: str, limit: int) -> dict:
         .where(PeriodTotal.period == period, PeriodTotal.unit_id == unit.id, PeriodTotal.points > 0)
         .order_by(PeriodTotal.points.desc(), PeriodTotal.reached_at, PeriodTotal.user_id)
         .limit(limit)).all()
-    items = [{"rank": n, "user_id": user_id, "name": mask_name(real or nick or "微信用户"),
+    items = [{"rank": n, "user_id": user_id, "name": names.public(real, nick),
               "platform": platform, "points": points}
              for n, (user_id, points, real, nick, platform) in enumerate(rows, start=1)]
     return {"scope": scope, "unit_name": unit.name, "period": period, "items": items}
@@ -165,7 +157,7 @@ def monthly_statement(actor: Actor, community_id: int, month: str) -> tuple[byte
                    "来源", "来源ID", "摘要", "冲正交易", "哈希"])
     totals: dict[int, list] = {}
     for txn, amount, user_id, real, nick in rows:
-        name = real or nick or "微信用户"
+        name = names.shown(real, nick)
         code, rule_name, version = rules.get(txn.id, (None, None, None))
         detail.append([txn.id, txn.created_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S"), user_id,
                        name, KIND_LABELS.get(txn.kind, txn.kind), amount, rule_name or "", version or "",

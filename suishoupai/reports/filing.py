@@ -23,10 +23,10 @@ from suishoupai.org import service as org
 from suishoupai.org.actor import Actor
 from suishoupai.org.models import Department
 from suishoupai.reports import catalog
+from suishoupai.reports.clocks import announce, dues, event_row
 from suishoupai.reports.lifecycle import Status
 from suishoupai.reports.models import Category, Report, ReportEvent, ReportHandling, ReportPhoto
 from suishoupai.reports.proximity import bounding_box, nearest
-from suishoupai.reports.service import announce, dues, event_row
 
 
 @cache
@@ -133,7 +133,8 @@ def file_report(actor: Actor, data: dict) -> Filed:
         reporter_id=actor.user_id, category_id=category.id,
         description=data["description"], lat=lat, lng=lng, address=data.get("address"),
         public=data.get("public", True), status=status, is_open=True,
-        grid_id=routed.grid_id, community_id=routed.community_id, street_id=street_id,
+        grid_id=routed.grid_id, grid_revision_id=routed.revision, community_id=routed.community_id,
+        street_id=street_id,
         district_id=district_id, assignee_id=assignee_id,
         department_id=department.id if department else None, accept_due_at=accept_due,
         resolve_due_at=resolve_due, clock_started_at=now, created_at=now, updated_at=now))

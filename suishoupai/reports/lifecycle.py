@@ -28,6 +28,8 @@ class Status(StrEnum):
     ASSIGNED = "assigned"
     ACCEPTED = "accepted"
     TRANSFERRED = "transferred"
+    #: a department handed it back (退回): its dispatcher must pass it on again
+    RETURNED = "returned"
     ESCALATED = "escalated"
     RESOLVED = "resolved"
     CLOSED = "closed"
@@ -36,7 +38,8 @@ class Status(StrEnum):
 
 #: statuses in which somebody still has to act on the report
 OPEN: frozenset[Status] = frozenset(
-    {Status.SUBMITTED, Status.ASSIGNED, Status.ACCEPTED, Status.TRANSFERRED, Status.ESCALATED}
+    {Status.SUBMITTED, Status.ASSIGNED, Status.ACCEPTED, Status.TRANSFERRED, Status.RETURNED,
+     Status.ESCALATED}
 )
 
 
@@ -46,6 +49,7 @@ class Action(StrEnum):
     ASSIGN = "assign"
     ACCEPT = "accept"
     TRANSFER = "transfer"
+    RETURN = "return"
     ESCALATE = "escalate"
     RESOLVE = "resolve"
     REJECT = "reject"
@@ -72,6 +76,7 @@ STATUS_LABELS: dict[Status, str] = {
     Status.ASSIGNED: "已派单",
     Status.ACCEPTED: "已受理",
     Status.TRANSFERRED: "已转办",
+    Status.RETURNED: "已退回",
     Status.ESCALATED: "已上报",
     Status.RESOLVED: "已办结",
     Status.CLOSED: "已结案",
@@ -82,6 +87,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.ASSIGN: "派单",
     Action.ACCEPT: "受理",
     Action.TRANSFER: "转办",
+    Action.RETURN: "退回",
     Action.ESCALATE: "上报",
     Action.RESOLVE: "办结",
     Action.REJECT: "驳回",
@@ -182,24 +188,28 @@ _ADMINS = frozenset({_P.COMMUNITY, _P.STREET, _P.DISTRICT})
 
 # (action, from-statuses, to-status, parties allowed for those from-statuses)
 _RULES: tuple[tuple[Action, tuple[Status, ...], Status, frozenset[Party]], ...] = (
-    (_A.ASSIGN, (_S.SUBMITTED, _S.ASSIGNED, _S.ACCEPTED, _S.ESCALATED), _S.ASSIGNED, _ADMINS | {_P.SYSTEM}),
+    (_A.ASSIGN, (_S.SUBMITTED, _S.ASSIGNED, _S.ACCEPTED, _S.RETURNED, _S.ESCALATED), _S.ASSIGNED,
+     _ADMINS | {_P.SYSTEM}),
     # the community's queue (no grid, or nobody on it) is taken or passed on by the admins
-    (_A.ACCEPT, (_S.SUBMITTED,), _S.ACCEPTED, _ADMINS),
+    (_A.ACCEPT, (_S.SUBMITTED, _S.RETURNED), _S.ACCEPTED, _ADMINS),
     (_A.ACCEPT, (_S.ASSIGNED,), _S.ACCEPTED, _ADMINS | {_P.GRID}),
     (_A.ACCEPT, (_S.TRANSFERRED,), _S.ACCEPTED, frozenset({_P.DEPARTMENT})),
     # 督办 does not take the case away: whoever holds it may still take it up, under supervision
     (_A.ACCEPT, (_S.ESCALATED,), _S.ACCEPTED, _ADMINS | {_P.GRID, _P.DEPARTMENT}),
     (_A.TRANSFER, (_S.SUBMITTED,), _S.TRANSFERRED, _ADMINS),
     (_A.TRANSFER, (_S.ASSIGNED, _S.ACCEPTED), _S.TRANSFERRED, _ADMINS | {_P.GRID}),
+    # onward transfer is the dispatcher's: a department never passes a case on itself, it hands it back;
     # once supervised, only the supervisors may pass the case on or drop it
-    (_A.TRANSFER, (_S.ESCALATED,), _S.TRANSFERRED, _ADMINS),
+    (_A.TRANSFER, (_S.TRANSFERRED, _S.RETURNED, _S.ESCALATED), _S.TRANSFERRED, _ADMINS),
+    # 退回: the department holding a case that is not its own hands it back to whoever dispatched it
+    (_A.RETURN, (_S.TRANSFERRED, _S.ACCEPTED, _S.ESCALATED), _S.RETURNED, frozenset({_P.DEPARTMENT})),
     (_A.ESCALATE, (_S.SUBMITTED, _S.ASSIGNED, _S.ACCEPTED, _S.TRANSFERRED), _S.ESCALATED,
      frozenset({_P.GRID, _P.DEPARTMENT, _P.COMMUNITY, _P.STREET, _P.SYSTEM})),
     # the district is the top level: it has nobody above it to escalate to
-    (_A.ESCALATE, (_S.ESCALATED,), _S.ESCALATED, frozenset({_P.COMMUNITY, _P.STREET, _P.SYSTEM})),
+    (_A.ESCALATE, (_S.RETURNED, _S.ESCALATED), _S.ESCALATED, frozenset({_P.COMMUNITY, _P.STREET, _P.SYSTEM})),
     (_A.RESOLVE, (_S.ACCEPTED,), _S.RESOLVED, _ADMINS | {_P.GRID, _P.DEPARTMENT}),
     (_A.REJECT, (_S.SUBMITTED, _S.ASSIGNED, _S.ACCEPTED), _S.REJECTED, _ADMINS | {_P.GRID}),
-    (_A.REJECT, (_S.ESCALATED,), _S.REJECTED, _ADMINS),
+    (_A.REJECT, (_S.RETURNED, _S.ESCALATED), _S.REJECTED, _ADMINS),
     (_A.REOPEN, (_S.RESOLVED, _S.CLOSED), _S.ASSIGNED, frozenset({_P.REPORTER})),
     (_A.CONFIRM, (_S.RESOLVED,), _S.CLOSED, frozenset({_P.REPORTER})),
     (_A.CLOSE, (_S.RESOLVED,), _S.CLOSED, frozenset({_P.SYSTEM})),

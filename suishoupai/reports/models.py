@@ -88,6 +88,8 @@ class Report(db.Model):
     is_open: Mapped[bool] = mapped_column(default=True)
     #: None when the spot lies in no grid (the community's queue)
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    #: the boundary revision whose grids routed the report (None: routed before revisions were kept)
+    grid_revision_id: Mapped[int | None] = mapped_column(ForeignKey("boundary_revisions.id"))
     community_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
     street_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))

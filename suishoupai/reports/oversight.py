@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 
+from suishoupai.auth import names
 from suishoupai.auth.models import Role, User
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
@@ -41,7 +42,7 @@ def load(actor: Actor) -> dict:
         .where(visible(actor, OrgUnit.path)).order_by(OrgUnit.path, GridMember.id)).all()
     by_department = _open_counts(actor, Report.department_id)
     return {
-        "members": [{"user_id": m.user_id, "name": m.real_name or m.nickname or "微信用户",
+        "members": [{"user_id": m.user_id, "name": names.shown(m.real_name, m.nickname),
                      "grid": {"id": m.id, "name": m.name},
                      **_pair(by_member.get((m.user_id, m.id), (0, 0)))} for m in members],
         "departments": [{"id": d.id, "name": d.name, **_pair(by_department.get((d.id,), (0, 0)))}

@@ -17,7 +17,7 @@ from suishoupai.org import geo
 from suishoupai.org import index as org_index
 from suishoupai.org.actor import Actor
 from suishoupai.org.service import CARD_COLUMNS, card_of
-from suishoupai.reports import follows, photo_checks
+from suishoupai.reports import follows, photo_checks, stints
 from suishoupai.reports.deadlines import past_due, running_due, urgency
 from suishoupai.reports.lifecycle import ACTION_LABELS, STATUS_LABELS, Party, Status, available_actions
 from suishoupai.reports.models import Report, ReportEvent, ReportPhoto
@@ -263,6 +263,11 @@ def detail(report: Report, actor: Actor, coord_type: str,
     view["photos"] = filed
     view["rating_comment"] = report.rating_comment
     view["actions"] = [a.value for a in available_actions(case_of(report), parties)]
+    if not public_view:
+        view["handler"], held = stints.view(report, staff)
+        if staff:
+            view["stints"] = held
+            view["grid_revision_id"] = report.grid_revision_id
     view["timeline"] = timeline(report, staff=staff, events=events,
                                 photos=by_event, people=people)
     if photo_checks.may_review(actor, report, parties):

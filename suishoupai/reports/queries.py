@@ -103,7 +103,9 @@ def _scope_where(actor: Actor, scope: str) -> tuple[tuple, list[ColumnElement[bo
         if actor.role in ADMIN_ROLES:
             level = {Role.COMMUNITY_ADMIN: 1, Role.STREET_ADMIN: 2, Role.DISTRICT_ADMIN: 2}[actor.role]
             key, placed, params = _placed(actor)
-            return ("assigned", key, level), [placed, Report.escalation_level >= level, is_open], params
+            # theirs to act on: cases reported up to their level, and cases a department handed back
+            waiting = or_(Report.escalation_level >= level, Report.status == Status.RETURNED)
+            return ("assigned", key, level), [placed, waiting, is_open], params
     if (scope == "grid" and actor.role == Role.GRID_MEMBER) or (
             scope == "community" and actor.role in ADMIN_ROLES):
         key, placed, params = _placed(actor)

@@ -182,6 +182,7 @@ STEP_DOC = ("404 when the case is not the caller's work (or own report); 409 whe
             "not let the caller take this step now (the detail's `actions` lists the steps it does).")
 STEP_BODIES = {
     Action.ACCEPT: step_schemas.AcceptStep, Action.TRANSFER: step_schemas.TransferStep,
+    Action.RETURN: step_schemas.ReturnStep,
     Action.ESCALATE: step_schemas.EscalateStep, Action.RESOLVE: step_schemas.ResolveStep,
     Action.REJECT: step_schemas.RejectStep, Action.REOPEN: step_schemas.ReopenStep,
     Action.CONFIRM: step_schemas.ConfirmStep, Action.RATE: step_schemas.RateStep,

@@ -160,12 +160,44 @@ class TimelineEntry(ma.Schema):
     at = ma.fields.AwareDateTime()
 
 
+class Handler(ma.Schema):
+    """The party holding the case: a grid, a department, or the community or street it went up or back to."""
+
+    party = ma.fields.String(metadata={"enum": ["grid", "department", "community", "street"]})
+    party_label = ma.fields.String()
+    id = ma.fields.Integer(allow_none=True)
+    name = ma.fields.String()
+    assignee = ma.fields.Nested(DepartmentRef, allow_none=True, metadata={"description": "staff only"})
+
+
+class Stint(Handler):
+    """One party's stint with its own clock; accept and resolve say whether each deadline was met."""
+
+    started_at = ma.fields.DateTime()
+    accept_due_at = ma.fields.DateTime(allow_none=True)
+    resolve_due_at = ma.fields.DateTime(allow_none=True)
+    accepted_at = ma.fields.DateTime(allow_none=True)
+    resolved_at = ma.fields.DateTime(allow_none=True)
+    ended_at = ma.fields.DateTime(allow_none=True)
+    accept = ma.fields.String(allow_none=True, metadata={
+        "enum": ["met", "missed", "pending"],
+        "description": "受理时限：met 按时（受理或转出），missed 超时，pending 未到期"})
+    resolve = ma.fields.String(allow_none=True, metadata={
+        "enum": ["met", "missed", "pending"],
+        "description": "办结时限；null 表示在时限内已转出，不计办结"})
+
+
 class ReportDetail(ReportItem):
     """A report with photos, timeline and the steps open to the caller."""
 
     photos = ma.fields.List(ma.fields.Nested(Photo))
     rating_comment = ma.fields.String(allow_none=True)
     actions = ma.fields.List(ma.fields.String())
+    handler = ma.fields.Nested(Handler, allow_none=True,
+                               metadata={"description": "who holds the case now (not on the public board)"})
+    stints = ma.fields.List(ma.fields.Nested(Stint), metadata={"description": "staff only"})
+    grid_revision_id = ma.fields.Integer(allow_none=True, metadata={
+        "description": "staff only: the boundary revision whose grids routed the report"})
     timeline = ma.fields.List(ma.fields.Nested(TimelineEntry))
     flags = ma.fields.List(ma.fields.Nested(lambda: AfterPhotoFlag()),
                            metadata={"description": "admins only"})

@@ -5,125 +5,30 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, select
 
 from suishoupai.database import utcnow
-from suishoupai.errors import InvalidInput, NotFound
+from suishoupai.errors import Conflict, InvalidInput, NotFound
 from suishoupai.extensions import db
 from suishoupai.media import service as media
 from suishoupai.org.actor import Actor
 from suishoupai.org.models import Department, GridMember, OrgUnit
-from suishoupai.reports import catalog, events, follows, photo_checks
-from suishoupai.reports.deadlines import Unit, due_at
-from suishoupai.reports.lifecycle import OPEN, TOP_LEVEL, Action, AlreadyEscalated, Party, Status, check
-from suishoupai.reports.models import Category, Report, ReportEvent, ReportHandling, ReportPhoto
+from suishoupai.reports import follows, photo_checks
+from suishoupai.reports.clocks import (
+    SYSTEM,
+    clock_of,
+    current_handling,
+    hand_to,
+    photo_ids,
+    record,
+    set_status,
+)
+from suishoupai.reports.lifecycle import TOP_LEVEL, Action, AlreadyEscalated, Party, Status, check
+from suishoupai.reports.models import Report, ReportEvent
 from suishoupai.reports.queries import case_of, load_for_update, parties_of
 
-#: who acts when nobody does: routing and the SLA sweep
-SYSTEM = "system"
-
-
-# --- timeline and clocks ------------------------------------------------------------------------
-
-
-def record(report: Report, actor: Actor | None, action: str, from_status: str | None,
-           note: str | None = None, data: dict | None = None,
-           media_ids: list[int] | None = None, to_status: str | None = None) -> ReportEvent:
-    """Write a timeline event (and its photos), then announce it; ``to_status`` defaults to the
-    report's status (filing records its steps after the report already stands where they end)."""
-    event = _event(report, actor, action, from_status, note, data, to_status)
-    db.session.flush()
-    for position, media_id in enumerate(media_ids or []):
-        db.session.add(ReportPhoto(report_id=report.id, media_id=media_id, event_id=event.id,
-                                   position=position))
-    announce(report, event)
-    return event
-
-
-def _event(report: Report, actor: Actor | None, action: str, from_status: str | None,
-           note: str | None = None, data: dict | None = None, to_status: str | None = None) -> ReportEvent:
-    """A timeline event added to the session, not yet written."""
-    event = ReportEvent(**event_row(report, actor, action, from_status, note, data, to_status))
-    db.session.add(event)
-    return event
-
-
-def event_row(report: Report, actor: Actor | None, action: str, from_status: str | None,
-               note: str | None = None, data: dict | None = None, to_status: str | None = None) -> dict:
-    """The columns of a timeline event."""
-    return {"report_id": report.id, "actor_id": actor.user_id if actor else None,
-            "actor_role": actor.role if actor else SYSTEM, "action": action, "from_status": from_status,
-            "to_status": to_status or report.status, "note": note,
-            "data": json.dumps(data, ensure_ascii=False) if data else None, "created_at": utcnow()}
-
-
-def announce(report: Report, event: ReportEvent, **extra) -> None:
-    """Send the signal of a written event; handlers join this transaction."""
-    signal = events.BY_ACTION.get(event.action)
-    if signal is not None:
-        signal.send(report, event=event, **extra)
-
-
-def _photo_ids(report: Report) -> list[int]:
-    """Every photo on the report, filed or added by a step."""
-    return list(db.session.scalars(select(ReportPhoto.media_id).where(ReportPhoto.report_id == report.id)))
-
-
-def current_handling(report: Report) -> ReportHandling | None:
-    """The party holding the case now."""
-    return db.session.scalars(
-        select(ReportHandling).where(ReportHandling.report_id == report.id,
-                                     ReportHandling.ended_at.is_(None))
-        .order_by(ReportHandling.id.desc())).first()
-
-
-def dues(category: Category, start: datetime) -> tuple[datetime, datetime]:
-    """Accept and resolve deadlines of a category from a start time."""
-    cal = catalog.calendar()
-    return (due_at(start, category.accept_amount, Unit(category.accept_unit), cal),
-            due_at(start, category.resolve_amount, Unit(category.resolve_unit), cal))
-
-
-def _hand_to(report: Report, party: str, party_id: int | None, assignee_id: int | None,
-             clock: tuple[datetime, datetime, datetime] | None = None) -> ReportHandling:
-    """End the current stint and start another; ``clock`` (start, accept due, resolve due)
-    carries the previous deadlines over, otherwise the party gets the category's own."""
-    now = utcnow()
-    current = current_handling(report)
-    if current is not None:
-        current.ended_at = now
-    started, accept_due, resolve_due = clock or (now, *dues(report.category, now))
-    handling = ReportHandling(report_id=report.id, party=party, party_id=party_id,
-                              assignee_id=assignee_id, started_at=started,
-                              accept_due_at=accept_due, resolve_due_at=resolve_due)
-    if clock is not None and current is not None:
-        # the same clock runs on: a deadline already announced as missed stays missed, unannounced
-        handling.accepted_at = current.accepted_at
-        handling.accept_overdue_marked = current.accept_overdue_marked
-        handling.resolve_overdue_marked = current.resolve_overdue_marked
-    else:
-        report.overdue = False
-    db.session.add(handling)
-    report.accept_due_at, report.resolve_due_at, report.clock_started_at = accept_due, resolve_due, started
-    db.session.flush()
-    return handling
-
-
-def _clock_of(handling: ReportHandling | None) -> tuple[datetime, datetime, datetime] | None:
-    """A stint's clock, to hand on unchanged."""
-    if handling is None:
-        return None
-    return handling.started_at, handling.accept_due_at, handling.resolve_due_at
-
-
-def _set_status(report: Report, status: Status) -> str:
-    """Move the report to a status; returns the one it left."""
-    previous = report.status
-    report.status = status
-    report.is_open = status in OPEN
-    return previous
+__all__ = ["SYSTEM", "current_handling", "record"]
 
 
 # --- lifecycle steps ----------------------------------------------------------------------------
@@ -164,7 +69,7 @@ def accept_report(actor: Actor, report_id: int, note: str | None = None) -> Repo
 def _accept(step: Step, note: str | None = None) -> None:
     """Take the case (受理): the grid member, the department it was transferred to, or an admin."""
     report = step.report
-    previous = _set_status(report, step.to)
+    previous = set_status(report, step.to)
     now = utcnow()
     report.accepted_at = report.accepted_at or now
     handling = current_handling(report)
@@ -178,16 +83,43 @@ def _accept(step: Step, note: str | None = None) -> None:
 
 
 def _transfer(step: Step, department_id: int, note: str | None = None) -> None:
-    """Hand the case to the competent department (社区吹哨、部门报到), which gets its own clock."""
+    """Hand the case to the competent department (社区吹哨、部门报到), which gets its own clock; the
+    dispatcher (the street when a street or district admin sends it, else the community) is recorded,
+    for a department that hands the case back."""
     report = step.report
     department = db.session.get(Department, department_id)
     if department is None or department.district_id != report.district_id:
         raise NotFound("部门不存在", code="org.department_not_found")
-    _hand_to(report, "department", department.id, None)
+    if department.id == report.department_id:
+        raise Conflict("案件已在该部门办理", code="report.same_department",
+                       details={"department_id": department.id, "status": report.status})
+    dispatcher = "street" if step.parties & {Party.STREET, Party.DISTRICT} else "community"
+    hand_to(report, "department", department.id, None)
     report.department_id = department.id
-    previous = _set_status(report, step.to)
-    record(report, step.actor, "transfer", previous, note, {"department_id": department.id,
-                                                           "department": department.name})
+    previous = set_status(report, step.to)
+    record(report, step.actor, "transfer", previous, note, {
+        "department_id": department.id, "department": department.name, "dispatcher": dispatcher})
+
+
+def dispatcher_of(report: Report) -> str:
+    """Who sent the case to its department last: community or street (routing counts as community)."""
+    data = db.session.scalar(select(ReportEvent.data).where(
+        ReportEvent.report_id == report.id, ReportEvent.action == "transfer")
+        .order_by(ReportEvent.id.desc()).limit(1))
+    return "street" if data and json.loads(data).get("dispatcher") == "street" else "community"
+
+
+def _return(step: Step, reason: str) -> None:
+    """退回: the department hands a case that is not its own back to its dispatcher, who must pass it
+    on again; the department's stint ends (handing back answers its clock), the dispatcher's starts."""
+    report = step.report
+    department = db.session.get(Department, report.department_id)
+    dispatcher = dispatcher_of(report)
+    hand_to(report, dispatcher, report.community_id if dispatcher == "community" else report.street_id, None)
+    report.department_id = None
+    previous = set_status(report, step.to)
+    record(report, step.actor, "return", previous, reason, {
+        "department_id": department.id, "department": department.name, "to": dispatcher})
 
 
 LEVELS = {"community": 1, "street": 2}
@@ -200,10 +132,10 @@ def _escalate(step: Step, reason: str, level: str | None = None) -> None:
     if target <= report.escalation_level:
         raise AlreadyEscalated(report.status, report.escalation_level)
     unit_id = report.community_id if target == 1 else report.street_id
-    _hand_to(report, "community" if target == 1 else "street", unit_id, report.assignee_id,
-             clock=_clock_of(current_handling(report)))
+    hand_to(report, "community" if target == 1 else "street", unit_id, report.assignee_id,
+             clock=clock_of(current_handling(report)))
     report.escalation_level = target
-    previous = _set_status(report, step.to)
+    previous = set_status(report, step.to)
     record(report, step.actor, "escalate", previous, reason, {"level": target})
 
 
@@ -214,7 +146,7 @@ def _resolve(step: Step, media_ids: Sequence[int] = (), note: str | None = None)
         raise InvalidInput("办结需上传处理后的照片", code="report.after_photo_required",
                            details={"fields": {"media_ids": ["至少一张"]}})
     photos = media.attach(step.actor.user_id, list(media_ids), "resolution", public=report.public)
-    previous = _set_status(report, step.to)
+    previous = set_status(report, step.to)
     report.resolved_at = utcnow()
     handling = current_handling(report)
     if handling is not None:
@@ -241,9 +173,9 @@ def _reject(step: Step, reason: str, duplicate_of: int | None = None) -> None:
         record(original, actor, "merge", original.status, reason,
                {"duplicate": report.id, "followers": moved})
     # a rejected case leaves the public board, and so do its photos
-    media.set_public(_photo_ids(report), False)
+    media.set_public(photo_ids(report), False)
     report.reject_reason = reason
-    previous = _set_status(report, step.to)
+    previous = set_status(report, step.to)
     handling = current_handling(report)
     if handling is not None:
         handling.ended_at = utcnow()
@@ -260,10 +192,10 @@ def _reopen(step: Step, note: str | None = None) -> None:
     report, to = step.report, step.to
     if report.department_id is not None:
         # the department resolved it: the department takes it back (reopen lands on "transferred")
-        _hand_to(report, "department", report.department_id, None)
+        hand_to(report, "department", report.department_id, None)
         to = Status.TRANSFERRED
     else:
-        _hand_to(report, "grid" if report.grid_id else "community",
+        hand_to(report, "grid" if report.grid_id else "community",
                  report.grid_id or report.community_id, report.assignee_id)
         if report.assignee_id is None:
             to = Status.SUBMITTED  # nobody to give it back to: the community's queue
@@ -271,13 +203,13 @@ def _reopen(step: Step, note: str | None = None) -> None:
     report.reopen_count += 1
     report.resolved_at = report.closed_at = report.accepted_at = None
     report.rating = report.rating_comment = None
-    previous = _set_status(report, to)
+    previous = set_status(report, to)
     record(report, step.actor, "reopen", previous, note)
 
 
 def _confirm(step: Step, note: str | None = None) -> None:
     """The reporter confirms the fix (确认办结): the case closes."""
-    previous = _set_status(step.report, step.to)
+    previous = set_status(step.report, step.to)
     step.report.closed_at = utcnow()
     record(step.report, step.actor, "confirm", previous, note)
 
@@ -286,13 +218,13 @@ def _rate(step: Step, rating: int, comment: str | None = None) -> None:
     """The reporter rates the result (网上评), once a round; the case stays where it stands."""
     report = step.report
     report.rating, report.rating_comment = rating, comment
-    previous = _set_status(report, step.to)
+    previous = set_status(report, step.to)
     record(report, step.actor, "rate", previous, comment, {"rating": rating})
 
 
 def _close(step: Step) -> None:
     """The sweep closes a resolved case the reporter left unanswered."""
-    previous = _set_status(step.report, step.to)
+    previous = set_status(step.report, step.to)
     step.report.closed_at = utcnow()
     record(step.report, None, "close", previous, "逾期未确认，系统自动结案")
 
@@ -324,10 +256,10 @@ def _assign(step: Step, assignee_id: int, note: str | None = None) -> None:
     """Give a case to another grid member (改派), keeping its deadlines."""
     report = step.report
     report.grid_id = _member_in_scope(step.actor, assignee_id, report.grid_id, report.community_id)
-    _hand_to(report, "grid", report.grid_id, assignee_id, clock=_clock_of(current_handling(report)))
+    hand_to(report, "grid", report.grid_id, assignee_id, clock=clock_of(current_handling(report)))
     report.assignee_id = assignee_id
     report.department_id = None  # the grid member holds it again
-    previous = _set_status(report, step.to)
+    previous = set_status(report, step.to)
     record(report, step.actor, "assign", previous, note, {"assignee_id": assignee_id})
 
 
@@ -364,6 +296,7 @@ HANDLERS: dict[Action, Callable[..., None]] = {
     Action.ASSIGN: _assign,
     Action.ACCEPT: _accept,
     Action.TRANSFER: _transfer,
+    Action.RETURN: _return,
     Action.ESCALATE: _escalate,
     Action.RESOLVE: _resolve,
     Action.REJECT: _reject,

@@ -44,6 +44,14 @@ class TransferStep(NotedStep):
     department_id = Id(required=True)
 
 
+class ReturnStep(StepBody):
+    """退回: the department hands back a case that is not its own to whoever dispatched it, saying why."""
+
+    REQUIRED = {"reason": ("请说明退回原因", "report.reason_required")}
+
+    reason = ma.fields.String(required=True, validate=validate.Length(1, 200))
+
+
 class EscalateStep(StepBody):
     """上报: report the case upwards, to the next level or the one named."""
 

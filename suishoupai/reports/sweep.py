@@ -68,8 +68,13 @@ def _sweep_one(report: Report, now: datetime, close_before: datetime, summary: d
     category = report.category
     level = escalation_due(now, handling.started_at, due,
                            ((category.escalate_community_factor, 1), (category.escalate_street_factor, 2)))
-    if level > report.escalation_level and may(Action.ESCALATE, case_of(report, now), {Party.SYSTEM}):
+    if level <= report.escalation_level:
+        return
+    # one step per level passed, so every level hears of it (a case found at 2x goes through the community)
+    for step_level in range(report.escalation_level + 1, level + 1):
+        if not may(Action.ESCALATE, case_of(report, now), {Party.SYSTEM}):
+            break
         service.system_step(report, Action.ESCALATE, reason="超时自动上报",
-                            level="community" if level == 1 else "street")
+                            level="community" if step_level == 1 else "street")
         report.overdue = True  # the clock carried over is still past due
         summary["escalated"] += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from suishoupai.auth import names
 from suishoupai.auth.models import User
 from suishoupai.errors import InvalidInput, NotFound
 from suishoupai.extensions import db
@@ -72,5 +73,7 @@ def rankings(community_id: int | None, campaign_id: int | None, limit: int) -> d
         .join(done, done.c.claimant_id == Volunteer.user_id)
         .where(Volunteer.work_unit.is_not(None)).group_by(Volunteer.work_unit)
         .order_by(func.sum(done.c.n).desc(), Volunteer.work_unit).limit(limit)).all()
-    return {"volunteers": [{"name": u.display_name, "fulfilled": n} for u, n in people],
+    # a public ranking: real names masked to the surname
+    return {"volunteers": [{"name": names.public(u.real_name, u.nickname), "fulfilled": n}
+                           for u, n in people],
             "units": [{"name": unit, "fulfilled": int(n)} for unit, n in units]}

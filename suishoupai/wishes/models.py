@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from suishoupai.database import UTCDateTime, utcnow
@@ -75,6 +75,8 @@ class Wish(db.Model):
     claim_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     fulfil_note: Mapped[str | None] = mapped_column(String(500))
+    #: the hours the claimant gave, as they said when fulfilling (the volunteer roster adds them up)
+    service_hours: Mapped[float | None] = mapped_column(Float)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmed_by_sweep: Mapped[bool] = mapped_column(default=False)
     #: the wisher's thanks, shown on the board

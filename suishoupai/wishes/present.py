@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from suishoupai.auth import names
 from suishoupai.auth.models import ROLE_LABELS, User
 from suishoupai.extensions import db
 from suishoupai.media import service as media
@@ -68,7 +69,9 @@ def present(wishes: list[Wish], actor: Actor) -> list[dict]:
             "fulfilled_at": w.fulfilled_at, "fulfil_note": w.fulfil_note, "confirmed_at": w.confirmed_at,
             "confirmed_by_sweep": w.confirmed_by_sweep, "thanks": w.thanks,
             "reject_reason": w.reject_reason if private else None,
-            "claimant": {"name": claimant.display_name} if claimant else None,
+            # the board names a claimant by surname only; the wisher and staff see the name
+            "claimant": {"name": claimant.display_name if private or claimant.id == actor.user_id
+                         else names.public(claimant.real_name, claimant.nickname)} if claimant else None,
             "open_to": w.open_to, "open_to_label": AREA_LABELS[w.open_to],
             "beneficiary": _beneficiary(w, actor) if private else None,
             "grid_member": grid_members.get(w.id) if private else None,

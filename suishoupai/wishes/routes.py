@@ -114,7 +114,8 @@ def release(body, wish_id):
 def fulfil(body, wish_id):
     """Mark a claimed wish fulfilled, with photos."""
     actor = current_actor()
-    return present.detail(service.fulfil(actor, wish_id, body.get("note"), body["media_ids"]), actor)
+    return present.detail(service.fulfil(actor, wish_id, body.get("note"), body["media_ids"],
+                                         body.get("hours")), actor)
 
 
 @blp.route("/wishes/<id:wish_id>/confirm", methods=["POST"])

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from suishoupai.auth.schemas import PHONE, DepartmentRef
+from suishoupai.auth.schemas import PHONE, DepartmentRef, PersonName
 from suishoupai.fields import Id
 from suishoupai.pagination import PageArgs
 from suishoupai.wishes.lifecycle import Status
@@ -74,6 +74,8 @@ class FulfilBody(ma.Schema):
 
     note = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
     media_ids = ma.fields.List(Id(), validate=validate.Length(1, 9), required=True)
+    hours = ma.fields.Float(validate=validate.Range(0.5, 24), allow_none=True, allow_nan=False,
+                            metadata={"description": "服务时长（小时），计入志愿者名册"})
 
 
 class ConfirmBody(ma.Schema):
@@ -240,6 +242,8 @@ class VolunteerIn(ma.Schema):
     community_id = Id(required=True)
     kind = ma.fields.String(required=True, validate=validate.OneOf(["party_member", "volunteer", "unit"]))
     work_unit = ma.fields.String(validate=validate.Length(1, 60), allow_none=True)
+    real_name = PersonName(allow_none=True, metadata={
+        "description": "登记的真实姓名：工作人员可见全名，公开榜单显示为“王**”"})
 
 
 VOLUNTEER_STATUSES = ["pending", "approved", "rejected"]
@@ -274,6 +278,8 @@ class VolunteerStaffOut(VolunteerOut):
     """A registration in the staff list, with the volunteer's claim/release churn."""
 
     churn = ma.fields.Nested(ChurnOut)
+    fulfilled = ma.fields.Integer(metadata={"description": "心愿已完成（含已确认）件数"})
+    hours = ma.fields.Float(metadata={"description": "完成心愿时登记的服务时长合计（小时）"})
 
 
 class VolunteerQuery(PageArgs):

@@ -204,14 +204,16 @@ def release(actor: Actor, wish_id: int, reason: str | None) -> Wish:
     return wish
 
 
-def fulfil(actor: Actor, wish_id: int, note: str | None, media_ids: list[int]) -> Wish:
-    """The claimant marks the wish fulfilled with photos and a note."""
+def fulfil(actor: Actor, wish_id: int, note: str | None, media_ids: list[int],
+           hours: float | None = None) -> Wish:
+    """The claimant marks the wish fulfilled with photos, a note and the hours it took."""
     wish = _own_claim(actor, wish_id, Action.FULFIL)
     if not media_ids:
         raise InvalidInput("请上传完成心愿的照片", code="wish.evidence_required",
                            details={"fields": {"media_ids": ["至少一张"]}})
     _attach(actor, wish, media_ids, "fulfilment")
     wish.status, wish.fulfilled_at, wish.fulfil_note = Status.FULFILLED, utcnow(), note
+    wish.service_hours = hours
     _record(wish, actor, "fulfil", Status.CLAIMED, note)
     return wish
 

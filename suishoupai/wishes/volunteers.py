@@ -15,7 +15,7 @@ from suishoupai.org.actor import Actor
 from suishoupai.org.models import OrgUnit
 from suishoupai.org.scope import visible
 from suishoupai.pagination import keyset_page
-from suishoupai.wishes.models import Volunteer, WishEvent
+from suishoupai.wishes.models import Volunteer, Wish, WishEvent
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 #: the window the claim/release churn is counted over, in the staff list and for the release limit
@@ -36,12 +36,16 @@ def register(actor: Actor, data: dict) -> Volunteer:
     volunteer = db.session.scalars(select(Volunteer).where(Volunteer.user_id == user.id)).first()
     wanted = (community.id, data["kind"], data.get("work_unit"))
     if volunteer is not None and (volunteer.home_community_id, volunteer.kind, volunteer.work_unit) == wanted:
+        if data.get("real_name"):
+            user.real_name = data["real_name"]
         return volunteer  # the same registration again: its review stands
     if volunteer is None:
         volunteer = Volunteer(user_id=user.id)
         db.session.add(volunteer)
     # a new or changed registration (another community, kind or unit) is reviewed by that community
     volunteer.home_community_id, volunteer.kind, volunteer.work_unit = wanted
+    if data.get("real_name"):
+        user.real_name = data["real_name"]  # the name staff see, masked on public boards
     volunteer.status, volunteer.reject_reason = PENDING, None
     volunteer.reviewed_by_id = volunteer.reviewed_at = None
     volunteer.registered_at = utcnow()
@@ -105,9 +109,23 @@ def list_registrations(actor: Actor, args: dict) -> dict:
     if args.get("community"):
         stmt = stmt.where(Volunteer.home_community_id == args["community"])
     page = keyset_page(stmt, [Volunteer.id], args["limit"], args.get("cursor"))
-    counts = churn([v.user_id for v in page["items"]], utcnow() - CHURN_WINDOW)
-    page["items"] = [card(v, counts[v.user_id]) for v in page["items"]]
+    users = [v.user_id for v in page["items"]]
+    counts = churn(users, utcnow() - CHURN_WINDOW)
+    done = fulfilled(users)
+    page["items"] = [card(v, counts[v.user_id]) | done.get(v.user_id, {"fulfilled": 0, "hours": 0.0})
+                     for v in page["items"]]
     return page
+
+
+def fulfilled(user_ids: list[int]) -> dict[int, dict]:
+    """Wishes each user fulfilled (confirmed or awaiting confirmation) and the hours they gave."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        select(Wish.claimant_id, func.count(), func.coalesce(func.sum(Wish.service_hours), 0.0))
+        .where(Wish.claimant_id.in_(user_ids), Wish.status.in_(("fulfilled", "confirmed")))
+        .group_by(Wish.claimant_id))
+    return {uid: {"fulfilled": n, "hours": round(float(hours), 1)} for uid, n, hours in rows}
 
 
 def card(volunteer: Volunteer, counts: dict[str, int] | None = None) -> dict:

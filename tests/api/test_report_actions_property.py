@@ -17,7 +17,8 @@ from tests.helpers.reports import CENTRE, OTHER_STREET, Case, department_id, sta
 ROLES = ["demo-resident", "demo-resident-2", "demo-grid-member", "demo-department", "demo-community-admin",
          "demo-street-admin", "demo-district-admin"]
 #: every step a caller can ask for over HTTP (assign is the admins' reassignment)
-STEPS = ["assign", "accept", "transfer", "escalate", "resolve", "reject", "reopen", "confirm", "rate"]
+STEPS = ["assign", "accept", "transfer", "return", "escalate", "resolve", "reject", "reopen", "confirm",
+         "rate"]
 #: cases walked, and steps tried on each: enough to reach every status from several roles, and few
 #: enough that the walk stays a few seconds per database
 CASES, WALK = 5, 20
@@ -35,9 +36,9 @@ class Walker:
     """Takes steps over HTTP with a valid body for each, keeping one free photo per role."""
 
     def __init__(self, case: Case, app):
-        """Bind to the test client; the department every transfer goes to."""
+        """Bind to the test client; the two departments transfers go to (never the one holding it)."""
         self.case, self.app = case, app
-        self.department = department_id(app)
+        self.departments = (department_id(app), department_id(app, "DEMO-SJ"))
         self.photos: dict[str, int] = {}
 
     def offered(self, role: str, report_id: int) -> list[str]:
@@ -67,8 +68,10 @@ class Walker:
         if step == "assign":
             return {"assignee_id": self._member_of(report_id)}
         if step == "transfer":
-            return {"department_id": self.department}
-        if step in ("escalate", "reject"):
+            with self.app.app_context():
+                holding = db.session.get(Report, report_id).department_id
+            return {"department_id": next(d for d in self.departments if d != holding)}
+        if step in ("escalate", "reject", "return"):
             return {"reason": "随机步骤"}
         if step == "resolve":
             if role not in self.photos:
@@ -164,7 +167,8 @@ def test_each_step_documents_its_own_body(client):
         ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
         schema = spec["components"]["schemas"][ref]
         required[step] = sorted(schema.get("required", []))
-    assert required == {"accept": [], "transfer": ["department_id"], "escalate": ["reason"], "resolve": [],
+    assert required == {"accept": [], "transfer": ["department_id"], "return": ["reason"],
+                        "escalate": ["reason"], "resolve": [],
                         "reject": ["reason"], "reopen": [], "confirm": [], "rate": ["rating"]}
 
 
@@ -182,6 +186,7 @@ def test_a_departments_case_and_a_rated_case_offer_only_what_they_allow(case, ap
     assert go("demo-grid-member", "transfer").status_code == 200
     assert go("demo-department", "accept").status_code == 200
     assert walker.offered("demo-grid-member", rid) == ["transfer", "escalate", "reject"]
+    assert walker.offered("demo-department", rid) == ["return", "escalate", "resolve"]
     refused = go("demo-grid-member", "resolve")
     assert refused.status_code == 409 and refused.json["error"]["code"] == "report.not_allowed"
     assert "resolve" in walker.offered("demo-department", rid)

@@ -47,7 +47,8 @@ def test_district_rates_equal_hand_computed_values(case, dataset):
     assert t["hours"]["to_accept"] == {"mean": 2.75, "p90": 6.0, "n": 8}
     assert t["hours"]["to_resolve"] == {"mean": 25.5, "p90": 80.0, "n": 6}
     assert {s["status"]: s["count"] for s in body["by_status"]} == {
-        "submitted": 0, "assigned": 2, "accepted": 1, "transferred": 0, "escalated": 0, "resolved": 0,
+        "submitted": 0, "assigned": 2, "accepted": 1, "transferred": 0, "returned": 0, "escalated": 0,
+        "resolved": 0,
         "closed": 5, "rejected": 1}
     cats = {c["code"]: c for c in body["by_category"]}
     assert (cats["garbage"]["cases"], cats["noise"]["cases"], cats["fire_lane"]["cases"]) == (8, 1, 0)

@@ -25,25 +25,36 @@ EXPECTED: dict[str, dict[str, tuple[str, set[str]]]] = {
         "submitted": ("assigned", {"community", "street", "district", "system"}),
         "assigned": ("assigned", {"community", "street", "district", "system"}),
         "accepted": ("assigned", {"community", "street", "district", "system"}),
+        "returned": ("assigned", {"community", "street", "district", "system"}),
         "escalated": ("assigned", {"community", "street", "district", "system"}),
     },
     "accept": {
         "submitted": ("accepted", {"community", "street", "district"}),
         "assigned": ("accepted", {"grid", "community", "street", "district"}),
         "transferred": ("accepted", {"department"}),
+        "returned": ("accepted", {"community", "street", "district"}),
         "escalated": ("accepted", {"grid", "department", "community", "street", "district"}),
     },
     "transfer": {
         "submitted": ("transferred", {"community", "street", "district"}),
         "assigned": ("transferred", {"grid", "community", "street", "district"}),
         "accepted": ("transferred", {"grid", "community", "street", "district"}),
+        # onward transfer is the dispatcher's, never the department's
+        "transferred": ("transferred", {"community", "street", "district"}),
+        "returned": ("transferred", {"community", "street", "district"}),
         "escalated": ("transferred", {"community", "street", "district"}),
+    },
+    "return": {
+        "transferred": ("returned", {"department"}),
+        "accepted": ("returned", {"department"}),
+        "escalated": ("returned", {"department"}),
     },
     "escalate": {
         "submitted": ("escalated", {"grid", "department", "community", "street", "system"}),
         "assigned": ("escalated", {"grid", "department", "community", "street", "system"}),
         "accepted": ("escalated", {"grid", "department", "community", "street", "system"}),
         "transferred": ("escalated", {"grid", "department", "community", "street", "system"}),
+        "returned": ("escalated", {"community", "street", "system"}),
         "escalated": ("escalated", {"community", "street", "system"}),
     },
     "resolve": {
@@ -53,6 +64,7 @@ EXPECTED: dict[str, dict[str, tuple[str, set[str]]]] = {
         "submitted": ("rejected", {"grid", "community", "street", "district"}),
         "assigned": ("rejected", {"grid", "community", "street", "district"}),
         "accepted": ("rejected", {"grid", "community", "street", "district"}),
+        "returned": ("rejected", {"community", "street", "district"}),
         "escalated": ("rejected", {"community", "street", "district"}),
     },
     "reopen": {
@@ -71,10 +83,10 @@ EXPECTED: dict[str, dict[str, tuple[str, set[str]]]] = {
     },
 }
 
-ALL_STATUSES = ["submitted", "assigned", "accepted", "transferred", "escalated", "resolved", "closed",
-                "rejected"]
-ALL_ACTIONS = ["assign", "accept", "transfer", "escalate", "resolve", "reject", "reopen", "confirm", "rate",
-               "close"]
+ALL_STATUSES = ["submitted", "assigned", "accepted", "transferred", "returned", "escalated", "resolved",
+                "closed", "rejected"]
+ALL_ACTIONS = ["assign", "accept", "transfer", "return", "escalate", "resolve", "reject", "reopen", "confirm",
+               "rate", "close"]
 ALL_PARTIES = ["reporter", "grid", "department", "community", "street", "district", "system"]
 
 
@@ -105,7 +117,8 @@ def test_enums_match_the_specification():
 
 def test_open_statuses():
     """Open means somebody still has to act."""
-    assert {Status.SUBMITTED, Status.ASSIGNED, Status.ACCEPTED, Status.TRANSFERRED, Status.ESCALATED} == OPEN
+    assert {Status.SUBMITTED, Status.ASSIGNED, Status.ACCEPTED, Status.TRANSFERRED, Status.RETURNED,
+            Status.ESCALATED} == OPEN
     assert isinstance(OPEN, frozenset)
 
 
@@ -251,10 +264,10 @@ def test_action_labels_complete(action):
 
 def test_labels_as_specified():
     """The labels the mini-program shows."""
-    assert [STATUS_LABELS[s] for s in Status] == ["待派单", "已派单", "已受理", "已转办", "已上报", "已办结",
-                                                  "已结案", "已驳回"]
-    assert [ACTION_LABELS[a] for a in Action] == ["派单", "受理", "转办", "上报", "办结", "驳回", "重新办理",
-                                                  "确认", "评价", "结案"]
+    assert [STATUS_LABELS[s] for s in Status] == ["待派单", "已派单", "已受理", "已转办", "已退回", "已上报",
+                                                  "已办结", "已结案", "已驳回"]
+    assert [ACTION_LABELS[a] for a in Action] == ["派单", "受理", "转办", "退回", "上报", "办结", "驳回",
+                                                  "重新办理", "确认", "评价", "结案"]
 
 
 A = Action
@@ -268,9 +281,14 @@ A = Action
         (Status.SUBMITTED, {Party.REPORTER}, []),
         (Status.ASSIGNED, {Party.GRID}, [A.ACCEPT, A.TRANSFER, A.ESCALATE, A.REJECT]),
         (Status.ACCEPTED, {Party.GRID}, [A.TRANSFER, A.ESCALATE, A.RESOLVE, A.REJECT]),
-        (Status.ACCEPTED, {Party.DEPARTMENT}, [A.ESCALATE, A.RESOLVE]),
-        (Status.TRANSFERRED, {Party.DEPARTMENT}, [A.ACCEPT, A.ESCALATE]),
-        (Status.TRANSFERRED, {Party.DISTRICT}, []),
+        (Status.ACCEPTED, {Party.DEPARTMENT}, [A.RETURN, A.ESCALATE, A.RESOLVE]),
+        (Status.TRANSFERRED, {Party.DEPARTMENT}, [A.ACCEPT, A.RETURN, A.ESCALATE]),
+        # the dispatcher passes a department's case on; the department only hands it back
+        (Status.TRANSFERRED, {Party.DISTRICT}, [A.TRANSFER]),
+        (Status.TRANSFERRED, {Party.COMMUNITY}, [A.TRANSFER, A.ESCALATE]),
+        (Status.RETURNED, {Party.COMMUNITY}, [A.ASSIGN, A.ACCEPT, A.TRANSFER, A.ESCALATE, A.REJECT]),
+        (Status.RETURNED, {Party.GRID}, []),
+        (Status.RETURNED, {Party.DEPARTMENT}, []),
         (Status.ESCALATED, {Party.STREET}, [A.ASSIGN, A.ACCEPT, A.TRANSFER, A.ESCALATE, A.REJECT]),
         (Status.ESCALATED, {Party.DISTRICT}, [A.ASSIGN, A.ACCEPT, A.TRANSFER, A.REJECT]),
         (Status.RESOLVED, {Party.REPORTER}, [A.REOPEN, A.CONFIRM, A.RATE]),

@@ -28,6 +28,8 @@ export const ACTIONS: Record<string, ActionSpec> = {
   accept: { label: '受理', type: 'success', fields: ['note'], required: [], path: step('accept') },
   transfer: { label: '转办部门', type: 'primary', fields: ['department_id', 'note'], required: ['department_id'],
     path: step('transfer') },
+  // 退回: the department hands back a case that is not its own; the API requires the reason
+  return: { label: '退回', type: 'warning', fields: ['reason'], required: ['reason'], path: step('return') },
   escalate: { label: '上报', type: 'warning', fields: ['level', 'reason'], required: [], path: step('escalate') },
   resolve: { label: '办结', type: 'success', fields: ['media_ids', 'note'], required: [], path: step('resolve') },
   reject: { label: '驳回', type: 'danger', fields: ['reason', 'duplicate_of'], required: ['reason'], path: step('reject') },

@@ -35,7 +35,8 @@ ROLES = ["demo-resident", "demo-resident-2", "demo-grid-member", SAME_COMMUNITY_
          "demo-district-admin"]
 
 
-STEPS = {"accept": {}, "transfer": {"department_id": "DEPT"}, "escalate": {"reason": "需要协调"},
+STEPS = {"accept": {}, "transfer": {"department_id": "DEPT"}, "return": {"reason": "不属本部门职责"},
+         "escalate": {"reason": "需要协调"},
          "resolve": {"media_ids": "PHOTO"}, "reject": {"reason": "无效"}, "reopen": {},
          "confirm": {}, "rate": {"rating": 3}}
 
@@ -48,13 +49,16 @@ ALLOWED = {
     **{(staff, "accepted"): {"transfer", "escalate", "resolve", "reject"}
        for staff in ("demo-grid-member", "demo-community-admin", "demo-street-admin")},
     ("demo-district-admin", "accepted"): {"transfer", "resolve", "reject"},
-    **{(staff, "transferred"): {"escalate"}
-       for staff in ("demo-grid-member", "demo-community-admin", "demo-street-admin")},
+    # a department's case is passed on by the dispatcher's admins only (onward transfer)
+    ("demo-grid-member", "transferred"): {"escalate"},
+    **{(admin, "transferred"): {"transfer", "escalate"}
+       for admin in ("demo-community-admin", "demo-street-admin")},
+    ("demo-district-admin", "transferred"): {"transfer"},
     ("demo-grid-member", "escalated"): {"accept"},
     **{(admin, "escalated"): {"accept", "transfer", "escalate", "reject"}
        for admin in ("demo-community-admin", "demo-street-admin")},
     ("demo-district-admin", "escalated"): {"accept", "transfer", "reject"},
-    ("demo-department", "transferred"): {"accept", "escalate"},
+    ("demo-department", "transferred"): {"accept", "return", "escalate"},
     ("demo-resident", "resolved"): {"reopen", "confirm", "rate"},
     ("demo-resident", "closed"): {"reopen", "rate"},
 }
@@ -103,7 +107,9 @@ def test_every_role_every_step(case, app, status):
             rid = rid or _case_in(case, app, status)
             body = dict(template)
             if body.get("department_id") == "DEPT":
-                body["department_id"] = department_id(app)
+                # onward from a department's case goes to another department
+                onward = "DEMO-SJ" if status == "transferred" else "DEMO-CG"
+                body["department_id"] = department_id(app, onward)
             if body.get("media_ids") == "PHOTO":
                 body["media_ids"] = [case.photo(role)]
             before = state(app, rid)

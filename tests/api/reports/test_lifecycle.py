@@ -43,7 +43,7 @@ def test_path_accept_transfer_department_resolves_resident_rates(case, app):
     resp = case.step("demo-grid-member", rid, "transfer", department_id=dept, note="需要城管清运")
     assert resp.json["status"] == "transferred" and resp.json["department"]["name"] == "区城管局"
     # the department now sees it: it may accept, or report it upwards
-    assert case.get("demo-department", rid).json["actions"] == ["accept", "escalate"]
+    assert case.get("demo-department", rid).json["actions"] == ["accept", "return", "escalate"]
     assert case.step("demo-department", rid, "accept").json["status"] == "accepted"
     resp = case.step("demo-department", rid, "resolve", media_ids=[case.photo("demo-department")],
                      note="已清运完毕")
@@ -74,7 +74,8 @@ def test_path_accept_transfer_department_resolves_resident_rates(case, app):
         ("accept", "transferred", "accepted", None), ("resolve", "accepted", "resolved", "已清运完毕"),
         ("rate", "resolved", "resolved", "处理很快")]
     assert [e["at"] for e in staff_view] == sorted(e["at"] for e in staff_view)
-    assert staff_view[3]["data"] == {"department_id": dept, "department": "区城管局"}
+    assert staff_view[3]["data"] == {"department_id": dept, "department": "区城管局",
+                                     "dispatcher": "community"}
     assert staff_view[-1]["data"] == {"rating": 5}
 
 
@@ -222,7 +223,7 @@ def test_reopen_returns_a_department_case_to_the_department(case, app):
     case.step("zj-inspector", rid, "resolve", media_ids=[case.photo("zj-inspector")])
     resp = case.step("demo-resident", rid, "reopen", note="违建还在")
     assert resp.json["status"] == "transferred" and resp.json["department"]["name"] == "区住建局"
-    assert case.get("zj-inspector", rid).json["actions"] == ["accept", "escalate"]
+    assert case.get("zj-inspector", rid).json["actions"] == ["accept", "return", "escalate"]
 
 
 def test_step_photos_distinct_and_reused_photo_files_again(case, app):
