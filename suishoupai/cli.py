@@ -1,0 +1,20 @@
+"""The `suishoupai` command: every `flask …` operations command, from any directory.
+
+`flask` finds the app through FLASK_APP relative to the working directory; this entry point builds
+it with the app factory, so `suishoupai reports sweep` works wherever it is run (settings still come
+from the SUISHOUPAI_* environment, the SQLite file from the package's instance folder).
+"""
+
+from flask.cli import FlaskGroup
+
+from suishoupai import create_app
+
+
+def main() -> None:
+    """Run the Flask command line over the app factory."""
+    FlaskGroup(name="suishoupai", create_app=create_app, help="随手拍运维命令（同 flask …，任意目录可用）"
+               ).main(prog_name="suishoupai")
+
+
+if __name__ == "__main__":
+    main()
