@@ -47,14 +47,19 @@ else
 	@$(MAKE) --no-print-directory console/dist/.built
 endif
 
-## run: install, migrate, seed the demo district and its 90-day past (once), serve on http://$(HOST):$(PORT) in the development
-## configuration (dev-login on); anything else started without SUISHOUPAI_ENV is production
+## run: install (without the test extras), migrate, seed the demo district, replay its 90-day past
+## (once, in the background), serve on http://$(HOST):$(PORT) in the development configuration
+## (dev-login on); anything else started without SUISHOUPAI_ENV is production
 run: export SUISHOUPAI_ENV := development
 run: export SUISHOUPAI_DEV_LOGIN := 1
 run: install console
 	$(BIN)/flask db upgrade
-	$(BIN)/flask demo seed --history
-	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py wsgi:app
+	$(BIN)/flask demo seed
+	@mkdir -p instance
+	@echo "The demo district's past (90 days of cases, wishes and points) is replayed in the background,"
+	@echo "once (instance/demo-history.log); stats and queues fill as it goes. The API answers meanwhile."
+	$(BIN)/flask demo history > instance/demo-history.log 2>&1 & \
+	GUNICORN_BIND=$(HOST):$(PORT) exec $(BIN)/gunicorn -c config/gunicorn.conf.py wsgi:app
 
 ## test: install, lint, the whole suite on SQLite and again on PostgreSQL, then the console's
 ## unit tests (Vitest) and browser tests (Playwright driving the system's Chromium)

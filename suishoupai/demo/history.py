@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import heapq
 import io
-import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,15 +27,14 @@ from suishoupai.media import service as media
 from suishoupai.offers import bounties
 from suishoupai.org.actor import Actor, actor_of
 from suishoupai.reports import sweep as report_sweep
+from suishoupai.reports.models import Report
 from suishoupai.stats import facts
 from suishoupai.wishes import service as wishes
 
-log = logging.getLogger("suishoupai.demo")
-
 #: hours between two passes of the sweeps
 SWEEP_HOURS = 6
-#: the account whose presence says the history was made
-MARKER = "demo-h-resident-000"
+#: the openid prefix of the history's residents
+RESIDENTS = "demo-h-resident-"
 
 
 @dataclass(order=True)
@@ -103,16 +101,15 @@ class Simulation:
 
 
 def made() -> bool:
-    """Whether the history is already in the database."""
-    return db.session.scalar(select(User.id).where(User.openid == MARKER)) is not None
+    """Whether the history is already in the database: a case filed by one of its residents (a run
+    stopped before its first case leaves only accounts, and the next run carries on from them)."""
+    return db.session.scalar(select(Report.id).join(User, User.id == Report.reporter_id).where(
+        User.openid.startswith(RESIDENTS)).limit(1)) is not None
 
 
-def build(days: int = 90, seed: int = 20260901, before_start: Callable[[], object] | None = None) -> dict:
-    """Replay `days` of history ending now; nothing when it was made before.
-
-    ``before_start`` runs first at the history's opening moment (the demo seed, so the rule book and
-    the accounts exist from the start of the past they take part in).
-    """
+def build(days: int = 90, seed: int = 20260901) -> dict:
+    """Replay `days` of history ending now over the demo district (`flask demo seed` first);
+    nothing when it was made before."""
     from suishoupai.demo import casework, people
 
     if made():
@@ -120,32 +117,23 @@ def build(days: int = 90, seed: int = 20260901, before_start: Callable[[], objec
     end = utcnow()
     start = end - timedelta(days=days)
     rng = random.Random(seed)
-    quiet = logging.getLogger("suishoupai.points")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)  # rules not yet in force on an older database: logged per award
-    try:
-        with simulated_clock(start) as clock:
-            if before_start is not None:
-                before_start()
-                db.session.commit()
-            sim = Simulation(clock, start, end, rng)
-            cast = people.enrol(sim)
-            db.session.commit()
-            sim.actors = {}
-            day = start
-            while day < end:
-                casework.plan_day(sim, cast, day)
-                people.plan_day(sim, cast, day)
-                day += timedelta(days=1)
-            # the sweeps as a deployment's timer would run them, four times a day (each pass reads
-            # every open case, so hourly passes would be most of the replay's time)
-            hour = start
-            while hour < end:
-                sim.at(hour, _sweeps)
-                hour += timedelta(hours=SWEEP_HOURS)
-            sim.run()
-    finally:
-        quiet.setLevel(level)
+    with simulated_clock(start) as clock:
+        sim = Simulation(clock, start, end, rng)
+        cast = people.enrol(sim)
+        db.session.commit()
+        sim.actors = {}
+        day = start
+        while day < end:
+            casework.plan_day(sim, cast, day)
+            people.plan_day(sim, cast, day)
+            day += timedelta(days=1)
+        # the sweeps as a deployment's timer would run them, four times a day (each pass reads
+        # every open case, so hourly passes would be most of the replay's time)
+        hour = start
+        while hour < end:
+            sim.at(hour, _sweeps)
+            hour += timedelta(hours=SWEEP_HOURS)
+        sim.run()
     cases = facts.rebuild()
     db.session.commit()
     return {"made": True, "days": days, "cases": cases, **dict(sorted(sim.counts.items()))}

@@ -21,7 +21,7 @@ from suishoupai.offers import bounties, posts, rewards
 from suishoupai.offers.models import Post, Reward
 from suishoupai.org.models import Department, OrgUnit
 from suishoupai.points import ledger, riders
-from suishoupai.points.models import Platform
+from suishoupai.points.models import Platform, RiderStatus
 from suishoupai.wishes import service as wishes
 from suishoupai.wishes import volunteers
 
@@ -68,6 +68,8 @@ def _unit(code: str) -> OrgUnit:
 def enrol(sim) -> Cast:
     """The history's accounts; volunteers and riders registered and approved through the services."""
     cast = Cast()
+    if db.session.scalar(select(User.id).where(User.openid == "demo-community-admin")) is None:
+        raise DomainError("演示辖区尚未建立：请先运行 flask demo seed")
     doc, _centre, centre_code = district_geojson()
     shapes = {f["properties"]["code"]: to_shape(f["geometry"]) for f in doc["features"]
               if f["properties"]["kind"] == "grid"}
@@ -106,22 +108,24 @@ def enrol(sim) -> Cast:
         reg = volunteers.register(sim.actor(person.user_id), {
             "community_id": person.community_id, "kind": kind,
             "work_unit": None if kind == "volunteer" else ("区卫健局", "杭州银行武林支行")[i % 2]})
-        volunteers.review(admin_actor[person.community_id], reg.id, "approve", None)
+        if reg.status == "pending":  # a run stopped early may have approved it already
+            volunteers.review(admin_actor[person.community_id], reg.id, "approve", None)
         cast.helpers.append(person)
     platforms = list(Platform)
     for i in range(10):
         community_id = centre_community.id if i < 6 else communities[i % len(communities)].id
         user = _user(f"demo-h-rider-{i:02d}", Role.RESIDENT, _name(200 + i), community_id, f"136{i:08d}")
-        rider = riders.register(sim.actor(user.id), {
+        rider = riders.verified_rider(user.id) or riders.register(sim.actor(user.id), {
             "platform": platforms[i % len(platforms)], "courier_id": f"HZ{20260000 + i}",
             "phone": f"136{i:08d}", "home_community_id": community_id})
-        riders.verify(admin_actor[community_id], rider.id, "approve", None)
+        if rider.status == RiderStatus.PENDING:
+            riders.verify(admin_actor[community_id], rider.id, "approve", None)
         cast.riders.append(Person(user.id, community_id))
     db.session.flush()
     for i, post in enumerate(db.session.scalars(select(Post).where(
             Post.community_id == centre_community.id).order_by(Post.id))):
         for person in cast.riders[i:i + 2]:
-            if person.community_id == centre_community.id:
+            if person.community_id == centre_community.id and not posts.my_claims(person.user_id, [post.id]):
                 posts.claim(sim.actor(person.user_id), post.id)
                 sim.count("post claims")
     return cast

@@ -1,4 +1,4 @@
-"""`flask demo seed --history`: a short past replayed through the services on a fresh database."""
+"""`flask demo history`: a short past replayed through the services over a freshly seeded district."""
 
 from __future__ import annotations
 
@@ -23,8 +23,11 @@ def _counts() -> dict:
 
 @pytest.fixture
 def seeded(app):
-    """A migrated, empty database given the demo district with eight days of past."""
-    result = app.test_cli_runner().invoke(args=["demo", "seed", "--history", "--days", DAYS])
+    """A migrated, empty database given the demo district (`flask demo seed`, as `make run` does),
+    then eight days of past."""
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    result = runner.invoke(args=["demo", "history", "--days", DAYS])
     assert result.exit_code == 0, result.output
     assert "演示历史：8 天" in result.output
     return result
@@ -69,7 +72,7 @@ def test_history_covers_every_state_passes_the_audit_and_is_made_once(app, seede
     # a second run finds the history made and writes no case, wish, photo or point
     with app.app_context():
         before = _counts()
-    again = app.test_cli_runner().invoke(args=["demo", "seed", "--history", "--days", DAYS])
+    again = app.test_cli_runner().invoke(args=["demo", "history", "--days", DAYS])
     assert again.exit_code == 0, again.output
     assert "演示历史已存在" in again.output
     with app.app_context():
