@@ -10,10 +10,15 @@ from flask.cli import FlaskGroup
 from suishoupai import create_app
 
 
+def group() -> FlaskGroup:
+    """The Flask command line over the app factory."""
+    return FlaskGroup(name="suishoupai", create_app=create_app,
+                      help="随手拍运维命令（同 flask …，任意目录可用）")
+
+
 def main() -> None:
-    """Run the Flask command line over the app factory."""
-    FlaskGroup(name="suishoupai", create_app=create_app, help="随手拍运维命令（同 flask …，任意目录可用）"
-               ).main(prog_name="suishoupai")
+    """The `suishoupai` console script."""
+    group().main(prog_name="suishoupai")
 
 
 if __name__ == "__main__":
