@@ -57,7 +57,7 @@ run: install console
 	$(BIN)/flask demo seed
 	@mkdir -p instance
 	@echo "The demo district's past (90 days of cases, wishes and points) is replayed in the background,"
-	@echo "once (instance/demo-history.log); stats and queues fill as it goes. The API answers meanwhile."
+	@echo "once (instance/demo-history.log); the API answers meanwhile, the stats show the past when it ends."
 	$(BIN)/flask demo history > instance/demo-history.log 2>&1 & \
 	GUNICORN_BIND=$(HOST):$(PORT) exec $(BIN)/gunicorn -c config/gunicorn.conf.py wsgi:app
 

@@ -4,7 +4,7 @@ services people use (filing, steps, sweeps, wishes, posts, bounties, the shop) o
 Every event runs at its own simulated moment (`database.simulated_clock`) and commits like a
 request; a refused step (the sweep got there first, a claim limit) is counted and skipped, as a
 refused request would be. The facts the stats read are rebuilt once at the end, as after any bulk
-load. Running it again adds nothing: the history's own accounts mark that it was made.
+load. Running it again adds nothing: a case filed by one of its residents marks it made.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ RESIDENTS = "demo-h-resident-"
 
 @dataclass(order=True)
 class _Event:
+    """One scheduled call; ties in time keep the order they were scheduled in."""
+
     when: datetime
     seq: int
     run: Callable[[], None] = field(compare=False)
