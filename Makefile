@@ -16,14 +16,21 @@ CONSOLE_INPUTS := $(shell find console/src console/index.html console/vite.confi
 # browsers come from the system (Debian's chromium), never from a download
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install run test test-sqlite test-postgres test-console console lint bench clean
+.PHONY: install install-test run test test-sqlite test-postgres test-console console lint bench clean
 
+# running needs the package alone; the test extras (pytest, schemathesis, moto, ruff, …) come only
+# with the targets that test. Each stamp is remade when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
 install: $(BIN)/.installed
+install-test: $(BIN)/.installed-test
 
 console/node_modules/.installed: console/package.json console/package-lock.json
 	cd console && npm ci --no-audit --no-fund
@@ -43,27 +50,32 @@ else
 	@$(MAKE) --no-print-directory console/dist/.built
 endif
 
-## run: install, migrate, seed the demo district, serve on http://$(HOST):$(PORT) in the development
-## configuration (dev-login on); anything else started without SUISHOUPAI_ENV is production
+## run: install (without the test extras), migrate, seed the demo district, replay its 90-day past
+## (once, in the background), serve on http://$(HOST):$(PORT) in the development configuration
+## (dev-login on); anything else started without SUISHOUPAI_ENV is production
 run: export SUISHOUPAI_ENV := development
 run: export SUISHOUPAI_DEV_LOGIN := 1
 run: install console
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed
-	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py wsgi:app
+	@mkdir -p instance
+	@echo "The demo district's past (90 days of cases, wishes and points) is replayed in the background,"
+	@echo "once (instance/demo-history.log); the API answers meanwhile, the stats show the past when it ends."
+	$(BIN)/flask demo history > instance/demo-history.log 2>&1 & \
+	GUNICORN_BIND=$(HOST):$(PORT) exec $(BIN)/gunicorn -c config/gunicorn.conf.py wsgi:app
 
 ## test: install, lint, the whole suite on SQLite and again on PostgreSQL, then the console's
 ## unit tests (Vitest) and browser tests (Playwright driving the system's Chromium)
-test: install lint test-sqlite test-postgres test-console
+test: install-test lint test-sqlite test-postgres test-console
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check .
 
-test-sqlite: install
+test-sqlite: install-test
 	@echo "=== test suite on SQLite ==="
 	$(PYTEST)
 
-test-postgres: install
+test-postgres: install-test
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(subst postgresql+psycopg,postgresql,$(PG_TEST_URL))', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "=== test suite on PostgreSQL ($(PG_TEST_URL)) ==="; \
 		SUISHOUPAI_TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST); \
@@ -77,7 +89,7 @@ test-postgres: install
 		echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
 	fi
 
-test-console: install
+test-console: install-test
 ifeq ($(NODE),)
 	@if [ -n "$$REQUIRE_CONSOLE" ]; then echo "Node.js is required (REQUIRE_CONSOLE) but not installed" >&2; exit 1; fi
 	@echo "!!! Node.js is not installed: the console's tests were SKIPPED."
@@ -90,7 +102,7 @@ else
 endif
 
 ## bench: the two quick benches; the others take options and minutes (README, "Benchmarks print ratios")
-bench: install
+bench: install-test
 	$(BIN)/python -m bench.routing
 	$(BIN)/python -m bench.media
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -28,9 +30,37 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+#: a simulated "now" every service reads through `utcnow` (None: the wall clock); set only by
+#: `simulated_clock`, which replays a past (the demo district's history) through the real services
+_simulated_now: ContextVar[datetime | None] = ContextVar("simulated_now", default=None)
+
+
 def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
+    """The current time, timezone-aware UTC (the simulated time inside `simulated_clock`)."""
+    simulated = _simulated_now.get()
+    return datetime.now(UTC) if simulated is None else simulated
+
+
+class SimulatedClock:
+    """The hands of a simulated clock: `set` moves "now" to any moment, backwards included."""
+
+    def set(self, when: datetime) -> None:
+        """Make `when` (timezone-aware) the time every later `utcnow()` answers."""
+        if when.tzinfo is None:
+            raise ValueError("naive datetime given to the simulated clock")
+        _simulated_now.set(when.astimezone(UTC))
+
+
+@contextmanager
+def simulated_clock(start: datetime) -> Iterator[SimulatedClock]:
+    """Run a block at a simulated time starting at `start`; the wall clock returns afterwards."""
+    token = _simulated_now.set(None)
+    clock = SimulatedClock()
+    clock.set(start)
+    try:
+        yield clock
+    finally:
+        _simulated_now.reset(token)
 
 
 class UTCDateTime(TypeDecorator):

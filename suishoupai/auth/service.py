@@ -57,6 +57,12 @@ def _issue(user: User) -> dict:
 
 def login_with_wechat(code: str) -> dict:
     """Exchange a wx.login code via auth.code2Session and sign the user in."""
+    config = current_app.config
+    if not config["WECHAT_APPID"] or not config["WECHAT_SECRET"]:
+        # nothing to connect to: say so, rather than blame a network that was never tried
+        raise UpstreamUnavailable(
+            "本服务未配置微信登录（WECHAT_APPID / WECHAT_SECRET），开发环境请使用 dev-login",
+            code="auth.wechat_not_configured")
     try:
         session = wechat.client().code2session(code)
     except WeChatError as exc:

@@ -192,6 +192,11 @@ def _open(data: bytes, fmt: str, max_pixels: int) -> Image.Image:
     return im
 
 
+def display_size(width: int, height: int, side: int = 1600) -> tuple[int, int]:
+    """The pixel size of the display variant of an upright image of this size (what `url` serves)."""
+    return _fit((width, height), side)
+
+
 def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
     """Scale a size so its long side is at most `side`, never enlarging it."""
     width, height = size

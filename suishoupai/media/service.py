@@ -17,7 +17,7 @@ from suishoupai.errors import InvalidInput, NotFound
 from suishoupai.extensions import db
 from suishoupai.media import signing, storage
 from suishoupai.media.models import Media, display_key, seal_gps, thumb_key
-from suishoupai.media.pipeline import process_image, sniff_format
+from suishoupai.media.pipeline import display_size, process_image, sniff_format
 from suishoupai.org.actor import Actor
 
 KEY_PATTERN = re.compile(r"^(display|thumb)/[0-9a-f]{2}/([0-9a-f]{64})\.jpg$")
@@ -110,10 +110,12 @@ def fetch_url(key: str, ttl: int, base_url: str) -> str:
 
 
 def view(media: Media) -> dict:
-    """The upload as its owner sees it."""
+    """The upload as its owner sees it; the size is the served display variant's (the row keeps the
+    source's)."""
+    width, height = display_size(media.width, media.height)
     return {"id": media.id, "url": url(media.display_key, media.public),
-            "thumb_url": url(media.thumb_key, media.public), "width": media.width,
-            "height": media.height, "purpose": media.purpose, "created_at": media.created_at}
+            "thumb_url": url(media.thumb_key, media.public), "width": width,
+            "height": height, "purpose": media.purpose, "created_at": media.created_at}
 
 
 #: attachments whose EXIF position and capture time a later check reads: the after-photo check of a

@@ -3,14 +3,16 @@
 import click
 from flask.cli import with_appcontext
 
+from suishoupai.cli_options import now_option
 from suishoupai.extensions import db
 from suishoupai.offers.bounties import sweep
 
 
 @click.command("sweep")
 @with_appcontext
-def sweep_command():
+@now_option
+def sweep_command(now):
     """Close open bounties past their deadline; claims never completed expire."""
-    result = sweep()
+    result = sweep(now)
     db.session.commit()
     click.echo(f"截止关闭揭榜任务 {result['closed']} 个，未完成的揭榜 {result['expired_claims']} 个已过期")

@@ -91,6 +91,12 @@ def _load_actor(user_id: int, version: int) -> Actor | None:
     return Actor(user_id=user_id, role=role, scope_paths=paths, department_id=rows[0].department_id)
 
 
+def actor_of(user_id: int) -> Actor:
+    """The actor a user is when signed in now, for a command acting as them (the demo history)."""
+    user = db.session.get(User, user_id)
+    return _load_actor(user_id, user.token_version)
+
+
 def current_actor() -> Actor:
     """The authenticated caller; 401 without a valid, unrevoked token."""
     if "actor" in g:

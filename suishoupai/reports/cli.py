@@ -3,6 +3,7 @@
 import click
 from flask.cli import AppGroup
 
+from suishoupai.cli_options import now_option
 from suishoupai.extensions import db
 from suishoupai.reports import catalog
 from suishoupai.reports.sweep import sweep
@@ -11,9 +12,10 @@ reports_cli = AppGroup("reports", help="随手拍")
 
 
 @reports_cli.command("sweep")
-def sweep_command():
+@now_option
+def sweep_command(now):
     """Mark overdue cases, escalate by category rule, close unanswered resolved cases."""
-    result = sweep()
+    result = sweep(now)
     click.echo(f"超时 {result['overdue']} 件，自动上报 {result['escalated']} 件，"
                f"自动结案 {result['closed']} 件")
 

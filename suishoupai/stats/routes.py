@@ -18,7 +18,8 @@ def _file(body: bytes, mimetype: str, summary: dict, suffix: str, title: str) ->
     stem = f"stats-{scope['kind']}-{scope['id']}-{start:%Y%m%d}-{end:%Y%m%d}{suffix}"
     name = f"{scope['name']}{title}统计-{start:%Y%m%d}-{end:%Y%m%d}.{stem.rsplit('.', 1)[1]}"
     disposition = f"attachment; filename=\"{stem}\"; filename*=UTF-8''{quote(name)}"
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
+    # the type as given: `mimetype=` would append a second charset to a text type that names one
+    return Response(body, content_type=mimetype, headers={"Content-Disposition": disposition})
 
 
 @blp.route("/summary")

@@ -3,6 +3,7 @@
 import click
 from flask.cli import AppGroup
 
+from suishoupai.cli_options import now_option
 from suishoupai.extensions import db
 from suishoupai.wishes.service import sweep
 
@@ -10,8 +11,9 @@ wishes_cli = AppGroup("wishes", help="微心愿")
 
 
 @wishes_cli.command("sweep")
-def sweep_command():
+@now_option
+def sweep_command(now):
     """Release overdue claims and confirm unanswered fulfilments."""
-    result = sweep()
+    result = sweep(now)
     db.session.commit()
     click.echo(f"超时释放认领 {result['released']} 个，自动确认 {result['confirmed']} 个")

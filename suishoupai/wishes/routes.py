@@ -171,7 +171,7 @@ def create_campaign(data):
 @errors(404, 409)
 @blp.arguments(schemas.VolunteerIn)
 @writes
-@blp.response(200, schemas.VolunteerOut)
+@blp.response(201, schemas.VolunteerOut)
 def register_volunteer(data):
     """双报到: register to one's home community as party member, volunteer or partner unit (reviewed)."""
     return volunteers.card(volunteers.register(current_actor(), data))

@@ -72,6 +72,18 @@ def test_wechat_unreachable_is_503(app_factory):
     assert resp.json["error"]["code"] == "auth.wechat_unavailable"
 
 
+@pytest.mark.parametrize("missing", ["WECHAT_APPID", "WECHAT_SECRET"])
+def test_wechat_not_configured_says_so(app_factory, wechat, missing):
+    """Without an appid or secret, login answers 503 "not configured" and never calls WeChat."""
+    app = app_factory(**{missing: ""})
+    calls = len(wechat.calls)
+    resp = app.test_client().post(LOGIN, json={"code": "alice"})
+    assert resp.status_code == 503
+    assert resp.json["error"]["code"] == "auth.wechat_not_configured"
+    assert "未配置微信登录" in resp.json["error"]["message"]
+    assert len(wechat.calls) == calls
+
+
 def test_login_body_is_validated(client):
     """Missing or oversized code → 422 naming the field."""
     resp = client.post(LOGIN, json={})

@@ -130,7 +130,7 @@ def test_csv_holds_one_table_with_bom(case, dataset):
     """?table= picks the table; UTF-8 with BOM, rates as percentages Excel reads as numbers."""
     scope = f"district:{dataset['district']}"
     resp = get(case, DIST, "/api/v1/stats/export.csv", scope=scope)
-    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    assert resp.status_code == 200 and resp.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert resp.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"))))
     assert rows[0] == ["指标", "数值", "分子", "分母", "口径"]

@@ -1,7 +1,7 @@
 """随手拍 over HTTP: each lifecycle path, from filing to closing, and the overdue sweep."""
 
 import io
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -180,6 +180,20 @@ def test_sweep_cli_closes_unanswered_resolved_cases(case, app):
     assert "自动结案 1 件" in runner.invoke(args=["reports", "sweep"]).output
     assert "超时 0 件，自动上报 0 件，自动结案 0 件" in runner.invoke(args=["reports", "sweep"]).output
     assert case.get("demo-resident", rid).json["status"] == "closed"
+
+
+def test_sweep_now_lets_time_pass(case, app):
+    """`--now` judges the deadlines at a later moment (the SLA demo): a fresh case is late then, and
+    nothing is late now; a bad moment is refused with the option named."""
+    rid = case.file().json["id"]
+    runner = app.test_cli_runner()
+    assert "超时 0 件" in runner.invoke(args=["reports", "sweep"]).output
+    later = (utcnow() + timedelta(days=3)).astimezone(UTC).isoformat()
+    assert "超时 1 件" in runner.invoke(args=["reports", "sweep", "--now", later]).output
+    body = case.get("demo-grid-member", rid).json
+    assert body["overdue"] is True and "overdue" in [e["action"] for e in body["timeline"]]
+    bad = runner.invoke(args=["reports", "sweep", "--now", "next tuesday"])
+    assert bad.exit_code == 2 and "--now" in bad.output
 
 
 @pytest.mark.slow

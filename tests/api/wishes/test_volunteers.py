@@ -25,7 +25,7 @@ def test_campaigns_volunteers_and_rankings(w, client, app):
     campaign = resp.json["id"]
     resp = client.post("/api/v1/volunteers", json={"community_id": community, "kind": "party_member",
                                                    "work_unit": "区税务局"}, headers=w.h("demo-resident-2"))
-    assert resp.status_code == 200 and resp.json["work_unit"] == "区税务局"
+    assert resp.status_code == 201 and resp.json["work_unit"] == "区税务局"
     assert resp.json["status"] == "pending"
     w.tokens.pop("demo-resident-2")  # the role changed: log in again
     resp = client.post(f"/api/v1/volunteers/{resp.json['id']}/review", json={"decision": "approve"},
