@@ -1,5 +1,6 @@
 import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router'
-import { getToken, setUnauthorizedHandler } from './api/client'
+import { getToken, getUser, setUnauthorizedHandler } from './api/client'
+import { mayOpen } from './lib/nav'
 
 export const router = createRouter({
   history: createWebHistory('/console/'),
@@ -14,6 +15,11 @@ export const router = createRouter({
         { path: 'cases/:id(\\d+)', name: 'case', component: () => import('./views/CaseView.vue'), meta: { title: '案件详情' } },
         { path: 'map', name: 'map', component: () => import('./views/MapView.vue'), meta: { title: '网格地图' } },
         { path: 'load', name: 'load', component: () => import('./views/LoadView.vue'), meta: { title: '调度' } },
+        { path: 'wishes/review', name: 'wish-review', component: () => import('./views/wishes/WishReviewView.vue'), meta: { title: '心愿审核' } },
+        { path: 'wishes/entry', name: 'wish-entry', component: () => import('./views/wishes/WishEntryView.vue'), meta: { title: '代录心愿' } },
+        { path: 'wishes/campaigns', name: 'campaigns', component: () => import('./views/wishes/CampaignsView.vue'), meta: { title: '征集活动' } },
+        { path: 'wishes/volunteers', name: 'volunteers', component: () => import('./views/wishes/VolunteersView.vue'), meta: { title: '双报到登记' } },
+        { path: 'wishes/rankings', name: 'wish-rankings', component: () => import('./views/wishes/WishRankingsView.vue'), meta: { title: '单位排行' } },
       ],
     },
     { path: '/:rest(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { public: true, title: '页面不存在' } },
@@ -29,6 +35,8 @@ router.beforeEach((to) => {
   if (!to.meta.public && !getToken()) {
     return { name: 'login', query: { redirect: redirectTarget(to) } }
   }
+  // a page the role may not use is not opened by typing its address either
+  if (!to.meta.public && to.name && !mayOpen(String(to.name), getUser()?.role)) return { name: 'queue' }
   return true
 })
 
