@@ -9,6 +9,7 @@ import { ROOT, startService } from './service.mjs'
 import { serveConsole } from './serve.mjs'
 import { ARGS, CHROMIUM, SHOTS, TIMEOUT, check, shot, signIn, stamp } from './lib.mjs'
 import { gridMemberWishes, wishAdmin } from './wishes.mjs'
+import { pointsAdmin } from './points.mjs'
 
 /** The queue row of a case, looked for in the tabs given; returns the tab it was found in. */
 async function findInQueue(page, base, id, text, tabs) {
@@ -216,6 +217,7 @@ async function main() {
     ['职能部门', (p) => department(p, api, web.base, state)],
     ['微心愿·社区管理员', (p) => wishAdmin(p, api, web.base)],
     ['微心愿·网格员', (p) => gridMemberWishes(p, api, web.base)],
+    ['新就业群体·街道管理员', (p) => pointsAdmin(p, api, web.base)],
   ]
   const only = process.env.WALK
   let failed = 0

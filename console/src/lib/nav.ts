@@ -34,6 +34,18 @@ export const NAV: NavGroup[] = [
       { name: 'wish-rankings', title: '单位排行', roles: WISH_STAFF },
     ],
   },
+  {
+    title: '新就业群体',
+    items: [
+      { name: 'riders', title: '骑手认证', roles: ADMINS },
+      { name: 'awards', title: '积分审核', roles: ADMINS },
+      { name: 'points-adjust', title: '积分调整', roles: ADMINS },
+      { name: 'redemptions', title: '兑换核销', roles: ADMINS },
+      { name: 'rewards', title: '奖品库存', roles: ADMINS },
+      { name: 'rules', title: '积分细则', roles: ADMINS },
+      { name: 'leaderboard', title: '积分排行', roles: ADMINS },
+    ],
+  },
 ]
 
 export function mayOpen(name: string, role: string | null | undefined): boolean {
