@@ -85,6 +85,38 @@ export async function pointsAdmin(page, api, base) {
   await page.locator('[data-test=leaderboard-table], [data-state=empty]').first().waitFor({ timeout: TIMEOUT })
   await shot(page, 'points-leaderboard')
 
+  // 治理岗: the rider takes a post in the mini-program; the admin confirms the month of duty
+  const posts = await api.call('GET', '/posts?limit=50', { token: rider.token })
+  const post = posts.items.find((p) => p.title === '楼道巡查岗')
+  await api.call('POST', `/posts/${post.id}/claim`, { token: rider.token, body: {} })
+  const balanceBefore = (await api.call('GET', '/points/me', { token: rider.token })).balance
+  await page.getByRole('menuitem', { name: '治理岗' }).click()
+  await page.locator('[data-test=post-table] .el-table__row', { hasText: '楼道巡查岗' }).click()
+  const holder = page.locator('[data-test=holder-row]', { hasText: '马骑手' })
+  await holder.waitFor({ timeout: TIMEOUT })
+  await holder.locator('[data-action=confirm-duty]').click()
+  await page.locator('.el-message--success', { hasText: '履职' }).waitFor({ timeout: TIMEOUT })
+  await shot(page, 'points-posts')
+  const dutyEntries = await api.call('GET', '/points/me', { token: rider.token })
+  check(dutyEntries.balance > balanceBefore, `确认履职后积分应增加（${balanceBefore} → ${dutyEntries.balance}）`)
+
+  // 揭榜挂帅: the rider takes the bounty and reports it done with a photo; the admin accepts it
+  const bounties = await api.call('GET', '/bounties?limit=50', { token: rider.token })
+  const bounty = bounties.items[0]
+  await api.call('POST', `/bounties/${bounty.id}/claim`, { token: rider.token, body: {} })
+  const evidence = await api.upload(rider.token, `bounty-${stamp}`)
+  await api.call('POST', `/bounties/${bounty.id}/complete`, { token: rider.token, body: { note: '杂物已清运，通道畅通', media_ids: [evidence] } })
+  await page.getByRole('menuitem', { name: '揭榜挂帅' }).click()
+  await page.locator('[data-test=bounty-table] .el-table__row', { hasText: bounty.title }).click()
+  const taker = page.locator('[data-test=bounty-claim]', { hasText: '马骑手' })
+  await taker.locator('[data-test=claim-status]', { hasText: '待验收' }).waitFor({ timeout: TIMEOUT })
+  await shot(page, 'points-bounty-submitted')
+  await taker.locator('[data-action=accept]').click()
+  await taker.locator('[data-test=claim-status]', { hasText: '已验收' }).waitFor({ timeout: TIMEOUT })
+  await shot(page, 'points-bounty-accepted')
+  const mine2 = await api.call('GET', `/bounties/${bounty.id}`, { token: rider.token })
+  check(mine2.my_claim?.status === 'approved', `揭榜应已验收，实际 ${mine2.my_claim?.status}`)
+
   await page.setViewportSize({ width: 1920, height: 1080 })
   for (const [path, name, sel] of [['/points/riders', 'points-riders', '[data-test=rider-table], [data-state=empty]'],
     ['/points/redemptions', 'points-redemptions', '[data-test=redemption-table], [data-state=empty]'],

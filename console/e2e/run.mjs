@@ -10,6 +10,7 @@ import { serveConsole } from './serve.mjs'
 import { ARGS, CHROMIUM, SHOTS, TIMEOUT, check, shot, signIn, stamp } from './lib.mjs'
 import { gridMemberWishes, wishAdmin } from './wishes.mjs'
 import { pointsAdmin } from './points.mjs'
+import { moderationAdmin } from './moderation.mjs'
 
 /** The queue row of a case, looked for in the tabs given; returns the tab it was found in. */
 async function findInQueue(page, base, id, text, tabs) {
@@ -218,6 +219,7 @@ async function main() {
     ['微心愿·社区管理员', (p) => wishAdmin(p, api, web.base)],
     ['微心愿·网格员', (p) => gridMemberWishes(p, api, web.base)],
     ['新就业群体·街道管理员', (p) => pointsAdmin(p, api, web.base)],
+    ['内容安全·区级管理员', (p) => moderationAdmin(p, api, web.base, service)],
   ]
   const only = process.env.WALK
   let failed = 0

@@ -120,3 +120,72 @@ export const editReward = (id: number, body: Partial<Pick<Reward, 'stock' | 'cos
 export const listRedemptions = (q: { status?: string; community?: number | null; cursor?: string | null }) =>
   api.get<Page<Redemption>>('/redemptions', { scope: 'staff', limit: 20, ...q })
 export const pickup = (id: number, code: string) => api.post<Redemption>(`/admin/redemptions/${id}/pickup`, { code })
+
+export interface Post {
+  id: number
+  community?: { id: number; name: string } | null
+  title: string
+  duties: string
+  capacity: number
+  taken: number
+  remaining: number
+  monthly_points: number
+  active: boolean
+}
+
+export interface PostClaim {
+  id: number
+  post_id: number
+  user: { id: number; name: string }
+  status: 'active' | 'left'
+  claimed_at: string
+  left_at?: string | null
+}
+
+export interface EarnedAward {
+  status: string
+  points: number
+}
+
+export interface Bounty {
+  id: number
+  community?: { id: number; name: string } | null
+  title: string
+  description: string
+  points: number
+  deadline: string
+  max_takers: number
+  taken: number
+  remaining: number
+  status: 'open' | 'closed'
+}
+
+export interface BountyClaim {
+  id: number
+  bounty_id: number
+  user: { id: number; name: string }
+  status: string
+  claimed_at: string
+  note?: string | null
+  submitted_at?: string | null
+  verified_at?: string | null
+  reject_reason?: string | null
+  evidence: Array<{ id: number; url: string; thumb_url: string }>
+  award?: EarnedAward | null
+}
+
+export const BOUNTY_CLAIM_STATUSES: Record<string, string> = {
+  claimed: '已揭榜', submitted: '待验收', approved: '已验收', rejected: '未通过', expired: '已过期',
+}
+
+export const listPosts = (q: { cursor?: string | null }) => api.get<Page<Post>>('/admin/posts', { limit: 20, ...q })
+export const postClaims = (id: number, q: { status?: string; cursor?: string | null }) =>
+  api.get<Page<PostClaim>>(`/admin/posts/${id}/claims`, { limit: 20, ...q })
+export const confirmDuty = (id: number, body: { user_id: number; month: string }) =>
+  api.post<{ id: number; month: string; award: EarnedAward }>(`/admin/posts/${id}/duties`, body)
+
+export const listBounties = (q: { status?: string; cursor?: string | null }) => api.get<Page<Bounty>>('/admin/bounties', { limit: 20, ...q })
+export const bountyClaims = (id: number, q: { status?: string; cursor?: string | null }) =>
+  api.get<Page<BountyClaim>>(`/admin/bounties/${id}/claims`, { limit: 20, ...q })
+export const verifyBountyClaim = (id: number, body: { approve: boolean; reason?: string }) =>
+  api.post<BountyClaim>(`/admin/bounty-claims/${id}/verify`, body)

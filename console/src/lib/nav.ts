@@ -40,11 +40,17 @@ export const NAV: NavGroup[] = [
       { name: 'riders', title: '骑手认证', roles: ADMINS },
       { name: 'awards', title: '积分审核', roles: ADMINS },
       { name: 'points-adjust', title: '积分调整', roles: ADMINS },
+      { name: 'posts', title: '治理岗', roles: ADMINS },
+      { name: 'bounties', title: '揭榜挂帅', roles: ADMINS },
       { name: 'redemptions', title: '兑换核销', roles: ADMINS },
       { name: 'rewards', title: '奖品库存', roles: ADMINS },
       { name: 'rules', title: '积分细则', roles: ADMINS },
       { name: 'leaderboard', title: '积分排行', roles: ADMINS },
     ],
+  },
+  {
+    title: '内容安全',
+    items: [{ name: 'moderation', title: '内容审核', roles: ADMINS }],
   },
 ]
 
