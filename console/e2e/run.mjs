@@ -11,6 +11,7 @@ import { ARGS, CHROMIUM, SHOTS, TIMEOUT, check, shot, signIn, stamp } from './li
 import { gridMemberWishes, wishAdmin } from './wishes.mjs'
 import { pointsAdmin } from './points.mjs'
 import { moderationAdmin } from './moderation.mjs'
+import { catalogAdmin } from './catalog.mjs'
 
 /** The queue row of a case, looked for in the tabs given; returns the tab it was found in. */
 async function findInQueue(page, base, id, text, tabs) {
@@ -220,6 +221,7 @@ async function main() {
     ['微心愿·网格员', (p) => gridMemberWishes(p, api, web.base)],
     ['新就业群体·街道管理员', (p) => pointsAdmin(p, api, web.base)],
     ['内容安全·区级管理员', (p) => moderationAdmin(p, api, web.base, service)],
+    ['目录·区级管理员', (p) => catalogAdmin(p, api, web.base)],
   ]
   const only = process.env.WALK
   let failed = 0

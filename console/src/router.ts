@@ -29,6 +29,8 @@ export const router = createRouter({
         { path: 'points/rules', name: 'rules', component: () => import('./views/points/RulesView.vue'), meta: { title: '积分细则' } },
         { path: 'points/leaderboard', name: 'leaderboard', component: () => import('./views/points/LeaderboardView.vue'), meta: { title: '积分排行' } },
         { path: 'moderation', name: 'moderation', component: () => import('./views/ModerationView.vue'), meta: { title: '内容审核' } },
+        { path: 'catalog/categories', name: 'categories', component: () => import('./views/catalog/CategoriesView.vue'), meta: { title: '案件类别' } },
+        { path: 'catalog/calendar', name: 'calendar', component: () => import('./views/catalog/CalendarView.vue'), meta: { title: '工作日历' } },
         { path: 'wishes/rankings', name: 'wish-rankings', component: () => import('./views/wishes/WishRankingsView.vue'), meta: { title: '单位排行' } },
       ],
     },

@@ -52,6 +52,14 @@ export const NAV: NavGroup[] = [
     title: '内容安全',
     items: [{ name: 'moderation', title: '内容审核', roles: ADMINS }],
   },
+  {
+    // the catalog and calendar are the district's, shared by every community
+    title: '目录',
+    items: [
+      { name: 'categories', title: '案件类别', roles: ['district_admin'] },
+      { name: 'calendar', title: '工作日历', roles: ['district_admin'] },
+    ],
+  },
 ]
 
 export function mayOpen(name: string, role: string | null | undefined): boolean {
