@@ -12,6 +12,7 @@ import { gridMemberWishes, wishAdmin } from './wishes.mjs'
 import { pointsAdmin } from './points.mjs'
 import { moderationAdmin } from './moderation.mjs'
 import { catalogAdmin } from './catalog.mjs'
+import { inboxWalk } from './inbox.mjs'
 
 /** The queue row of a case, looked for in the tabs given; returns the tab it was found in. */
 async function findInQueue(page, base, id, text, tabs) {
@@ -222,6 +223,7 @@ async function main() {
     ['新就业群体·街道管理员', (p) => pointsAdmin(p, api, web.base)],
     ['内容安全·区级管理员', (p) => moderationAdmin(p, api, web.base, service)],
     ['目录·区级管理员', (p) => catalogAdmin(p, api, web.base)],
+    ['通知·网格员', (p) => inboxWalk(p, api, web.base, service.centre)],
   ]
   const only = process.env.WALK
   let failed = 0

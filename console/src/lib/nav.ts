@@ -60,6 +60,10 @@ export const NAV: NavGroup[] = [
       { name: 'calendar', title: '工作日历', roles: ['district_admin'] },
     ],
   },
+  {
+    title: '通知',
+    items: [{ name: 'inbox', title: '我的消息' }],
+  },
 ]
 
 export function mayOpen(name: string, role: string | null | undefined): boolean {
