@@ -5,7 +5,7 @@ import { TIMEOUT, check, shot, signIn, stamp } from './lib.mjs'
 export async function inboxWalk(page, api, base, centre) {
   const member = await api.login('demo-grid-member')
   const before = await api.call('GET', '/inbox?limit=1', { token: member })
-  await api.fileReport('demo-resident-2', { ...centre, description: `消息演示-${stamp} 单元门禁坏了关不上` })
+  await api.fileReport(`walk-inbox-${stamp}`, { ...centre, description: `消息演示-${stamp} 单元门禁坏了关不上` })
   const now = await api.call('GET', '/inbox?limit=5', { token: member })
   check(now.unread_count > before.unread_count, `网格员应收到新消息（未读 ${before.unread_count} → ${now.unread_count}）`)
   await signIn(page, api, base, 'demo-grid-member', '/inbox')

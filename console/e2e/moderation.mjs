@@ -4,7 +4,7 @@ import { TIMEOUT, check, shot, signIn, stamp } from './lib.mjs'
 
 export async function moderationAdmin(page, api, base, service) {
   const text = `内容审核-${stamp}`
-  const report = await api.fileReport('demo-resident', { ...service.centre, description: `${text} 小区门口有人张贴小广告，墙面很脏` })
+  const report = await api.fileReport(`walk-moderation-${stamp}`, { ...service.centre, description: `${text} 小区门口有人张贴小广告，墙面很脏` })
   // the provider's answer "review" (in development everything passes): recorded as WeChat's would be
   service.sql(`UPDATE moderation_checks SET status = 'review' WHERE subject_type = 'report' AND subject_id = ${report.id} AND field = 'text'`)
   service.sql(`UPDATE reports SET moderation = 'review' WHERE id = ${report.id}`)

@@ -13,6 +13,7 @@ import { pointsAdmin } from './points.mjs'
 import { moderationAdmin } from './moderation.mjs'
 import { catalogAdmin } from './catalog.mjs'
 import { inboxWalk } from './inbox.mjs'
+import { orgAdmin } from './org.mjs'
 
 /** The queue row of a case, looked for in the tabs given; returns the tab it was found in. */
 async function findInQueue(page, base, id, text, tabs) {
@@ -224,6 +225,7 @@ async function main() {
     ['内容安全·区级管理员', (p) => moderationAdmin(p, api, web.base, service)],
     ['目录·区级管理员', (p) => catalogAdmin(p, api, web.base)],
     ['通知·网格员', (p) => inboxWalk(p, api, web.base, service.centre)],
+    ['组织·社区管理员', (p) => orgAdmin(p, api, web.base)],
   ]
   const only = process.env.WALK
   let failed = 0

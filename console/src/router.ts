@@ -31,6 +31,7 @@ export const router = createRouter({
         { path: 'moderation', name: 'moderation', component: () => import('./views/ModerationView.vue'), meta: { title: '内容审核' } },
         { path: 'catalog/categories', name: 'categories', component: () => import('./views/catalog/CategoriesView.vue'), meta: { title: '案件类别' } },
         { path: 'catalog/calendar', name: 'calendar', component: () => import('./views/catalog/CalendarView.vue'), meta: { title: '工作日历' } },
+        { path: 'org', name: 'org', component: () => import('./views/org/OrgView.vue'), meta: { title: '组织与网格' } },
         { path: 'inbox', name: 'inbox', component: () => import('./views/notify/InboxView.vue'), meta: { title: '我的消息' } },
         { path: 'wishes/rankings', name: 'wish-rankings', component: () => import('./views/wishes/WishRankingsView.vue'), meta: { title: '单位排行' } },
       ],

@@ -61,6 +61,10 @@ export const NAV: NavGroup[] = [
     ],
   },
   {
+    title: '组织',
+    items: [{ name: 'org', title: '组织与网格', roles: ADMINS }],
+  },
+  {
     title: '通知',
     items: [{ name: 'inbox', title: '我的消息' }],
   },
