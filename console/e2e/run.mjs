@@ -7,37 +7,13 @@ import { chromium } from 'playwright-core'
 import { Api } from './api.mjs'
 import { ROOT, startService } from './service.mjs'
 import { serveConsole } from './serve.mjs'
-
-const SHOTS = resolve(ROOT, 'console/test-results/screenshots')
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync']
-const TIMEOUT = 20_000
-const stamp = Date.now().toString(36)
-
-function check(cond, message) {
-  if (!cond) throw new Error(`断言失败: ${message}`)
-}
-
-async function shot(page, name) {
-  const { width, height } = page.viewportSize()
-  await page.waitForTimeout(400) // let ECharts finish its entry animation
-  await page.screenshot({ path: join(SHOTS, `${name}-${width}x${height}.png`) })
-}
-
-/** Sign in as the mini-program would approve: the page opens a ticket, the staff member's token approves it. */
-async function signIn(page, api, base, openid, path, screenshot) {
-  const opened = page.waitForResponse((r) => r.url().endsWith('/api/v1/console/tickets') && r.request().method() === 'POST')
-  await page.goto(`${base}/console${path}`)
-  const ticket = await (await opened).json()
-  await page.waitForURL(/\/console\/login/)
-  await page.locator('[data-test=qr-img]').waitFor()
-  if (screenshot) await shot(page, screenshot)
-  const token = await api.login(openid)
-  await api.call('POST', `/console/tickets/${encodeURIComponent(ticket.ticket)}/approve`, { token })
-  await page.waitForURL((u) => u.pathname === `/console${path.split('?')[0]}`, { timeout: TIMEOUT })
-  return token
-}
+import { ARGS, CHROMIUM, SHOTS, TIMEOUT, check, shot, signIn, stamp } from './lib.mjs'
+import { gridMemberWishes, wishAdmin } from './wishes.mjs'
+import { pointsAdmin } from './points.mjs'
+import { moderationAdmin } from './moderation.mjs'
+import { catalogAdmin } from './catalog.mjs'
+import { inboxWalk } from './inbox.mjs'
+import { orgAdmin } from './org.mjs'
 
 /** The queue row of a case, looked for in the tabs given; returns the tab it was found in. */
 async function findInQueue(page, base, id, text, tabs) {
@@ -243,6 +219,13 @@ async function main() {
     ['社区管理员', (p) => communityAdmin(p, api, web.base, service.centre)],
     ['街道管理员', (p) => streetAdmin(p, api, web.base, service.centre, state)],
     ['职能部门', (p) => department(p, api, web.base, state)],
+    ['微心愿·社区管理员', (p) => wishAdmin(p, api, web.base)],
+    ['微心愿·网格员', (p) => gridMemberWishes(p, api, web.base)],
+    ['新就业群体·街道管理员', (p) => pointsAdmin(p, api, web.base)],
+    ['内容安全·区级管理员', (p) => moderationAdmin(p, api, web.base, service)],
+    ['目录·区级管理员', (p) => catalogAdmin(p, api, web.base)],
+    ['通知·网格员', (p) => inboxWalk(p, api, web.base, service.centre)],
+    ['组织·社区管理员', (p) => orgAdmin(p, api, web.base)],
   ]
   const only = process.env.WALK
   let failed = 0

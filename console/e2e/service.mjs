@@ -88,6 +88,11 @@ export async function startService() {
     base,
     centre: { lat: Number(m[1]), lng: Number(m[2]) },
     log: () => log,
+    /** One SQL statement on the service's database: for what only an outside party does (a provider's verdict). */
+    sql(statement) {
+      const code = 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()'
+      run(['-c', code, join(dir, 'e2e.db'), statement])
+    },
     stop() {
       proc.kill('SIGTERM')
       rmSync(dir, { recursive: true, force: true })
