@@ -58,19 +58,22 @@ class Rate(ma.Schema):
 
 
 class Rates(ma.Schema):
-    """The five rates."""
+    """The seven rates."""
 
     response_rate = ma.fields.Nested(Rate, metadata={"description": "响应率"})
     closure_rate = ma.fields.Nested(Rate, metadata={"description": "办结率"})
     on_time_resolution_rate = ma.fields.Nested(Rate, metadata={"description": "按时办结率"})
     satisfaction_rate = ma.fields.Nested(Rate, metadata={"description": "满意率"})
     reopened_share = ma.fields.Nested(Rate, metadata={"description": "重新办理率"})
+    transfer_rate = ma.fields.Nested(Rate, metadata={"description": "转办率"})
+    first_contact_rate = ma.fields.Nested(Rate, metadata={"description": "首接办结率"})
 
 
 class Hours(ma.Schema):
-    """Mean and p90 hours over n clocks."""
+    """Mean, median and p90 hours over n clocks."""
 
     mean = ma.fields.Float(allow_none=True)
+    median = ma.fields.Float(allow_none=True)
     p90 = ma.fields.Float(allow_none=True)
     n = ma.fields.Integer()
 

@@ -64,6 +64,7 @@ def _overview(s: dict) -> Table:
                      f"分子：{d.numerator}；分母：{d.denominator}"])
     for key, h in HOURS.items():
         rows.append([f"{h['name']} 均值", t["hours"][key]["mean"], None, t["hours"][key]["n"], h["measure"]])
+        rows.append([f"{h['name']} 中位数", t["hours"][key]["median"], None, t["hours"][key]["n"], h["measure"]])
         rows.append([f"{h['name']} p90", t["hours"][key]["p90"], None, t["hours"][key]["n"], h["measure"]])
     return Table("overview", TABLES["overview"], ["指标", "数值", "分子", "分母", "口径"], rows)
 
@@ -74,7 +75,7 @@ def _figure_headers(first: str) -> list[str]:
     for d in RATES:
         headers += [d.name, f"{d.name}分子", f"{d.name}分母", f"{d.name}排名"]
     for h in HOURS.values():
-        headers += [f"{h['name']} 均值", f"{h['name']} p90", f"{h['name']} 样本数"]
+        headers += [f"{h['name']} 均值", f"{h['name']} 中位数", f"{h['name']} p90", f"{h['name']} 样本数"]
     return headers
 
 
@@ -85,13 +86,18 @@ def _figure_row(name: str, f: dict) -> list:
         r = f["rates"][d.key]
         row += [_pct(r["value"]), r["numerator"], r["denominator"], r["rank"]]
     for key in HOURS:
-        row += [f["hours"][key]["mean"], f["hours"][key]["p90"], f["hours"][key]["n"]]
+        row += [f["hours"][key]["mean"], f["hours"][key]["median"], f["hours"][key]["p90"], f["hours"][key]["n"]]
     return row
 
 
-def _figures(key: str, first: str, items: list[dict]) -> Table:
-    """A per-grid, per-department or per-category table."""
-    return Table(key, TABLES[key], _figure_headers(first), [_figure_row(i["name"], i) for i in items])
+def _figures(key: str, first: str, items: list[dict], title: str | None = None) -> Table:
+    """A per-grid, per-department, per-category (or per-unit, per-period: ``title``) table."""
+    return Table(key, title or TABLES[key], _figure_headers(first), [_figure_row(i["name"], i) for i in items])
+
+
+def figures_table(key: str, title: str, first: str, items: list[dict]) -> Table:
+    """A table of figure rows outside the summary's workbook (the trend, the units of a level)."""
+    return _figures(key, first, items, title)
 
 
 def tables(s: dict) -> list[Table]:
