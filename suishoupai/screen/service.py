@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from suishoupai.auth.models import User
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.offers.models import Post, PostClaim, PostClaimStatus
@@ -20,7 +21,6 @@ from suishoupai.reports.lifecycle import STATUS_LABELS, Status
 from suishoupai.reports.models import Category, Report
 from suishoupai.stats import days, definitions, facts
 from suishoupai.stats.facts import beijing_day
-from suishoupai.auth.models import User
 from suishoupai.wishes.lifecycle import Status as WishStatus
 from suishoupai.wishes.models import Wish
 

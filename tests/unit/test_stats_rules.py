@@ -121,13 +121,14 @@ def test_partials_merge_to_the_partial_of_the_union_and_survive_json():
     second = [Clock("grid", 1, 11, 0, 1, None, 0, 1, None, h, None) for h in (7.25, 9.5)]
     together = _stretch(first + second)
     together.rollup.add_cases([{"dimension": d, "key": k, "status": "closed", "cases": 1, "reopened": 0,
-                                "overdue_open": 0, "ratings": 1, "satisfied": 1, "transferred": 0, "direct": 1}
-                               for d, k in (("category", 10), ("grid", 1))])
+                                "overdue_open": 0, "ratings": 1, "satisfied": 1, "transferred": 0,
+                                "direct": 1} for d, k in (("category", 10), ("grid", 1))])
     merged = Partial.load([_stretch(first).dump()])
     merged.merge(_stretch(second))
     now = datetime(2026, 11, 1, tzinfo=UTC)
     (roll_a, p90_a), (roll_b, p90_b) = together.finish(now), merged.finish(now)
-    assert p90_a == p90_b and p90_b[("grid", 1)] == {"to_accept": 9.5, "to_resolve": 30.0}
+    assert p90_a == p90_b and p90_b[("grid", 1)] == {"to_accept": 9.5, "to_resolve": 30.0,
+                                                     "to_accept_median": 3.0, "to_resolve_median": 20.0}
     for dimension, key in (("total", None), ("category", 10), ("category", 11), ("grid", 1)):
         assert roll_a.tally(dimension, key).figures() == roll_b.tally(dimension, key).figures()
     assert roll_b.total.figures()["hours"]["to_accept"]["mean"] == 4.55  # 22.75 / 5
