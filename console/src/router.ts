@@ -14,8 +14,12 @@ export const router = createRouter({
         { path: 'cases/:id(\\d+)', name: 'case', component: () => import('./views/CaseView.vue'), meta: { title: '案件详情' } },
         { path: 'map', name: 'map', component: () => import('./views/MapView.vue'), meta: { title: '网格地图' } },
         { path: 'load', name: 'load', component: () => import('./views/LoadView.vue'), meta: { title: '调度' } },
+        { path: 'stats', name: 'stats', component: () => import('./views/StatsView.vue'), meta: { title: '统计分析' } },
+        { path: 'screens', name: 'screens', component: () => import('./views/ScreensView.vue'), meta: { title: '大屏管理' } },
       ],
     },
+    // the wall screen signs in with its own screen token, never with a person's (see ScreenView)
+    { path: '/screen', name: 'screen', component: () => import('./views/ScreenView.vue'), meta: { public: true, title: '指挥中心大屏' } },
     { path: '/:rest(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { public: true, title: '页面不存在' } },
   ],
 })
