@@ -214,10 +214,10 @@ async function department(page, api, base, state) {
 async function streetStats(page, api, base, centre) {
   // a few cases of today, one of them handled, so the figures are not all empty in a fresh demo
   const member = await api.login('demo-grid-member')
-  // another resident and a category each, far enough apart: not refused as repeat filings
+  // another resident and a category each: not refused as repeat filings
   const cats = await api.call('GET', '/categories', { token: member })
   for (const [i, words] of ['垃圾桶满溢无人清运', '路灯夜间不亮', '共享单车乱停堵塞盲道'].entries()) {
-    const r = await api.fileReport('demo-resident-2', { lat: centre.lat + 0.002 * i, lng: centre.lng - 0.0015 * i,
+    const r = await api.fileReport('demo-resident-2', { lat: centre.lat + 0.0003 * i, lng: centre.lng - 0.0002 * i,
       category: cats[(i + 1) % cats.length].code, description: `统计演示-${stamp}-${i} ${words}` })
     // the first lies in the demo grid member's grid: accepted there
     if (i === 0) {
