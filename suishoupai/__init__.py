@@ -132,6 +132,7 @@ def _load_models() -> None:
     import suishoupai.points.models
     import suishoupai.privacy.models
     import suishoupai.reports.models
+    import suishoupai.screen.models
     import suishoupai.stats.facts
     import suishoupai.versioned
     import suishoupai.wishes.models  # noqa: F401
@@ -155,6 +156,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from suishoupai.privacy import routes as privacy_routes
     from suishoupai.reports import routes as report_routes
     from suishoupai.rights import routes as rights_routes
+    from suishoupai.screen import routes as screen_routes
     from suishoupai.stats import routes as stats_routes
     from suishoupai.wishes import routes as wish_routes
 
@@ -174,6 +176,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     api.register_blueprint(privacy_routes.blp)
     api.register_blueprint(rights_routes.blp)
     api.register_blueprint(console_routes.blp)
+    api.register_blueprint(screen_routes.blp)
     app.register_blueprint(serving.files)
     app.register_blueprint(moderation_routes.push)
     app.register_blueprint(health.bp)

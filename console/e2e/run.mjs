@@ -186,6 +186,102 @@ async function department(page, api, base, state) {
   await shot(page, 'department-queue-after')
 }
 
+/** 统计分析 as the street admin: the numbers with their definitions, trend and units, an export. */
+async function streetStats(page, api, base, centre) {
+  // a few cases of today, one of them handled, so the figures are not all empty in a fresh demo
+  const member = await api.login('demo-grid-member')
+  // another resident and a category each: not refused as repeat filings
+  const cats = await api.call('GET', '/categories', { token: member })
+  for (const [i, words] of ['垃圾桶满溢无人清运', '路灯夜间不亮', '共享单车乱停堵塞盲道'].entries()) {
+    const r = await api.fileReport('demo-resident-2', { lat: centre.lat + 0.0003 * i, lng: centre.lng - 0.0002 * i,
+      category: cats[(i + 1) % cats.length].code, description: `统计演示-${stamp}-${i} ${words}` })
+    // the first lies in the demo grid member's grid: accepted there
+    if (i === 0) {
+      await api.call('POST', `/reports/${r.id}/accept`, { token: member, body: {} })
+    }
+  }
+  await signIn(page, api, base, 'demo-street-admin', '/stats')
+  await page.locator('[data-test=kpis], [data-state=error]').first().waitFor({ timeout: TIMEOUT })
+  check(await page.locator('[data-test=kpis]').count(), '统计页应显示指标卡片')
+  const closure = (await page.locator('[data-test=kpi-closure_rate]').innerText()).trim()
+  check(closure.includes('办结率'), `指标卡片应有办结率，实际为「${closure}」`)
+  await shot(page, 'street-admin-stats')
+  await page.locator('[data-test=def-closure_rate]').click()
+  const popover = page.locator('.el-popover:visible', { hasText: '分母' })
+  await popover.waitFor({ timeout: TIMEOUT })
+  check((await popover.innerText()).includes('驳回'), '办结率口径应说明驳回案件不计')
+  await shot(page, 'street-admin-stats-definition')
+  await page.keyboard.press('Escape')
+  await page.locator('[data-test=def-closure_rate]').click()
+  await page.locator('[data-test=bucket]').getByText('按周').click()
+  await page.locator('[data-test=units]').scrollIntoViewIfNeeded()
+  await page.locator('[data-test=units] [data-test=units-table], [data-test=units] [data-state=empty]').first().waitFor({ timeout: TIMEOUT })
+  await shot(page, 'street-admin-stats-units')
+  const csv = page.locator('[data-test=units-export-CSV]')
+  const [file] = await Promise.all([page.waitForEvent('download', { timeout: TIMEOUT }), csv.click()])
+  check(file.suggestedFilename().endsWith('.csv'), `导出应为 CSV 文件，实际为 ${file.suggestedFilename()}`)
+  await page.locator('[data-test=overdue]').scrollIntoViewIfNeeded()
+  await shot(page, 'street-admin-stats-categories')
+  await page.getByRole('menuitem', { name: '大屏' }).click()
+  await page.locator('[data-test=screen-create]').waitFor()
+  await page.locator('[data-test=screen-create]').click()
+  await page.locator('[data-test=screen-link]').waitFor({ timeout: TIMEOUT })
+  await shot(page, 'street-admin-screens')
+}
+
+/** The number a screen counter shows. */
+async function counter(page, key) {
+  const text = (await page.locator(`[data-test=counter-${key}] .num`).innerText()).trim()
+  return Number.parseInt(text, 10)
+}
+
+/** The wall at 1920×1080: opened by its link, live counters that move after a filing, a network blip
+ * shown with the time of the last good data, and a signed-in admin opening it without a prompt. */
+async function wallScreen(page, api, base, centre, browser) {
+  const admin = await api.login('demo-street-admin')
+  const made = await api.call('POST', '/screen-tokens', { token: admin, body: { name: '走查大屏' } })
+  await page.goto(`${base}/console/screen?token=${encodeURIComponent(made.token)}`)
+  await page.locator('[data-test=counter-filed] .num').filter({ hasText: /^\d+$/ }).waitFor({ timeout: TIMEOUT })
+  check(!page.url().includes('token='), '大屏令牌不应留在地址栏')
+  check(!(await page.locator('[data-test=qr-img]').count()), '大屏不应出现登录二维码')
+  const before = await counter(page, 'filed')
+  await page.locator('[data-test=grid-map] canvas').first().waitFor({ timeout: TIMEOUT })
+  await shot(page, 'screen')
+  const report = await api.fileReport('demo-resident', { lat: centre.lat + 0.0004, lng: centre.lng - 0.0006,
+    description: `大屏演示-${stamp} 井盖松动，车辆经过有响声` })
+  await page.waitForFunction((n) => Number.parseInt(document.querySelector('[data-test=counter-filed] .num')?.textContent ?? '', 10) > n,
+    before, { timeout: 30_000 })
+  const after = await counter(page, 'filed')
+  check(after === before + 1, `今日上报应从 ${before} 变为 ${before + 1}，实际为 ${after}`)
+  const latest = await page.locator('[data-test=latest]').innerText()
+  check(!latest.includes('井盖松动'), '大屏的最新案件不应显示描述原文')
+  await shot(page, 'screen-after-filing')
+  await page.context().setOffline(true)
+  await page.locator('[data-test=stale]').waitFor({ timeout: 30_000 })
+  check((await counter(page, 'filed')) === after, '断网时应继续显示最后一次的数据')
+  await shot(page, 'screen-offline')
+  await page.context().setOffline(false)
+  await page.locator('[data-test=updated]').waitFor({ timeout: 30_000 })
+  // an admin already signed in opens the screen: no prompt, a token of their own is opened for it
+  const login = await api.call('POST', '/auth/dev-login', { body: { openid: 'demo-community-admin' } })
+  const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' })
+  await context.addInitScript(([token, user]) => {
+    localStorage.setItem('ssp.console.token', token)
+    localStorage.setItem('ssp.console.user', JSON.stringify(user))
+  }, [login.token, login.user])
+  const staff = await context.newPage()
+  await staff.goto(`${base}/console/screen`)
+  await staff.locator('[data-test=counter-filed] .num').filter({ hasText: /^\d+$/ }).waitFor({ timeout: TIMEOUT })
+  check(staff.url().endsWith('/console/screen'), `管理员打开大屏不应跳转登录，实际为 ${staff.url()}`)
+  await context.close()
+  // revoked: the wall says so instead of showing figures it can no longer read
+  await api.call('POST', `/screen-tokens/${made.id}/revoke`, { token: admin })
+  await page.reload()
+  await page.locator('[data-test=screen-blocked]').waitFor({ timeout: TIMEOUT })
+  await shot(page, 'screen-revoked')
+  return report
+}
+
 /** The console's first load with an empty cache, signed in, until the queue is on screen (printed, not asserted). */
 async function firstLoad(browser, api, base) {
   const login = await api.call('POST', '/auth/dev-login', { body: { openid: 'demo-community-admin' } })
@@ -226,13 +322,15 @@ async function main() {
     ['目录·区级管理员', (p) => catalogAdmin(p, api, web.base)],
     ['通知·网格员', (p) => inboxWalk(p, api, web.base, service.centre)],
     ['组织·社区管理员', (p) => orgAdmin(p, api, web.base)],
+    ['统计分析', (p) => streetStats(p, api, web.base, service.centre)],
+    ['大屏', (p) => wallScreen(p, api, web.base, service.centre, browser), { width: 1920, height: 1080 }],
   ]
   const only = process.env.WALK
   let failed = 0
   try {
-    for (const [name, walk] of walks) {
+    for (const [name, walk, viewport] of walks) {
       if (only && !name.includes(only)) continue
-      const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' })
+      const context = await browser.newContext({ viewport: viewport ?? { width: 1366, height: 768 }, locale: 'zh-CN' })
       const page = await context.newPage()
       page.setDefaultTimeout(TIMEOUT)
       const errors = []

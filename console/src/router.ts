@@ -34,8 +34,12 @@ export const router = createRouter({
         { path: 'org', name: 'org', component: () => import('./views/org/OrgView.vue'), meta: { title: '组织与网格' } },
         { path: 'inbox', name: 'inbox', component: () => import('./views/notify/InboxView.vue'), meta: { title: '我的消息' } },
         { path: 'wishes/rankings', name: 'wish-rankings', component: () => import('./views/wishes/WishRankingsView.vue'), meta: { title: '单位排行' } },
+        { path: 'stats', name: 'stats', component: () => import('./views/StatsView.vue'), meta: { title: '统计分析' } },
+        { path: 'screens', name: 'screens', component: () => import('./views/ScreensView.vue'), meta: { title: '大屏管理' } },
       ],
     },
+    // the wall screen signs in with its own screen token, never with a person's (see ScreenView)
+    { path: '/screen', name: 'screen', component: () => import('./views/ScreenView.vue'), meta: { public: true, title: '指挥中心大屏' } },
     { path: '/:rest(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { public: true, title: '页面不存在' } },
   ],
 })

@@ -21,6 +21,8 @@ EXCLUDED = "驳回的案件（无效、重复、不属于本辖区受理范围�
 P90_METHOD = ("p90 取最近秩法（nearest rank）：把时长从小到大排列，取第 ⌈0.9×n⌉ 个值，不插值；"
               "SQLite 与 PostgreSQL 用同一条窗口函数查询（ROW_NUMBER / COUNT OVER），结果一致。")
 
+MEDIAN_METHOD = "中位数同取最近秩法：第 ⌈0.5×n⌉ 个值（样本为偶数时取较小的中间值），不插值。"
+
 
 @dataclass(frozen=True)
 class RateDef:
@@ -64,15 +66,24 @@ RATES: tuple[RateDef, ...] = (
             "被居民要求重新办理过至少一次的案件数",
             "至少办结过一次的有效案件数（当前已办结、已结案，或曾被重新办理）",
             EXCLUDED, "不涉及评价", higher_is_better=False),
+    RateDef("transfer_rate", "转办率", "case",
+            "转交职能部门办理过至少一次的案件数",
+            "窗口内受理的有效案件数（全部案件减去驳回案件）",
+            EXCLUDED, "不涉及评价", higher_is_better=False),
+    RateDef("first_contact_rate", "首接办结率", "case",
+            "当前已办结或已结案、且从未转办、改派或交接过的案件数（由首个承办人一次办结）",
+            "当前状态为已办结或已结案的案件数",
+            EXCLUDED, "不涉及评价"),
 )
 RATE_KEYS = tuple(r.key for r in RATES)
 BY_KEY = {r.key: r for r in RATES}
 
 HOURS: dict[str, dict[str, str]] = {
     "to_accept": {"name": "受理用时（小时）",
-                  "measure": "处置时钟从开始到受理的小时数；只计已受理的时钟（转办而未受理的不计）"},
+                  "measure": "处置时钟从开始到受理的小时数；只计已受理的时钟（转办而未受理的不计）。"
+                             "给出均值、中位数与 p90"},
     "to_resolve": {"name": "办结用时（小时）",
-                   "measure": "处置时钟从开始到办结的小时数；只计已办结的时钟"},
+                   "measure": "处置时钟从开始到办结的小时数；只计已办结的时钟。给出均值、中位数与 p90"},
 }
 
 NOTES = (
@@ -81,7 +92,8 @@ NOTES = (
     "处置时钟：派单、转办、重新办理各开始一个新时钟（各有受理、办结时限）；上报督办和改派沿用原时钟。"
     "时钟归属开始时的责任方：网格按网格员的时钟计，部门按部门自己的时钟计。",
     P90_METHOD,
-    "分类统计不给 p90（样本常常过小），总体、网格、部门给出。",
+    MEDIAN_METHOD,
+    "分类统计不给 p90 与中位数（样本常常过小），总体、网格、部门给出。",
 )
 
 
@@ -100,6 +112,13 @@ def p90(values: list[float]) -> float | None:
     if not values:
         return None
     return sorted(values)[-(-len(values) * 9 // 10) - 1]
+
+
+def median(values: list[float]) -> float | None:
+    """The nearest-rank median: the ⌈n/2⌉-th smallest value (None when empty)."""
+    if not values:
+        return None
+    return sorted(values)[-(-len(values) // 2) - 1]
 
 
 def rank(rows: list[dict], min_sample: int) -> None:

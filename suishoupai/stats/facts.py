@@ -36,6 +36,7 @@ from sqlalchemy import (
     case,
     delete,
     exists,
+    false,
     func,
     insert,
     select,
@@ -94,6 +95,10 @@ class StatsCase(_Placed, db.Model):
     status: Mapped[str] = mapped_column(String(16))
     reopened: Mapped[bool] = mapped_column(Boolean)
     overdue_open: Mapped[bool] = mapped_column(Boolean)
+    #: transferred to a department at least once (转办)
+    transferred: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    #: handed on at least once: transferred, reassigned to another grid member (改派) or handed over
+    handed_on: Mapped[bool] = mapped_column(Boolean, server_default=false())
     #: rate events of every round, and those at SATISFIED_FROM or above
     ratings: Mapped[int] = mapped_column(Integer)
     satisfied: Mapped[int] = mapped_column(Integer)
@@ -159,9 +164,15 @@ def _case_rows(ids: list[int] | None) -> Select:
                     func.sum(case((rating >= SATISFIED_FROM, 1), else_=0)).label("satisfied"))
              .where(ReportEvent.action == "rate", *_among(ReportEvent.report_id, ids))
              .group_by(ReportEvent.report_id).subquery("rates"))
+    e = ReportEvent
+    transferred = exists().where(e.report_id == Report.id, e.action == "transfer")
+    # a first dispatch from the community's queue is an assign from submitted; any other assign is 改派
+    handed_on = exists().where(e.report_id == Report.id, (e.action.in_(("transfer", "handover")))
+                               | ((e.action == "assign") & (e.from_status != Status.SUBMITTED)))
     return (select(Report.id, *_placed(Report), Report.department_id, Report.status,
                    Report.reopen_count > 0, Report.is_open.is_(True) & Report.overdue.is_(True),
-                   func.coalesce(rates.c.n, 0), func.coalesce(rates.c.satisfied, 0))
+                   func.coalesce(rates.c.n, 0), func.coalesce(rates.c.satisfied, 0),
+                   transferred, handed_on)
             .outerjoin(rates, rates.c.report_id == Report.id)
             .where(*_among(Report.id, ids)))
 
@@ -192,7 +203,7 @@ def _clock_rows(ids: list[int] | None) -> Select:
 
 
 _CASE_COLUMNS = ("report_id", *PLACEMENT, "created_at", "category_id", "department_id", "status",
-                 "reopened", "overdue_open", "ratings", "satisfied")
+                 "reopened", "overdue_open", "ratings", "satisfied", "transferred", "handed_on")
 _CLOCK_COLUMNS = ("report_id", "started_at", *PLACEMENT, "created_at", "category_id", "party", "party_id",
                   "accept_due_at", "resolve_due_at", "responded_at", "resolved_at", "running",
                   "accept_hours", "resolve_hours")

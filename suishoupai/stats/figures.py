@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from operator import add
 
 from suishoupai.reports.lifecycle import OPEN, Status
-from suishoupai.stats.definitions import mean, p90, rate
+from suishoupai.stats.definitions import mean, median, p90, rate
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -45,6 +45,8 @@ class Tally:
     accept_n: int = 0
     resolve_hours: float = 0.0
     resolve_n: int = 0
+    transferred: int = 0
+    first_contact: int = 0
     by_status: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def add_cases(self, g: dict) -> None:
@@ -61,6 +63,8 @@ class Tally:
         self.reopened += g["reopened"]
         self.ratings += g["ratings"]
         self.satisfied += g["satisfied"]
+        self.transferred += g["transferred"]
+        self.first_contact += g["direct"] if status in DONE else 0
         # reopened cases not resolved again were resolved once all the same
         self.ever_resolved += n if status in DONE else g["reopened"]
 
@@ -105,11 +109,15 @@ class Tally:
                 "on_time_resolution_rate": r(self.resolve_on_time, self.resolve_counted),
                 "satisfaction_rate": r(self.satisfied, self.ratings),
                 "reopened_share": r(self.reopened, self.ever_resolved),
+                "transfer_rate": r(self.transferred, valid),
+                "first_contact_rate": r(self.first_contact, self.done),
             },
             "hours": {
                 "to_accept": {"mean": mean(self.accept_hours, self.accept_n),
+                              "median": _round(p90.get("to_accept_median")),
                               "p90": _round(p90.get("to_accept")), "n": self.accept_n},
                 "to_resolve": {"mean": mean(self.resolve_hours, self.resolve_n),
+                               "median": _round(p90.get("to_resolve_median")),
                                "p90": _round(p90.get("to_resolve")), "n": self.resolve_n},
             },
         }
@@ -129,6 +137,12 @@ _FORMAT_MARK = json.dumps({"v": FORMAT}, separators=(",", ":"))[:-1]
 def _round(value: float | None) -> float | None:
     """Hours to two places."""
     return None if value is None else round(value, 2)
+
+
+def _quantiles(accept: list[float], resolve: list[float]) -> dict[str, float | None]:
+    """p90 and median of both hours measures."""
+    return {"to_accept": p90(accept), "to_resolve": p90(resolve),
+            "to_accept_median": median(accept), "to_resolve_median": median(resolve)}
 
 
 def instant(value: datetime) -> int:
@@ -256,11 +270,11 @@ class Partial:
             tally.accept_counted += sum(due < moment for due in accept)
             tally.resolve_counted += sum(due < moment for due in resolve)
         self.dues.clear()
-        p90s = {key: {"to_accept": p90(accept), "to_resolve": p90(resolve)}
+        p90s = {key: _quantiles(accept, resolve)
                 for key, (accept, resolve) in self.hours.items() if key[0] in ("grid", "department")}
         everything = self.hours.values()
-        p90s["all", 0] = {"to_accept": p90([h for accept, _ in everything for h in accept]),
-                          "to_resolve": p90([h for _, resolve in everything for h in resolve])}
+        p90s["all", 0] = _quantiles([h for accept, _ in everything for h in accept],
+                                    [h for _, resolve in everything for h in resolve])
         return self.rollup, p90s
 
     def dump(self) -> str:

@@ -76,7 +76,9 @@ def _case_groups(where: list[ColumnElement[bool]], grouping_sets: bool) -> Selec
     c = StatsCase
     figures = (func.count().label("cases"), count_if(c.reopened.is_(True)).label("reopened"),
                count_if(c.overdue_open.is_(True)).label("overdue_open"),
-               func.sum(c.ratings).label("ratings"), func.sum(c.satisfied).label("satisfied"))
+               func.sum(c.ratings).label("ratings"), func.sum(c.satisfied).label("satisfied"),
+               count_if(c.transferred.is_(True)).label("transferred"),
+               count_if(c.handed_on.is_(False)).label("direct"))
     dimensions = (("category", c.category_id), ("grid", c.grid_id), ("department", c.department_id))
     if grouping_sets:
         which = [(func.grouping(key) == 0, name, key) for name, key in dimensions]

@@ -48,6 +48,23 @@ class CsvArgs(SummaryArgs):
                                                       "| definitions 口径说明"})
 
 
+class TrendArgs(SummaryArgs):
+    """The summary's arguments and the size of a step."""
+
+    bucket = ma.fields.String(load_default="day", validate=validate.OneOf(["day", "week", "month"]),
+                              metadata={"description": "day 按日 | week 按周（周一起）"
+                                                       "| month 按月（北京时间）"})
+
+
+class UnitsArgs(SummaryArgs):
+    """The summary's arguments and the level to break the scope down into."""
+
+    level = ma.fields.String(required=True,
+                             validate=validate.OneOf(["street", "community", "grid", "department"]),
+                             metadata={"description": "street 街道 | community 社区 | grid 网格 "
+                                                      "| department 部门；须低于统计范围的层级"})
+
+
 class Rate(ma.Schema):
     """A rate with its counts; rank among rows with enough sample (null otherwise or where not ranked)."""
 
@@ -58,19 +75,22 @@ class Rate(ma.Schema):
 
 
 class Rates(ma.Schema):
-    """The five rates."""
+    """The seven rates."""
 
     response_rate = ma.fields.Nested(Rate, metadata={"description": "响应率"})
     closure_rate = ma.fields.Nested(Rate, metadata={"description": "办结率"})
     on_time_resolution_rate = ma.fields.Nested(Rate, metadata={"description": "按时办结率"})
     satisfaction_rate = ma.fields.Nested(Rate, metadata={"description": "满意率"})
     reopened_share = ma.fields.Nested(Rate, metadata={"description": "重新办理率"})
+    transfer_rate = ma.fields.Nested(Rate, metadata={"description": "转办率"})
+    first_contact_rate = ma.fields.Nested(Rate, metadata={"description": "首接办结率"})
 
 
 class Hours(ma.Schema):
-    """Mean and p90 hours over n clocks."""
+    """Mean, median and p90 hours over n clocks."""
 
     mean = ma.fields.Float(allow_none=True)
+    median = ma.fields.Float(allow_none=True)
     p90 = ma.fields.Float(allow_none=True)
     n = ma.fields.Integer()
 
@@ -162,3 +182,37 @@ class Summary(ma.Schema):
     by_category = ma.fields.List(ma.fields.Nested(CategoryFigures))
     by_grid = ma.fields.List(ma.fields.Nested(UnitFigures))
     by_department = ma.fields.List(ma.fields.Nested(UnitFigures))
+
+
+class Header(ma.Schema):
+    """Scope, window, when counted and the definitions, as the summary gives them."""
+
+    scope = ma.fields.Nested(ScopeOut)
+    from_ = ma.fields.AwareDateTime(data_key="from", attribute="from")
+    to = ma.fields.AwareDateTime()
+    as_of = ma.fields.AwareDateTime()
+    min_sample = ma.fields.Integer()
+    definitions = ma.fields.List(ma.fields.Nested(RateDefinition))
+    hours_definitions = ma.fields.List(ma.fields.Nested(HoursDefinition))
+
+
+class TrendPoint(Figures):
+    """One bucket of the window: its label, bounds and figures."""
+
+    name = ma.fields.String(metadata={"description": "2026-12-01 | 2026-11-30起一周 | 2026-12"})
+    from_ = ma.fields.AwareDateTime(data_key="from", attribute="from")
+    to = ma.fields.AwareDateTime()
+
+
+class Trend(Header):
+    """The scope's figures per bucket."""
+
+    bucket = ma.fields.String()
+    points = ma.fields.List(ma.fields.Nested(TrendPoint))
+
+
+class Units(Header):
+    """The figures of each unit of a level."""
+
+    level = ma.fields.String()
+    rows = ma.fields.List(ma.fields.Nested(UnitFigures))

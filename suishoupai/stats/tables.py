@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from suishoupai.stats.definitions import HOURS, RATES
+from suishoupai.stats.definitions import HOURS, NOTES, RATES
 
 #: ?table= → sheet title; the workbook holds them all, in this order
 TABLES = {"overview": "总览", "grids": "按网格", "departments": "按部门", "categories": "按类别",
@@ -64,6 +64,8 @@ def _overview(s: dict) -> Table:
                      f"分子：{d.numerator}；分母：{d.denominator}"])
     for key, h in HOURS.items():
         rows.append([f"{h['name']} 均值", t["hours"][key]["mean"], None, t["hours"][key]["n"], h["measure"]])
+        rows.append([f"{h['name']} 中位数", t["hours"][key]["median"], None, t["hours"][key]["n"],
+                     h["measure"]])
         rows.append([f"{h['name']} p90", t["hours"][key]["p90"], None, t["hours"][key]["n"], h["measure"]])
     return Table("overview", TABLES["overview"], ["指标", "数值", "分子", "分母", "口径"], rows)
 
@@ -74,7 +76,7 @@ def _figure_headers(first: str) -> list[str]:
     for d in RATES:
         headers += [d.name, f"{d.name}分子", f"{d.name}分母", f"{d.name}排名"]
     for h in HOURS.values():
-        headers += [f"{h['name']} 均值", f"{h['name']} p90", f"{h['name']} 样本数"]
+        headers += [f"{h['name']} 均值", f"{h['name']} 中位数", f"{h['name']} p90", f"{h['name']} 样本数"]
     return headers
 
 
@@ -85,13 +87,20 @@ def _figure_row(name: str, f: dict) -> list:
         r = f["rates"][d.key]
         row += [_pct(r["value"]), r["numerator"], r["denominator"], r["rank"]]
     for key in HOURS:
-        row += [f["hours"][key]["mean"], f["hours"][key]["p90"], f["hours"][key]["n"]]
+        hours = f["hours"][key]
+        row += [hours["mean"], hours["median"], hours["p90"], hours["n"]]
     return row
 
 
-def _figures(key: str, first: str, items: list[dict]) -> Table:
-    """A per-grid, per-department or per-category table."""
-    return Table(key, TABLES[key], _figure_headers(first), [_figure_row(i["name"], i) for i in items])
+def _figures(key: str, first: str, items: list[dict], title: str | None = None) -> Table:
+    """A per-grid, per-department, per-category (or per-unit, per-period: ``title``) table."""
+    return Table(key, title or TABLES[key], _figure_headers(first),
+                 [_figure_row(i["name"], i) for i in items])
+
+
+def figures_table(key: str, title: str, first: str, items: list[dict]) -> Table:
+    """A table of figure rows outside the summary's workbook (the trend, the units of a level)."""
+    return _figures(key, first, items, title)
 
 
 def tables(s: dict) -> list[Table]:
@@ -103,14 +112,19 @@ def tables(s: dict) -> list[Table]:
         _figures("categories", "类别", s["by_category"]),
         Table("statuses", TABLES["statuses"], ["状态", "状态代码", "案件数"],
               [[b["label"], b["status"], b["count"]] for b in s["by_status"]]),
-        Table("definitions", TABLES["definitions"],
-              ["指标", "统计单位", "分子", "分母", "排除", "未评价的案件", "排名最小样本"],
-              [[d["name"], BASIS[d["basis"]], d["numerator"], d["denominator"], d["exclusions"],
-                d["unrated"], d["min_sample"]] for d in s["definitions"]]
-              + [[h["name"], BASIS["clock"], h["measure"], None, None, None, None]
-                 for h in s["hours_definitions"]]
-              + [["说明", None, note, None, None, None, None] for note in s["notes"]]),
+        definitions_table(s),
     ]
+
+
+def definitions_table(s: dict) -> Table:
+    """How each figure of an answer is counted, and the answer's notes."""
+    return Table("definitions", TABLES["definitions"],
+                 ["指标", "统计单位", "分子", "分母", "排除", "未评价的案件", "排名最小样本"],
+                 [[d["name"], BASIS[d["basis"]], d["numerator"], d["denominator"], d["exclusions"],
+                   d["unrated"], d["min_sample"]] for d in s["definitions"]]
+                 + [[h["name"], BASIS["clock"], h["measure"], None, None, None, None]
+                    for h in s["hours_definitions"]]
+                 + [["说明", None, note, None, None, None, None] for note in s.get("notes", NOTES)])
 
 
 def _text(value: str) -> str:

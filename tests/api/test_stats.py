@@ -43,9 +43,11 @@ def test_district_rates_equal_hand_computed_values(case, dataset):
     assert rate(t, "on_time_resolution_rate") == (0.8333, 5, 6, None)
     assert rate(t, "satisfaction_rate") == (0.6, 3, 5, None)  # 5 A, 2 B, 4 C, 3 and 5 D; H unrated
     assert rate(t, "reopened_share") == (0.2, 1, 5, None)
+    assert rate(t, "transfer_rate") == (0.125, 1, 8, None)  # C of 8 valid
+    assert rate(t, "first_contact_rate") == (0.8, 4, 5, None)  # A B D H of the 5 done; C was transferred
     # accepted after 1, 6, 2, 5, 1, 2, 1, 4 h; resolved after 10, 80, 20, 5, 30, 8 h
-    assert t["hours"]["to_accept"] == {"mean": 2.75, "p90": 6.0, "n": 8}
-    assert t["hours"]["to_resolve"] == {"mean": 25.5, "p90": 80.0, "n": 6}
+    assert t["hours"]["to_accept"] == {"mean": 2.75, "median": 2.0, "p90": 6.0, "n": 8}
+    assert t["hours"]["to_resolve"] == {"mean": 25.5, "median": 10.0, "p90": 80.0, "n": 6}
     assert {s["status"]: s["count"] for s in body["by_status"]} == {
         "submitted": 0, "assigned": 2, "accepted": 1, "transferred": 0, "returned": 0, "escalated": 0,
         "resolved": 0,
@@ -53,7 +55,7 @@ def test_district_rates_equal_hand_computed_values(case, dataset):
     cats = {c["code"]: c for c in body["by_category"]}
     assert (cats["garbage"]["cases"], cats["noise"]["cases"], cats["fire_lane"]["cases"]) == (8, 1, 0)
     assert rate(cats["noise"], "closure_rate") == (1.0, 1, 1, None)
-    assert cats["noise"]["hours"]["to_resolve"] == {"mean": 8.0, "p90": None, "n": 1}
+    assert cats["noise"]["hours"]["to_resolve"] == {"mean": 8.0, "median": None, "p90": None, "n": 1}
 
     grids = {g["id"]: g for g in body["by_grid"]}
     assert len(grids) == 50 and grids[dataset["grid"]]["name"] == "凤起社区第1网格"
@@ -62,7 +64,10 @@ def test_district_rates_equal_hand_computed_values(case, dataset):
     # the grid's own clocks: A B C-grid D1 D2 F H counted (G pending); the department's are not its own
     assert rate(mine, "response_rate") == (0.7143, 5, 7, 1)
     assert rate(mine, "on_time_resolution_rate") == (0.8, 4, 5, 1)
-    assert mine["hours"]["to_accept"] == {"mean": 2.17, "p90": 6.0, "n": 6}
+    assert mine["hours"]["to_accept"] == {"mean": 2.17, "median": 1.0, "p90": 6.0, "n": 6}
+    # C went to a department: 1 of the grid's 7 valid cases; 4 of its 5 done cases never left it
+    assert rate(mine, "transfer_rate") == (0.1429, 1, 7, 1)
+    assert rate(mine, "first_contact_rate") == (0.8, 4, 5, 1)
     assert rate(other, "response_rate") == (1.0, 1, 1, None)  # one sample is below the minimum of 2
     assert rate(other, "closure_rate") == (0.0, 0, 1, None)
     # ranks only among rows with at least 2 behind the rate
@@ -73,8 +78,8 @@ def test_district_rates_equal_hand_computed_values(case, dataset):
     assert rate(dept, "response_rate") == (0.0, 0, 1, None)  # 5 h into its own 4-hour limit
     assert rate(dept, "on_time_resolution_rate") == (1.0, 1, 1, None)
     assert rate(dept, "satisfaction_rate") == (1.0, 1, 1, None)
-    assert dept["hours"] == {"to_accept": {"mean": 5.0, "p90": 5.0, "n": 1},
-                             "to_resolve": {"mean": 20.0, "p90": 20.0, "n": 1}}
+    assert dept["hours"] == {"to_accept": {"mean": 5.0, "median": 5.0, "p90": 5.0, "n": 1},
+                             "to_resolve": {"mean": 20.0, "median": 20.0, "p90": 20.0, "n": 1}}
     # every rate carries its definition
     defs = {d["key"]: d for d in body["definitions"]}
     assert set(defs) == set(t["rates"]) and defs["satisfaction_rate"]["name"] == "满意率"
@@ -206,5 +211,5 @@ def test_empty_scope_answers_nulls_not_zero_rates(case, app):
     assert body["totals"]["cases"] == 0
     assert body["totals"]["rates"]["closure_rate"] == {"value": None, "numerator": 0, "denominator": 0,
                                                        "rank": None}
-    assert body["totals"]["hours"]["to_accept"] == {"mean": None, "p90": None, "n": 0}
+    assert body["totals"]["hours"]["to_accept"] == {"mean": None, "median": None, "p90": None, "n": 0}
 

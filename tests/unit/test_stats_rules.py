@@ -64,16 +64,17 @@ def test_rollup_counts_cases_ratings_and_clocks_where_they_belong():
     """Rejected cases count as cases only; reopened open cases were resolved once; clocks go to owners."""
     roll = Rollup()
     none = {"ratings": 0, "satisfied": 0}
+    # transferred: to a department at least once; direct: never handed on (transfer, 改派, handover)
     groups = [
         {"grid_id": 1, "department_id": None, "status": "closed", "cases": 3, "reopened": 1,
-         "overdue_open": 0, "ratings": 3, "satisfied": 2},
+         "overdue_open": 0, "ratings": 3, "satisfied": 2, "transferred": 1, "direct": 2},
         {"grid_id": 1, "department_id": None, "status": "assigned", "cases": 2, "reopened": 1,
-         "overdue_open": 1} | none,
+         "overdue_open": 1, "transferred": 0, "direct": 2} | none,
         # a rejected case's ratings are left out with it
         {"grid_id": 1, "department_id": None, "status": "rejected", "cases": 4, "reopened": 0,
-         "overdue_open": 0, "ratings": 2, "satisfied": 0},
+         "overdue_open": 0, "ratings": 2, "satisfied": 0, "transferred": 0, "direct": 4},
         {"grid_id": 2, "department_id": 7, "status": "resolved", "cases": 1, "reopened": 0,
-         "overdue_open": 0} | none]
+         "overdue_open": 0, "transferred": 1, "direct": 0} | none]
     # what the SQL returns: the same cases grouped once per dimension
     for dimension, key in (("category", None), ("grid", "grid_id"), ("department", "department_id")):
         roll.add_cases([{k: v for k, v in g.items() if not k.endswith("_id")}
@@ -92,7 +93,12 @@ def test_rollup_counts_cases_ratings_and_clocks_where_they_belong():
     assert total["rates"]["reopened_share"]["denominator"] == 5  # 4 done + 1 reopened and open
     assert total["rates"]["satisfaction_rate"]["value"] == 0.6667
     assert total["rates"]["response_rate"]["denominator"] == 6  # every clock, the community's too
-    assert total["hours"]["to_accept"] == {"mean": 1.5, "p90": 2.0, "n": 6}
+    assert total["hours"]["to_accept"] == {"mean": 1.5, "median": None, "p90": 2.0, "n": 6}
+    assert total["rates"]["transfer_rate"] | {"rank": 0} == {
+        "value": 0.3333, "numerator": 2, "denominator": 6, "rank": 0}
+    # done: 3 closed (2 never handed on) and 1 resolved (transferred)
+    assert total["rates"]["first_contact_rate"]["numerator"] == 2
+    assert total["rates"]["first_contact_rate"]["denominator"] == 4
     assert roll.grids[1].figures()["rates"]["response_rate"]["denominator"] == 2
     assert roll.departments[7].figures()["cases"] == 1
     assert 99 not in roll.grids and 99 not in roll.departments
@@ -102,7 +108,7 @@ def _stretch(clocks: list[Clock], status: str = "closed") -> Partial:
     """A partial of one case group and the given clocks."""
     partial = Partial()
     partial.rollup.add_cases([{"dimension": d, "key": k, "status": status, "cases": 1, "reopened": 0,
-                               "overdue_open": 0, "ratings": 1, "satisfied": 1}
+                               "overdue_open": 0, "ratings": 1, "satisfied": 1, "transferred": 0, "direct": 1}
                               for d, k in (("category", 10), ("grid", 1))])
     partial.add_clocks(clocks)
     return partial
@@ -115,13 +121,14 @@ def test_partials_merge_to_the_partial_of_the_union_and_survive_json():
     second = [Clock("grid", 1, 11, 0, 1, None, 0, 1, None, h, None) for h in (7.25, 9.5)]
     together = _stretch(first + second)
     together.rollup.add_cases([{"dimension": d, "key": k, "status": "closed", "cases": 1, "reopened": 0,
-                                "overdue_open": 0, "ratings": 1, "satisfied": 1}
-                               for d, k in (("category", 10), ("grid", 1))])
+                                "overdue_open": 0, "ratings": 1, "satisfied": 1, "transferred": 0,
+                                "direct": 1} for d, k in (("category", 10), ("grid", 1))])
     merged = Partial.load([_stretch(first).dump()])
     merged.merge(_stretch(second))
     now = datetime(2026, 11, 1, tzinfo=UTC)
     (roll_a, p90_a), (roll_b, p90_b) = together.finish(now), merged.finish(now)
-    assert p90_a == p90_b and p90_b[("grid", 1)] == {"to_accept": 9.5, "to_resolve": 30.0}
+    assert p90_a == p90_b and p90_b[("grid", 1)] == {"to_accept": 9.5, "to_resolve": 30.0,
+                                                     "to_accept_median": 3.0, "to_resolve_median": 20.0}
     for dimension, key in (("total", None), ("category", 10), ("category", 11), ("grid", 1)):
         assert roll_a.tally(dimension, key).figures() == roll_b.tally(dimension, key).figures()
     assert roll_b.total.figures()["hours"]["to_accept"]["mean"] == 4.55  # 22.75 / 5

@@ -25,6 +25,14 @@ export const NAV: NavGroup[] = [
     ],
   },
   {
+    // the stats API serves grid members and admins; screen tokens are the admins'
+    title: '统计',
+    items: [
+      { name: 'stats', title: '统计分析', roles: WISH_STAFF },
+      { name: 'screens', title: '大屏管理', roles: ADMINS },
+    ],
+  },
+  {
     title: '微心愿',
     items: [
       { name: 'wish-review', title: '心愿审核', roles: WISH_STAFF },
