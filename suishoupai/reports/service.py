@@ -105,6 +105,7 @@ def _hand_to(report: Report, party: str, party_id: int | None, assignee_id: int 
         handling.resolve_overdue_marked = current.resolve_overdue_marked
     else:
         report.overdue = False
+    report.holder_accepted = handling.accepted_at is not None
     db.session.add(handling)
     report.accept_due_at, report.resolve_due_at, report.clock_started_at = accept_due, resolve_due, started
     db.session.flush()
@@ -170,6 +171,7 @@ def _accept(step: Step, note: str | None = None) -> None:
     handling = current_handling(report)
     if handling is not None and handling.accepted_at is None:
         handling.accepted_at = now
+    report.holder_accepted = handling is not None
     if Party.GRID in step.parties and previous == Status.ASSIGNED:
         report.assignee_id = step.actor.user_id
         if handling is not None:
@@ -247,6 +249,7 @@ def _reject(step: Step, reason: str, duplicate_of: int | None = None) -> None:
     handling = current_handling(report)
     if handling is not None:
         handling.ended_at = utcnow()
+    report.holder_accepted = False  # nobody holds a rejected case
     record(report, actor, "reject", previous, reason,
            {"duplicate_of": duplicate_of} if duplicate_of else None)
 
