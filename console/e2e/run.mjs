@@ -21,7 +21,7 @@ function check(cond, message) {
 
 async function shot(page, name) {
   const { width, height } = page.viewportSize()
-  await page.waitForTimeout(400) // let ECharts finish its entry animation
+  await page.waitForTimeout(150) // charts draw on the next tick; under test they do not animate
   await page.screenshot({ path: join(SHOTS, `${name}-${width}x${height}.png`) })
 }
 
@@ -193,6 +193,10 @@ async function department(page, api, base, state) {
   await page.waitForURL(`**/console/cases/${id}`)
   const detail = await expectActionsAsApi(page, api, token, id)
   check(detail.actions.includes('accept'), `部门应可受理 #${id}（actions: ${detail.actions}）`)
+  // the case's grid is drawn for the department too (its outlines come with the case, not from /admin/grids)
+  await page.locator('.case [data-test=grid-map] canvas').first().waitFor({ timeout: TIMEOUT })
+  const outlines = await api.call('GET', `/reports/${id}/grids`, { token })
+  check(outlines.items.some((g) => g.id === outlines.grid_id && g.geometry), `部门应能看到 #${id} 所在网格的边界`)
   await shot(page, 'department-case')
   // someone else in the department takes it first: the refusal is the API's own Chinese message
   const colleague = await api.login('demo-department')
