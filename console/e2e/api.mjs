@@ -49,7 +49,7 @@ export class Api {
 }
 
 /** A small JPEG whose picture differs with `seed`, so photo-duplicate checks do not tie the cases together. */
-function tinyJpeg(seed) {
+export function tinyJpeg(seed) {
   const py = process.env.SUISHOUPAI_PYTHON || 'python3'
   const script = `
 import io, sys, hashlib

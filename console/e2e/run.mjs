@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { chromium } from 'playwright-core'
-import { Api } from './api.mjs'
+import { Api, tinyJpeg } from './api.mjs'
 import { ROOT, startService } from './service.mjs'
 import { serveConsole } from './serve.mjs'
 import { ARGS, CHROMIUM, SHOTS, TIMEOUT, check, shot, signIn, stamp } from './lib.mjs'
@@ -140,6 +140,21 @@ async function streetAdmin(page, api, base, centre, state) {
   await page.locator('.el-select-dropdown__item:visible').first().waitFor({ timeout: TIMEOUT })
   await shot(page, 'street-admin-queue-filters')
   await page.keyboard.press('Escape')
+  // 常用筛选: keep this search under a name; it is listed again, by the page and by the API
+  const name = `占道-${stamp}`
+  await page.getByRole('button', { name: '常用筛选' }).click()
+  await page.locator('.el-dropdown-menu__item:visible', { hasText: '保存当前筛选' }).click()
+  const prompt = page.locator('.el-message-box')
+  await prompt.locator('input').fill(name)
+  await shot(page, 'street-admin-save-filter')
+  await prompt.getByRole('button', { name: '保存' }).click()
+  await page.locator('.el-message--success', { hasText: '已保存' }).waitFor({ timeout: TIMEOUT })
+  await page.getByRole('button', { name: '常用筛选' }).click()
+  await page.locator('.el-dropdown-menu__item:visible', { hasText: name }).waitFor({ timeout: TIMEOUT })
+  await shot(page, 'street-admin-saved-filters')
+  const kept = await api.call('GET', '/me/saved-filters', { token })
+  check(kept.items.some((f) => f.name === name && f.filters.q === text), `保存的筛选「${name}」应在 API 的列表里`)
+  await page.keyboard.press('Escape')
   await row.click()
   await page.waitForURL(`**/console/cases/${report.id}`)
   const detail = await expectActionsAsApi(page, api, token, report.id)
@@ -169,6 +184,10 @@ async function department(page, api, base, state) {
   await page.waitForURL(`**/console/cases/${id}`)
   const detail = await expectActionsAsApi(page, api, token, id)
   check(detail.actions.includes('accept'), `部门应可受理 #${id}（actions: ${detail.actions}）`)
+  // the case's grid is drawn for the department too (its outlines come with the case, not from /admin/grids)
+  await page.locator('.case [data-test=grid-map] canvas').first().waitFor({ timeout: TIMEOUT })
+  const outlines = await api.call('GET', `/reports/${id}/grids`, { token })
+  check(outlines.items.some((g) => g.id === outlines.grid_id && g.geometry), `部门应能看到 #${id} 所在网格的边界`)
   await shot(page, 'department-case')
   // someone else in the department takes it first: the refusal is the API's own Chinese message
   const colleague = await api.login('demo-department')
@@ -184,6 +203,22 @@ async function department(page, api, base, state) {
   const after = await findInQueue(page, base, id, text, ['in_progress', tab, 'overdue'])
   check(await after.row.locator('.el-tag', { hasText: '已受理' }).count(), '部门工作台里的案件应显示为已受理')
   await shot(page, 'department-queue-after')
+
+  // 办结 with an after-photo uploaded in the form
+  await after.row.click()
+  await page.waitForURL(`**/console/cases/${id}`)
+  const held = await expectActionsAsApi(page, api, token, id)
+  check(held.actions.includes('resolve'), `部门应可办结 #${id}（actions: ${held.actions}）`)
+  await act(page, 'resolve', async (d) => {
+    await d.locator('input[type=file]').setInputFiles({ name: 'after.jpg', mimeType: 'image/jpeg', buffer: tinyJpeg(`办结-${stamp}`) })
+    await d.locator('img.thumb').first().waitFor({ timeout: TIMEOUT })
+    await d.locator('textarea').fill('占道摊点已清理')
+    await shot(page, 'department-resolve-form')
+  })
+  await page.locator('[data-test=case-status]', { hasText: '已办结' }).waitFor({ timeout: TIMEOUT })
+  await shot(page, 'department-case-resolved')
+  const resolved = await api.call('GET', `/reports/${id}`, { token })
+  check(resolved.timeline.some((t) => t.action === 'resolve' && t.photos?.length), '办结应带上处理后的照片')
 }
 
 /** 统计分析 as the street admin: the numbers with their definitions, trend and units, an export. */

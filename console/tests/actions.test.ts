@@ -7,6 +7,12 @@ describe('case actions', () => {
     expect(specFor('assign').path(7)).toBe('/admin/reports/7/reassign')
     expect(specFor('merge').path(7)).toBe('/reports/7/merge')
     expect(specFor('review_flags').path(7)).toBe('/reports/7/flags/review')
+    expect(specFor('moderate').path(7)).toBe('/reports/7/moderate')
+  })
+
+  it('asks for the verdict before passing or blocking content', () => {
+    expect(missingField('moderate', { note: '看过' })).toBe('decision')
+    expect(bodyFor('moderate', { decision: 'risky', note: '' })).toEqual({ decision: 'risky' })
   })
 
   it('still offers an action it does not know, with a note', () => {

@@ -8,9 +8,12 @@ from flask import Response, request
 from suishoupai.auth.models import ADMIN_ROLES
 from suishoupai.extensions import Blueprint, errors
 from suishoupai.moderation import push as pushes
-from suishoupai.moderation import schemas, service
-from suishoupai.org.actor import require_role
+from suishoupai.moderation import schemas, service, subjects
+from suishoupai.org.actor import current_actor, require_role
+from suishoupai.org.schemas import CoordArgs
 from suishoupai.pagination import page_of
+from suishoupai.reports import present
+from suishoupai.reports.schemas import ReportDetail
 from suishoupai.web import LOOSE_BODY_BLUEPRINTS, writes
 
 log = logging.getLogger("suishoupai.moderation")
@@ -40,6 +43,19 @@ def decide(body, check_id):
     """Pass content, or keep it from others as risky (its author is told)."""
     check = service.decide(require_role(*ADMIN_ROLES), check_id, body["decision"], body.get("note"))
     return service.present([check])[0]
+
+
+@blp.route("/reports/<id:report_id>/moderate", methods=["POST"])
+@errors(404, 409)
+@blp.arguments(schemas.DecideBody)
+@blp.arguments(CoordArgs, location="query")
+@writes
+@blp.response(200, ReportDetail)
+def moderate_report(body, args, report_id):
+    """Administrators over a case: pass (通过) or block (屏蔽, risky) all of its content in review."""
+    actor = current_actor()
+    report = subjects.decide_report(actor, report_id, body["decision"], body.get("note"))
+    return present.detail(report, actor, args["coord_type"])
 
 
 @push.get("/wechat/push")

@@ -214,7 +214,7 @@ def media_verdict(trace_id: str, result) -> bool:
     return True
 
 
-def _scoped(actor: Actor):
+def in_reach(actor: Actor):
     """Checks of content placed in the caller's part of the tree."""
     return placed_within(actor, ModerationCheck.grid_id, ModerationCheck.community_id,
                          ModerationCheck.street_id, ModerationCheck.district_id)
@@ -222,7 +222,7 @@ def _scoped(actor: Actor):
 
 def queue(actor: Actor, args: dict) -> dict:
     """A page of checks in a status (review by default), the longest waiting first."""
-    stmt = select(ModerationCheck).where(_scoped(actor), ModerationCheck.status == args["status"])
+    stmt = select(ModerationCheck).where(in_reach(actor), ModerationCheck.status == args["status"])
     if args.get("subject_type"):
         stmt = stmt.where(ModerationCheck.subject_type == args["subject_type"])
     return keyset_page(stmt, [ModerationCheck.created_at, ModerationCheck.id], args["limit"],
@@ -233,7 +233,7 @@ def decide(actor: Actor, check_id: int, decision: str, note: str | None) -> Mode
     """Staff pass or mark risky content in review (or still pending), or pass what the provider
     found risky (a false alarm: the content shows again); the first staff decision stands."""
     check = db.session.scalars(select(ModerationCheck).where(
-        ModerationCheck.id == check_id, _scoped(actor)).with_for_update()
+        ModerationCheck.id == check_id, in_reach(actor)).with_for_update()
         .execution_options(populate_existing=True)).first()
     if check is None:
         raise NotFound("审核记录不存在", code="moderation.not_found")

@@ -8,15 +8,21 @@ shown to the public) and staff's notes and after-photos (staff act under their n
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 
+from suishoupai.errors import Conflict
 from suishoupai.extensions import db
 from suishoupai.media import service as media
 from suishoupai.media.models import Media
-from suishoupai.moderation.models import Verdict
-from suishoupai.moderation.service import SHOW, check_new, open_check, refresh
+from suishoupai.moderation.models import ModerationCheck, Verdict
+from suishoupai.moderation.service import SHOW, UNDECIDED, check_new, decide, in_reach, open_check, refresh
+from suishoupai.org.actor import Actor
 from suishoupai.reports import events as report_events
+from suishoupai.reports import lifecycle
 from suishoupai.reports.models import Report, ReportEvent, ReportPhoto
+from suishoupai.reports.queries import case_of, load_for_update, parties_of
 from suishoupai.wishes import events as wish_events
 from suishoupai.wishes.models import Wish, WishEvent, WishPhoto
 
@@ -127,3 +133,21 @@ def connect() -> None:
     """Listen to the steps that bring new content (idempotent)."""
     for signal, handler in HANDLERS:
         signal.connect(handler, weak=False)
+
+
+def decide_report(actor: Actor, report_id: int, decision: str, note: str | None) -> Report:
+    """The case file's 通过/屏蔽: staff decide every undecided check of a report at once, when the
+    lifecycle offers the step (administrators over the case, content pending or in review)."""
+    report = load_for_update(actor, report_id)
+    lifecycle.check(lifecycle.Action.MODERATE, replace(case_of(report), moderation=report.moderation),
+                    parties_of(actor, report))
+    ids = list(db.session.scalars(select(ModerationCheck.id).where(
+        ModerationCheck.subject_type == "report", ModerationCheck.subject_id == report.id,
+        ModerationCheck.status.in_(UNDECIDED), in_reach(actor)).order_by(ModerationCheck.id)))
+    if not ids:  # the report's own mark and its checks disagree: nothing a person can decide here
+        raise Conflict("没有待审核的内容", code="moderation.nothing_to_decide",
+                       details={"moderation": report.moderation})
+    for check_id in ids:
+        decide(actor, check_id, decision, note)
+    db.session.refresh(report)
+    return report

@@ -190,11 +190,17 @@ def grids_stmt(actor: Actor, community_id: int | None):
     return stmt
 
 
-def grid_view(unit: OrgUnit, coord_type: str) -> dict:
-    """A grid with its geometry in the requested datum and its members."""
+def outline(unit: OrgUnit, coord_type: str) -> dict | None:
+    """A unit's GeoJSON boundary in the requested datum (None when it has none)."""
     geometry = json.loads(unit.geometry) if unit.geometry else None
     if geometry and coord_type != "wgs84":
         geometry = geo.transform_geometry(geometry, lambda la, ln: geo.from_wgs84(la, ln, coord_type))
+    return geometry
+
+
+def grid_view(unit: OrgUnit, coord_type: str) -> dict:
+    """A grid with its geometry in the requested datum and its members."""
+    geometry = outline(unit, coord_type)
     members = db.session.execute(
         select(GridMember.duty, User).join(User, User.id == GridMember.user_id)
         .where(GridMember.grid_id == unit.id).order_by(GridMember.id)

@@ -96,6 +96,7 @@ def hand_to(report: Report, party: str, party_id: int | None, assignee_id: int |
         handling.resolve_overdue_marked = current.resolve_overdue_marked
     else:
         report.overdue = False
+    report.holder_accepted = handling.accepted_at is not None
     db.session.add(handling)
     report.accept_due_at, report.resolve_due_at, report.clock_started_at = accept_due, resolve_due, started
     db.session.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import current_app
@@ -13,10 +14,10 @@ from suishoupai.media.models import Media
 from suishoupai.org.actor import Actor
 from suishoupai.org.geo import distance_m
 from suishoupai.reports import service
-from suishoupai.reports.lifecycle import Action, Party, Status
-from suishoupai.reports.models import Report, ReportPhoto
+from suishoupai.reports.lifecycle import REVIEWERS, Action, Case, Party, Status, check, may
+from suishoupai.reports.models import Report, ReportFlag, ReportPhoto
 from suishoupai.reports.proximity import bounding_box, similar
-from suishoupai.reports.queries import get_visible, parties_of, worked_by
+from suishoupai.reports.queries import case_of, get_visible, load_for_update, parties_of, worked_by
 
 #: at most this many suspects are shown
 LIMIT = 10
@@ -70,7 +71,27 @@ def suspects(actor: Actor, report_id: int) -> list[tuple[Report, float, list[str
     return out[:LIMIT]
 
 
+def case_facts(actor: Actor, report: Report, parties: set[Party]) -> Case:
+    """What the lifecycle decides a case file's actions by: the case itself, and for the steps beside
+    the state machine whether there is a suspect to merge into and a flag to review (each looked up
+    only when the caller could take that step)."""
+    case = case_of(report)
+    facts = {"moderation": report.moderation}
+    if may(Action.REJECT, case, parties):
+        facts["has_suspects"] = bool(suspects(actor, report.id))
+    if parties & REVIEWERS:
+        facts["open_flags"] = db.session.scalar(select(ReportFlag.id).where(
+            ReportFlag.report_id == report.id, ReportFlag.reviewed_at.is_(None)).limit(1)) is not None
+    return replace(case, **facts)
+
+
 def merge(actor: Actor, report_id: int, into: int, reason: str | None) -> service.Step:
-    """Reject a report as a duplicate of another (the one reject path), which moves its followers."""
+    """Reject a report as a duplicate of another (the one reject path), which moves its followers;
+    offered while the heuristics suspect a duplicate (a case no suspect was found for is rejected
+    with ``duplicate_of`` instead)."""
+    report = load_for_update(actor, report_id)
+    parties, case = parties_of(actor, report), case_of(report)
+    suspected = may(Action.REJECT, case, parties) and bool(suspects(actor, report_id))
+    check(Action.MERGE, replace(case, has_suspects=suspected), parties)
     return service.take_step(actor, report_id, Action.REJECT,
                              {"reason": reason or f"与案件 #{into} 重复，已合并处理", "duplicate_of": into})

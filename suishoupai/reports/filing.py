@@ -137,7 +137,8 @@ def file_report(actor: Actor, data: dict) -> Filed:
         street_id=street_id,
         district_id=district_id, assignee_id=assignee_id,
         department_id=department.id if department else None, accept_due_at=accept_due,
-        resolve_due_at=resolve_due, clock_started_at=now, created_at=now, updated_at=now))
+        resolve_due_at=resolve_due, due_at=accept_due, holder_accepted=False, clock_started_at=now,
+        created_at=now, updated_at=now))
     photos = media.attach(actor.user_id, data["media_ids"], "report", public=report.public)
     # rows this request never reads back go in as plain inserts, past the unit of work
     db.session.execute(insert(ReportPhoto.__table__), [

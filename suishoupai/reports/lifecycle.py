@@ -57,6 +57,10 @@ class Action(StrEnum):
     CONFIRM = "confirm"
     RATE = "rate"
     CLOSE = "close"
+    # steps beside the state machine, offered on what the case carries (see `_beside`)
+    MERGE = "merge"
+    REVIEW_FLAGS = "review_flags"
+    MODERATE = "moderate"
 
 
 class Party(StrEnum):
@@ -95,6 +99,9 @@ ACTION_LABELS: dict[Action, str] = {
     Action.CONFIRM: "确认",
     Action.RATE: "评价",
     Action.CLOSE: "结案",
+    Action.MERGE: "合并重复",
+    Action.REVIEW_FLAGS: "核查照片",
+    Action.MODERATE: "内容审核",
 }
 
 
@@ -181,10 +188,20 @@ class Case:
     reopen_window: timedelta | None = None
     #: how long ago the current round was resolved (None: it was not)
     resolved_for: timedelta | None = None
+    #: the caller works on another case that may be the same problem (a merge has somewhere to go)
+    has_suspects: bool = False
+    #: after-photo flags nobody has reviewed yet
+    open_flags: bool = False
+    #: content security of the reporter's texts and photos (pending | pass | review | risky)
+    moderation: str = "pass"
 
 
 _S, _A, _P = Status, Action, Party
 _ADMINS = frozenset({_P.COMMUNITY, _P.STREET, _P.DISTRICT})
+#: who reviews after-photo flags and decides content in review: the administrators over the case
+REVIEWERS = _ADMINS
+#: content security states a person may still decide
+UNDECIDED_CONTENT = frozenset({"pending", "review"})
 
 # (action, from-statuses, to-status, parties allowed for those from-statuses)
 _RULES: tuple[tuple[Action, tuple[Status, ...], Status, frozenset[Party]], ...] = (
@@ -250,12 +267,34 @@ def _as_case(current: Status | str | Case) -> Case:
     return current if isinstance(current, Case) else Case(Status(current))
 
 
+def _beside(action: Action, case: Case, parties: set[Party]) -> Status:
+    """The steps beside the state machine: merging a duplicate is rejecting it (so whoever may reject,
+    when there is a suspect to merge into), reviewing flags and deciding content are the
+    administrators' while there is something to review. The status stays, except a merge's."""
+    if action == Action.MERGE:
+        target = check(Action.REJECT, case, parties)
+        if not case.has_suspects:
+            raise Conflict("没有可合并的疑似重复案件", code="report.no_suspects",
+                           details={"action": action.value})
+        return target
+    if not parties & REVIEWERS:
+        raise NotAllowed(action, case.status)
+    if action == Action.REVIEW_FLAGS and not case.open_flags:
+        raise Conflict("没有待核查的标记", code="report.no_open_flags", details={"action": action.value})
+    if action == Action.MODERATE and case.moderation not in UNDECIDED_CONTENT:
+        raise Conflict("没有待审核的内容", code="moderation.nothing_to_decide",
+                       details={"action": action.value, "moderation": case.moderation})
+    return case.status
+
+
 def check(action: Action | str, current: Status | str | Case, parties: Iterable[Party | str]) -> Status:
     """The next status if any of `parties` may take `action` on the case now; otherwise NotAllowed,
     IllegalTransition, or the refusal its facts give (AlreadyRated, AlreadyEscalated, ReopenWindowPassed)."""
     action, case = Action(action), _as_case(current)
     current = case.status
     parties = {Party(p) for p in parties}
+    if action in (Action.MERGE, Action.REVIEW_FLAGS, Action.MODERATE):
+        return _beside(action, case, parties)
     if action == Action.RESOLVE and case.department_holds:
         parties.discard(Party.GRID)  # a transferred case is resolved by the department
     # who-never-may comes first; callers outside the report's scope got a 404 before this point

@@ -10,16 +10,19 @@ from suishoupai.auth.models import Role, User
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.org import geo
+from suishoupai.org import service as org_service
 from suishoupai.org.actor import Actor
 from suishoupai.org.models import GRID_KINDS, Department, GridMember, OrgUnit
 from suishoupai.org.scope import visible
 from suishoupai.reports.models import Report
-from suishoupai.reports.queries import holder_accepted, worked_by
+from suishoupai.reports.queries import get_visible, holder_accepted, worked_by
 from suishoupai.reports.queue import colour, late
 from suishoupai.sql import count_if
 
 #: open cases the map shows at most, soonest deadline first (a district's open load stays below it)
 MAP_POINTS = 3000
+#: grids a case file's map draws at most (a community has a few dozen)
+MAP_GRIDS = 200
 
 
 def _open_counts(actor: Actor, *keys, where=()) -> dict[tuple, tuple[int, int]]:
@@ -85,3 +88,18 @@ def grid_map(actor: Actor) -> dict:
                        "urgency": colour(r, bool(accepted), now)})
     return {"grids": [{"id": g.id, "name": g.name, **_pair(by_grid.get((g.id,), (0, 0)))} for g in grids],
             "reports": points, "truncated": len(reports) > MAP_POINTS}
+
+
+def case_grids(actor: Actor, report_id: int, coord_type: str) -> dict:
+    """The outlines a case file's map draws, for anyone who may see the case: its grid and the other
+    grids of its community (the context around the spot), without their members. Department staff
+    cannot list the district's grids (GET /admin/grids), yet they work on the cases transferred to them."""
+    report = get_visible(actor, report_id)
+    near = OrgUnit.id == report.grid_id
+    if report.community_id is not None:
+        near = or_(near, OrgUnit.community_id == report.community_id)
+    units = db.session.scalars(select(OrgUnit).where(OrgUnit.kind.in_(GRID_KINDS), near)
+                               .order_by(OrgUnit.path).limit(MAP_GRIDS))
+    return {"grid_id": report.grid_id, "coord_type": coord_type,
+            "items": [{"id": u.id, "name": u.name, "community_id": u.community_id,
+                       "geometry": org_service.outline(u, coord_type)} for u in units]}

@@ -4,26 +4,26 @@ the same resolver, or whose EXIF GPS lies far from the report, is flagged for th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from flask import current_app
 from sqlalchemy import select, update
 
 from suishoupai.database import utcnow
-from suishoupai.errors import Conflict
 from suishoupai.extensions import db
 from suishoupai.media.models import Media
 from suishoupai.org.actor import Actor
 from suishoupai.org.geo import distance_m
-from suishoupai.reports.lifecycle import Party
+from suishoupai.reports import lifecycle
+from suishoupai.reports.lifecycle import REVIEWERS, Action, Party
 from suishoupai.reports.models import Report, ReportEvent, ReportFlag, ReportPhoto
 from suishoupai.reports.proximity import similar
-from suishoupai.reports.queries import load_for_update, parties_of
+from suishoupai.reports.queries import case_of, load_for_update, parties_of
 
 KIND_LABELS = {"same_as_before": "办结照片与上报照片相同",
                "reused_photo": "办结照片与该处理人以往的办结照片相同",
                "far_from_report": "办结照片拍摄位置远离案件地点"}
 #: parties who review flags: the admins above the grid member
-REVIEWERS = {Party.COMMUNITY, Party.STREET, Party.DISTRICT}
 
 
 def check(report: Report, event: ReportEvent, photos: Sequence[Media]) -> list[ReportFlag]:
@@ -82,12 +82,11 @@ def may_review(actor: Actor, report: Report, parties: set[Party] | None = None) 
 def review(actor: Actor, report_id: int, note: str | None) -> Report:
     """An admin has looked at the flags: they leave the flagged queue, kept on the case with the note."""
     report = load_for_update(actor, report_id)
-    if not may_review(actor, report):
-        raise Conflict("只有社区及以上管理员可以核查标记", code="report.not_allowed",
-                       details={"action": "review_flags"})
-    done = db.session.execute(
+    unreviewed = db.session.scalar(select(ReportFlag.id).where(
+        ReportFlag.report_id == report.id, ReportFlag.reviewed_at.is_(None)).limit(1)) is not None
+    lifecycle.check(Action.REVIEW_FLAGS, replace(case_of(report), open_flags=unreviewed),
+                    parties_of(actor, report))
+    db.session.execute(
         update(ReportFlag).where(ReportFlag.report_id == report.id, ReportFlag.reviewed_at.is_(None))
-        .values(reviewed_at=utcnow(), reviewed_by=actor.user_id, review_note=note)).rowcount
-    if not done:
-        raise Conflict("没有待核查的标记", code="report.no_open_flags")
+        .values(reviewed_at=utcnow(), reviewed_by=actor.user_id, review_note=note))
     return report

@@ -17,12 +17,12 @@ from suishoupai.org import geo
 from suishoupai.org import index as org_index
 from suishoupai.org.actor import Actor
 from suishoupai.org.service import CARD_COLUMNS, card_of
-from suishoupai.reports import follows, photo_checks, stints
+from suishoupai.reports import duplicates, follows, photo_checks, stints
 from suishoupai.reports.deadlines import past_due, running_due, urgency
 from suishoupai.reports.lifecycle import ACTION_LABELS, STATUS_LABELS, Party, Status, available_actions
 from suishoupai.reports.models import Report, ReportEvent, ReportPhoto
 from suishoupai.reports.nearby import Hit
-from suishoupai.reports.queries import case_of, holder_accepted, parties_of
+from suishoupai.reports.queries import holder_accepted, parties_of
 
 #: roles whose people others see as the role alone, never by name
 NAMELESS_ROLES = ("resident", "rider", "volunteer")
@@ -262,7 +262,8 @@ def detail(report: Report, actor: Actor, coord_type: str,
                    accepted={report.id: False} if fresh else None)[0]
     view["photos"] = filed
     view["rating_comment"] = report.rating_comment
-    view["actions"] = [a.value for a in available_actions(case_of(report), parties)]
+    facts = duplicates.case_facts(actor, report, parties)
+    view["actions"] = [a.value for a in available_actions(facts, parties)]
     if not public_view:
         view["handler"], held = stints.view(report, staff)
         if staff:

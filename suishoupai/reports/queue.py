@@ -8,7 +8,7 @@ import binascii
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 
 from suishoupai.auth.models import ADMIN_ROLES, Role
 from suishoupai.database import UTCDateTime, utcnow
@@ -20,7 +20,7 @@ from suishoupai.reports import catalog, present
 from suishoupai.reports.deadlines import overdue_factor, running_due, urgency
 from suishoupai.reports.lifecycle import OPEN, Status
 from suishoupai.reports.models import Report, ReportFlag
-from suishoupai.reports.queries import _card_select, holder_accepted, worked_by
+from suishoupai.reports.queries import _card_select, worked_by
 from suishoupai.sql import count_if, hours_between
 
 TABS = ("dispatch", "accept", "in_progress", "overdue", "flagged", "moderation")
@@ -36,13 +36,14 @@ PLACE_COLUMNS = {Kind.DISTRICT: Report.district_id, Kind.STREET: Report.street_i
 
 
 def _awaiting_accept() -> ColumnElement[bool]:
-    """The current holder has not taken the case up yet (the card's rule: ``queries.holder_accepted``)."""
-    return func.coalesce(holder_accepted(Report.id), false()).is_(False)
+    """The current holder has not taken the case up yet (the report keeps it with its stints; the
+    card's rule, ``queries.holder_accepted``, reads the stint itself)."""
+    return Report.holder_accepted.is_(False)
 
 
 def current_due() -> ColumnElement:
-    """The current handler's deadline: to accept until accepted, then to resolve."""
-    return case((_awaiting_accept(), Report.accept_due_at), else_=Report.resolve_due_at)
+    """The current handler's deadline: to accept until accepted, then to resolve (kept on the report)."""
+    return Report.due_at
 
 
 def late(now: datetime) -> ColumnElement[bool]:
@@ -155,14 +156,14 @@ def _filters(actor: Actor, args: dict, now: datetime) -> list[ColumnElement[bool
     return where
 
 
-def _cursor(raw: str) -> tuple[datetime, int]:
-    """The (deadline, id) a page ends at; a tampered cursor is a clear 422."""
+def _cursor(raw: str) -> tuple[datetime | None, int]:
+    """The (deadline or None, id) a page ends at; a tampered cursor is a clear 422."""
     try:
         due, last_id = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-        due = datetime.fromisoformat(due)
-        if due.tzinfo is None or type(last_id) is not int or not 0 < last_id < 2**31:
+        due = None if due is None else datetime.fromisoformat(due)
+        if (due is not None and due.tzinfo is None) or type(last_id) is not int or not 0 < last_id < 2**31:
             raise ValueError("shape")
-        return due.astimezone(UTC), last_id
+        return (due.astimezone(UTC) if due else None), last_id
     except (ValueError, TypeError, OverflowError, binascii.Error) as exc:
         raise InvalidInput("分页游标无效，请从第一页重新加载", code="pagination.bad_cursor",
                            details={"fields": {"cursor": ["无效的游标"]}}) from exc
@@ -172,13 +173,16 @@ def page(actor: Actor, args: dict) -> dict:
     """A page of one tab's cases in the caller's reach, filtered, soonest deadline (most overdue) first;
     each card carries its deadline, the seconds left (negative when over) and how late it runs."""
     now = utcnow()
-    due = func.coalesce(current_due(), NO_DUE)
+    due = current_due()
     stmt = _card_select().add_columns(due.label("due_sort")).where(
         worked_by(actor), _tab(actor, args["tab"], now), *_filters(actor, args, now))
     if args.get("cursor"):
         last_due, last_id = _cursor(args["cursor"])
-        stmt = stmt.where(or_(due > last_due, and_(due == last_due, Report.id > last_id)))
-    rows = db.session.execute(stmt.order_by(due, Report.id).limit(args["limit"] + 1),
+        after = (due.is_(None) & (Report.id > last_id)) if last_due is None else or_(
+            due > last_due, and_(due == last_due, Report.id > last_id), due.is_(None))
+        stmt = stmt.where(after)
+    # cases without a deadline last: the order the queue indexes keep (PostgreSQL's ascending default)
+    rows = db.session.execute(stmt.order_by(due.asc().nulls_last(), Report.id).limit(args["limit"] + 1),
                               {"viewer": actor.user_id}).all()
     more, rows = len(rows) > args["limit"], rows[:args["limit"]]
     items = present.list_items(rows, actor, "gcj02")
@@ -187,9 +191,10 @@ def page(actor: Actor, args: dict) -> dict:
     next_cursor = None
     if more:
         last = rows[-1]
-        sort = last.due_sort if last.due_sort.tzinfo else last.due_sort.replace(tzinfo=UTC)
-        next_cursor = base64.urlsafe_b64encode(json.dumps([sort.isoformat(), last.id]).encode()) \
-            .decode().rstrip("=")
+        sort = last.due_sort if last.due_sort is None or last.due_sort.tzinfo \
+            else last.due_sort.replace(tzinfo=UTC)
+        next_cursor = base64.urlsafe_b64encode(
+            json.dumps([sort and sort.isoformat(), last.id]).encode()).decode().rstrip("=")
     return {"items": items, "next_cursor": next_cursor}
 
 

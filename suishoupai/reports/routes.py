@@ -15,6 +15,7 @@ from suishoupai.reports import (
     filing,
     follows,
     nearby,
+    oversight,
     photo_checks,
     present,
     queries,
@@ -124,6 +125,15 @@ def suspected_duplicates(args, report_id):
     """Staff: reports that may be the same problem (near in space and time, or the same picture)."""
     actor = current_actor()
     return {"items": present.suspects(duplicates.suspects(actor, report_id), actor, args["coord_type"])}
+
+
+@blp.route("/reports/<id:report_id>/grids")
+@errors(404)
+@blp.arguments(CoordArgs, location="query")
+@blp.response(200, schemas.CaseGrids)
+def case_grids(args, report_id):
+    """The grid outlines a case file's map draws (its grid, its community's), for anyone who may see it."""
+    return oversight.case_grids(current_actor(), report_id, args["coord_type"])
 
 
 @blp.route("/reports/<id:report_id>/merge", methods=["POST"])

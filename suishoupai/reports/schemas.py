@@ -329,6 +329,23 @@ class SuspectList(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(Suspect))
 
 
+class CaseGrid(ma.Schema):
+    """A grid's outline on a case file's map."""
+
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    community_id = ma.fields.Integer(allow_none=True)
+    geometry = ma.fields.Dict(allow_none=True, metadata={"description": "GeoJSON Polygon/MultiPolygon"})
+
+
+class CaseGrids(ma.Schema):
+    """The case's grid and the other grids of its community, outlines in the requested datum."""
+
+    grid_id = ma.fields.Integer(allow_none=True, metadata={"description": "the case's own grid"})
+    coord_type = ma.fields.String()
+    items = ma.fields.List(ma.fields.Nested(CaseGrid))
+
+
 class MergeBody(ma.Schema):
     """Merge this report into an original: rejected as its duplicate, followers moved."""
 

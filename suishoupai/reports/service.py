@@ -75,6 +75,7 @@ def _accept(step: Step, note: str | None = None) -> None:
     handling = current_handling(report)
     if handling is not None and handling.accepted_at is None:
         handling.accepted_at = now
+    report.holder_accepted = handling is not None
     if Party.GRID in step.parties and previous == Status.ASSIGNED:
         report.assignee_id = step.actor.user_id
         if handling is not None:
@@ -179,6 +180,7 @@ def _reject(step: Step, reason: str, duplicate_of: int | None = None) -> None:
     handling = current_handling(report)
     if handling is not None:
         handling.ended_at = utcnow()
+    report.holder_accepted = False  # nobody holds a rejected case
     record(report, actor, "reject", previous, reason,
            {"duplicate_of": duplicate_of} if duplicate_of else None)
 

@@ -80,3 +80,34 @@ def test_residents_have_no_board_or_map(case):
     """Both are staff pages."""
     for path in ("load", "map"):
         assert case.client.get(f"/api/v1/admin/{path}", headers=case.h("demo-resident")).status_code == 403
+
+
+def test_a_case_file_draws_its_grids_for_whoever_may_see_it(case, app):
+    """The department a case was transferred to lists no grids (GET /admin/grids is the administrators'),
+    yet its case file gets the case's grid and its community's outlines (GCJ-02, no members); a stranger
+    gets a 404."""
+    with app.app_context():
+        dept = db.session.scalar(select(Department.id).where(Department.code == "DEMO-CG"))
+    rid = case.file(public=False).json["id"]
+    assert case.client.get("/api/v1/admin/grids", headers=case.h("demo-department")).json["items"] == []
+    case.step("demo-grid-member", rid, "transfer", department_id=dept, note="占道经营")
+    resp = case.client.get(f"/api/v1/reports/{rid}/grids", headers=case.h("demo-department"))
+    assert resp.status_code == 200, resp.json
+    body = resp.json
+    with app.app_context():
+        report = db.session.get(Report, rid)
+        grid_id, community_id = report.grid_id, report.community_id
+    assert body["grid_id"] == grid_id and body["coord_type"] == "gcj02"
+    names = {g["id"]: g["name"] for g in body["items"]}
+    assert names[grid_id] == "凤起社区第1网格" and len(names) > 1
+    assert all(g["community_id"] == community_id and "members" not in g for g in body["items"])
+    own = next(g for g in body["items"] if g["id"] == grid_id)
+    assert own["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    lng, lat = own["geometry"]["coordinates"][0][0] if own["geometry"]["type"] == "Polygon" \
+        else own["geometry"]["coordinates"][0][0][0]
+    assert 120.1 < lng < 120.3 and 30.2 < lat < 30.4
+    wgs = case.client.get(f"/api/v1/reports/{rid}/grids?coord_type=wgs84",
+                          headers=case.h("demo-department")).json
+    assert next(g for g in wgs["items"] if g["id"] == grid_id)["geometry"] != own["geometry"]
+    stranger = case.client.get(f"/api/v1/reports/{rid}/grids", headers=case.h("demo-rider"))
+    assert stranger.status_code == 404 and stranger.json["error"]["code"] == "report.not_found"

@@ -11,6 +11,7 @@ from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.org.models import Department
 from suishoupai.reports.models import Report, ReportEvent, ReportFlag, ReportPhoto
+from suishoupai.reports.queries import holder_accepted
 from tests.helpers.reports import OTHER_STREET, Case, overdue_by
 
 QUEUE = "/api/v1/admin/queue"
@@ -214,3 +215,56 @@ def test_flagged_tab_lists_cases_with_unreviewed_flags(case, app):
     assert ids(queue(case, "demo-community-admin", tab="flagged")) == [rid]
     assert case.client.get(f"{QUEUE}/counts", headers=case.h("demo-community-admin")).json["flagged"] == 1
     assert ids(queue(case, "demo-street-admin", tab="flagged")) == [rid]
+
+
+def _kept_and_read(app, report_id: int) -> tuple[tuple, tuple]:
+    """What the report keeps (holder_accepted, due_at) against what its stints and deadlines say."""
+    with app.app_context():
+        report = db.session.get(Report, report_id)
+        stint = db.session.scalar(select(holder_accepted(Report.id)).where(Report.id == report_id))
+        accepted = bool(stint)
+        due = report.resolve_due_at if accepted else report.accept_due_at
+        return (report.holder_accepted, report.due_at), (accepted, due)
+
+
+def test_the_report_keeps_its_holders_acceptance_and_deadline_through_the_steps(case, app):
+    """The queue orders and splits tabs by columns the steps keep: after filing, accepting, a transfer,
+    the department's acceptance, a reopen and a rejection they agree with the stints."""
+    with app.app_context():
+        dept = db.session.scalar(select(Department.id).where(Department.code == "DEMO-CG"))
+    rid, other = case.file().json["id"], case.file().json["id"]
+    seen = []
+    for who, step, body in (("demo-grid-member", "accept", {}),
+                            ("demo-grid-member", "transfer", {"department_id": dept, "note": "占道经营"}),
+                            ("demo-department", "accept", {}),
+                            ("demo-department", "resolve", {"note": "已清理", "media_ids": None}),
+                            ("demo-resident", "reopen", {"note": "又堆上了"})):
+        kept, read = _kept_and_read(app, rid)
+        assert kept == read
+        seen.append(kept[0])
+        if "media_ids" in body:
+            body["media_ids"] = [case.photo(who)]
+        resp = case.step(who, rid, step, **body)
+        assert resp.status_code == 200, resp.json
+    assert seen == [False, True, False, True, True]
+    assert _kept_and_read(app, rid)[0] == _kept_and_read(app, rid)[1] and not _kept_and_read(app, rid)[0][0]
+    assert case.step("demo-grid-member", other, "reject", reason="不属于受理范围").status_code == 200
+    assert _kept_and_read(app, other)[0][0] is False
+
+
+def test_a_case_without_a_deadline_comes_last_and_paging_reaches_it(case, app):
+    """No deadline sorts after every deadline; the cursor walks past it once."""
+    first, undated, last = (case.file().json["id"] for _ in range(3))
+    with app.app_context():
+        db.session.get(Report, undated).accept_due_at = None
+        db.session.commit()
+    seen, cursor = [], None
+    while True:
+        args = {"tab": "accept", "limit": 1} | ({"cursor": cursor} if cursor else {})
+        resp = queue(case, "demo-community-admin", **args)
+        seen += ids(resp)
+        cursor = resp.json["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [first, last, undated]
+    assert resp.json["items"][0]["due_at"] is None

@@ -81,3 +81,27 @@ def test_an_unbuilt_console_says_how_to_build_it(app_factory, tmp_path):
         resp = client.get(path)
         assert resp.status_code == 503 and resp.mimetype == "text/html"
         assert "make run" in resp.text and "Node.js" in resp.text and "尚未构建" in resp.text
+
+
+def test_a_built_gzip_twin_is_sent_to_browsers_that_take_gzip(app_factory, built):
+    """With assets/x.js.gz beside it, a browser sending Accept-Encoding: gzip gets the twin's bytes,
+    labelled as JavaScript in gzip; one that does not gets the plain file; both vary on the header."""
+    import gzip
+
+    plain = (built / "assets" / "index-abc123.js").read_bytes()
+    (built / "assets" / "index-abc123.js.gz").write_bytes(gzip.compress(plain))
+    client = app_factory(CONSOLE_DIST=str(built)).test_client()
+    zipped = client.get("/console/assets/index-abc123.js", headers={"Accept-Encoding": "gzip, deflate, br"})
+    body = zipped.get_data()
+    zipped.close()
+    assert zipped.status_code == 200 and zipped.headers["Content-Encoding"] == "gzip"
+    assert zipped.mimetype in ("text/javascript", "application/javascript") and gzip.decompress(body) == plain
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    assert zipped.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    bare = client.get("/console/assets/index-abc123.js", headers={"Accept-Encoding": "identity"})
+    assert bare.get_data() == plain and "Content-Encoding" not in bare.headers
+    assert "Accept-Encoding" in bare.headers["Vary"]
+    bare.close()
+    twin = client.get("/console/assets/index-abc123.js.gz")  # the twin itself, as a file
+    assert twin.status_code == 200 and gzip.decompress(twin.get_data()) == plain
+    twin.close()

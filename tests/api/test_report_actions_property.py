@@ -19,6 +19,9 @@ ROLES = ["demo-resident", "demo-resident-2", "demo-grid-member", "demo-departmen
 #: every step a caller can ask for over HTTP (assign is the admins' reassignment)
 STEPS = ["assign", "accept", "transfer", "return", "escalate", "resolve", "reject", "reopen", "confirm",
          "rate"]
+#: the steps beside the state machine: merge into a suspect, review flags, pass or block content
+BESIDE = {"merge": "/api/v1/reports/{}/merge", "review_flags": "/api/v1/reports/{}/flags/review",
+          "moderate": "/api/v1/reports/{}/moderate"}
 #: cases walked, and steps tried on each: enough to reach every status from several roles, and few
 #: enough that the walk stays a few seconds per database
 CASES, WALK = 5, 20
@@ -79,12 +82,24 @@ class Walker:
             return {"media_ids": [self.photos[role]], "note": "已处理"}
         if step == "rate":
             return {"rating": rating}
+        if step == "merge":
+            return {"into": self._suspect(role, report_id)}
+        if step == "moderate":
+            return {"decision": "pass"}
         return {}
+
+    def _suspect(self, role: str, report_id: int) -> int:
+        """The first suspected duplicate the role sees, else another case (a merge then refused)."""
+        resp = self.case.client.get(f"/api/v1/reports/{report_id}/duplicates", headers=self.case.h(role))
+        if resp.status_code == 200 and resp.json["items"]:
+            return resp.json["items"][0]["id"]
+        with self.app.app_context():
+            return db.session.scalar(select(Report.id).where(Report.id != report_id)) or report_id
 
     def take(self, role: str, report_id: int, step: str, body: dict):
         """POST the step; a photo that went onto the case is no longer free."""
         path = (f"/api/v1/admin/reports/{report_id}/reassign" if step == "assign"
-                else f"/api/v1/reports/{report_id}/{step}")
+                else BESIDE.get(step, "/api/v1/reports/{}/" + step).format(report_id))
         resp = self.case.client.post(path, json=body, headers=self.case.h(role))
         if step == "resolve" and resp.status_code == 200:
             del self.photos[role]
@@ -105,7 +120,7 @@ class Walker:
         often); sometimes any step by anyone."""
         roles = rng.sample(ROLES, len(ROLES))
         if rng.random() < 0.25:
-            return roles[0], self.offered(roles[0], report_id), rng.choice(STEPS)
+            return roles[0], self.offered(roles[0], report_id), rng.choice(STEPS + list(BESIDE))
         first = None
         for role in roles:
             offered, kind = self.view(role, report_id)
@@ -116,7 +131,7 @@ class Walker:
                 return role, offered, step
             first = first or (offered and (role, offered))
         if not first:
-            return roles[0], [], rng.choice(STEPS)
+            return roles[0], [], rng.choice(STEPS + list(BESIDE))
         role, offered = first
         keep = [s for s in offered if s != "reject"] if rng.random() < 0.75 else []
         return role, offered, rng.choice(keep or offered)

@@ -90,7 +90,8 @@ def test_nothing_is_escalated_past_the_street():
 @pytest.mark.parametrize("status", list(Status))
 @pytest.mark.parametrize("facts", [
     {}, {"department_holds": True}, {"escalation_level": 1}, {"escalation_level": 2}, {"rated": True},
-    {"reopen_window": WEEK, "resolved_for": timedelta(days=30)}])
+    {"reopen_window": WEEK, "resolved_for": timedelta(days=30)}, {"has_suspects": True},
+    {"open_flags": True}, {"moderation": "review"}, {"moderation": "pending"}, {"moderation": "risky"}])
 def test_what_is_offered_is_exactly_what_check_allows(status, facts):
     """For every status, fact and party: offered ⟺ check passes (the step and the list ask one rule)."""
     case = Case(status, **facts)
@@ -118,3 +119,20 @@ def test_the_running_deadline_and_overdue():
     assert not past_due(accept, accept)
     assert past_due(accept + timedelta(seconds=1), accept)
     assert not past_due(resolve, None)
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_the_steps_beside_the_state_machine_follow_the_cases_facts(status):
+    """Merging is rejecting into a suspect; flags and content in review are the administrators' while
+    there is something to review; without the fact none is offered."""
+    admins = {Party.COMMUNITY, Party.STREET, Party.DISTRICT}
+    for party in Party:
+        bare = available_actions(Case(status), {party})
+        assert not {Action.MERGE, Action.REVIEW_FLAGS, Action.MODERATE} & set(bare)
+        merging = Action.MERGE in available_actions(Case(status, has_suspects=True), {party})
+        assert merging == may(Action.REJECT, Case(status), {party})
+        assert (Action.REVIEW_FLAGS in available_actions(Case(status, open_flags=True), {party})) \
+            == (party in admins)
+        for content, open_content in (("review", True), ("pending", True), ("pass", False), ("risky", False)):
+            offered = Action.MODERATE in available_actions(Case(status, moderation=content), {party})
+            assert offered == (open_content and party in admins), (party, content)

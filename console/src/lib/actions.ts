@@ -11,6 +11,7 @@ export type Field =
   | 'duplicate_of'
   | 'into'
   | 'media_ids'
+  | 'decision'
 
 export interface ActionSpec {
   label: string
@@ -37,6 +38,8 @@ export const ACTIONS: Record<string, ActionSpec> = {
     path: (id) => `/reports/${id}/merge` },
   review_flags: { label: '核查照片', type: 'primary', fields: ['note'], required: [],
     path: (id) => `/reports/${id}/flags/review` },
+  moderate: { label: '内容审核', type: 'warning', fields: ['decision', 'note'], required: ['decision'],
+    path: (id) => `/reports/${id}/moderate` },
 }
 
 export const FIELD_LABELS: Record<Field, string> = {
@@ -48,6 +51,7 @@ export const FIELD_LABELS: Record<Field, string> = {
   duplicate_of: '重复于案件',
   into: '并入案件',
   media_ids: '办结照片',
+  decision: '审核结论',
 }
 
 export function specFor(action: string): ActionSpec {

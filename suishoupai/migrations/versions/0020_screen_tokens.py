@@ -1,7 +1,7 @@
 """screen tokens for the wall screen; stats facts count transfers and hand-ons (转办率, 首接办结率)
 
 Revision ID: 0020_screen_tokens
-Revises: 0018_console
+Revises: 0019_queue_index
 Create Date: 2026-12-07 18:00:00
 
 """
@@ -13,7 +13,7 @@ from suishoupai.database import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0020_screen_tokens'
-down_revision = '0018_console'
+down_revision = '0019_queue_index'
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """flow: a department's 退回 (a new report status, so the kept stats days are counted afresh); wishes'
 service hours; each grid's boundary per revision, and the revision that routed each report
 
-Revision ID: 0022_flow
-Revises: 0018_console
+Revision ID: 0021_flow
+Revises: 0020_screen_tokens
 Create Date: 2026-12-07 18:00:00
 
 """
@@ -13,8 +13,8 @@ from suishoupai.database import UTCDateTime
 
 
 # revision identifiers, used by Alembic.
-revision = '0022_flow'
-down_revision = '0018_console'
+revision = '0021_flow'
+down_revision = '0020_screen_tokens'
 branch_labels = None
 depends_on = None
 
