@@ -23,6 +23,8 @@ from suishoupai.reports.models import Report, ReportFlag
 from suishoupai.reports.queries import _card_select, worked_by
 from suishoupai.sql import count_if, hours_between
 
+#: cases waiting for the community or street to send them on: new, or handed back by a department
+TO_DISPATCH = (Status.SUBMITTED, Status.RETURNED)
 TABS = ("dispatch", "accept", "in_progress", "overdue", "flagged", "moderation")
 #: tabs only administrators work: after-photo flags and content in human review
 ADMIN_TABS = ("flagged", "moderation")
@@ -58,9 +60,9 @@ def _tab(actor: Actor, tab: str, now: datetime) -> ColumnElement[bool]:
         raise Forbidden("只有社区及以上管理员处理该栏目", code="console.tab_forbidden", details={"tab": tab})
     is_open = Report.is_open.is_(True)
     if tab == "dispatch":
-        return Report.status == Status.SUBMITTED
+        return Report.status.in_(TO_DISPATCH)
     if tab == "accept":
-        return is_open & _awaiting_accept() & (Report.status != Status.SUBMITTED)
+        return is_open & _awaiting_accept() & Report.status.not_in(TO_DISPATCH)
     if tab == "in_progress":
         return is_open & ~_awaiting_accept()
     if tab == "overdue":

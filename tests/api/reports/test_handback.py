@@ -65,6 +65,11 @@ def test_department_hands_back_with_a_reason_and_the_community_passes_it_on(case
     assert news["kind"] == "report_returned" and "请转市场监管" in news["body"]
     queue = case.client.get("/api/v1/reports", query_string={"scope": "assigned"}, headers=case.h(CA)).json
     assert rid in [item["id"] for item in queue["items"]]
+    # in the console it waits under 待派单 with the new filings, not under 待受理
+    tabs = {tab: [item["id"] for item in case.client.get(
+        "/api/v1/admin/queue", query_string={"tab": tab}, headers=case.h(CA)).json["items"]]
+        for tab in ("dispatch", "accept")}
+    assert rid in tabs["dispatch"] and rid not in tabs["accept"]
 
     onward = case.step(CA, rid, "transfer", department_id=department_id(app, "DEMO-SJ"))
     assert onward.status_code == 200, onward.json
