@@ -48,7 +48,7 @@ def test_roster_lists_unit_hours_and_fulfilled_wishes_in_reach_and_paged(w, clie
     bad = w.post("demo-volunteer", wish, "fulfil", media_ids=[w.photo("demo-volunteer")], hours=30)
     assert bad.status_code == 422 and "hours" in bad.json["error"]["details"]["fields"]
     registered = _register(w, app, kind="party_member", work_unit="区税务局")
-    assert registered.status_code == 200
+    assert registered.status_code == 201
 
     roster = client.get("/api/v1/volunteers", headers=w.h(CA)).json
     rows = {v["name"]: v for v in roster["items"]}
@@ -81,7 +81,7 @@ def test_real_name_for_staff_masked_on_boards(w, client, app):
     wish board 王**; nobody shows as 微信用户."""
     _nameless(app)
     registered = _register(w, app, kind="volunteer", real_name=" 王小明 ")
-    assert registered.status_code == 200 and registered.json["name"] == "王小明"
+    assert registered.status_code == 201 and registered.json["name"] == "王小明"
     w.tokens.pop("demo-resident-2")
     client.post(f"/api/v1/volunteers/{registered.json['id']}/review", json={"decision": "approve"},
                 headers=w.h(CA))
