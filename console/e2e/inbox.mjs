@@ -23,3 +23,26 @@ export async function inboxWalk(page, api, base, centre) {
   }
   await shot(page, 'inbox-read')
 }
+
+// 通知 walk as the street admin: the credit table starts empty (its designed empty state); once
+// WeChat has refused two sends to the grid member for want of credit (43101, WeChat's verdict,
+// written as the worker records it), the row shows; after the member subscribes again it reads 已恢复.
+export async function creditsWalk(page, api, base, service) {
+  const token = await signIn(page, api, base, 'demo-street-admin', '/notify/credits')
+  await page.locator('[data-state=empty]', { hasText: '没有因订阅额度用完而漏推' }).waitFor({ timeout: TIMEOUT })
+  await shot(page, 'credits-empty')
+  service.sql("INSERT INTO notify_quota_misses (user_id, kind, count, last_at) SELECT id, 'report_assigned', 2, "
+    + "'2026-12-07 02:30:00.000000' FROM users WHERE openid = 'demo-grid-member'")
+  await page.reload()
+  const row = page.locator('[data-test=credit-table] .el-table__row', { hasText: '王网格' })
+  await row.waitFor({ timeout: TIMEOUT })
+  check((await row.innerText()).includes('案件派发') && (await row.innerText()).includes('已用完'), `额度行应为 案件派发·已用完：${await row.innerText()}`)
+  await shot(page, 'credits')
+  const member = await api.login('demo-grid-member')
+  await api.call('POST', '/inbox/quota/report_assigned/reset', { token: member })
+  await page.locator('[data-field=refused-only]').click()
+  await page.locator('[data-test=credit-table] .el-table__row', { hasText: '已恢复' }).waitFor({ timeout: TIMEOUT })
+  const table = await api.call('GET', '/admin/notify/credits?refused_only=true', { token })
+  check(table.items.length === 0, `重新订阅后“只看无额度”应为空，实际 ${JSON.stringify(table.items)}`)
+  await shot(page, 'credits-restored')
+}

@@ -12,7 +12,7 @@ import { gridMemberWishes, wishAdmin } from './wishes.mjs'
 import { pointsAdmin } from './points.mjs'
 import { moderationAdmin } from './moderation.mjs'
 import { catalogAdmin } from './catalog.mjs'
-import { inboxWalk } from './inbox.mjs'
+import { creditsWalk, inboxWalk } from './inbox.mjs'
 import { orgAdmin } from './org.mjs'
 
 /** The queue row of a case, looked for in the tabs given; returns the tab it was found in. */
@@ -356,6 +356,7 @@ async function main() {
     ['内容安全·区级管理员', (p) => moderationAdmin(p, api, web.base, service)],
     ['目录·区级管理员', (p) => catalogAdmin(p, api, web.base)],
     ['通知·网格员', (p) => inboxWalk(p, api, web.base, service.centre)],
+    ['通知·街道管理员', (p) => creditsWalk(p, api, web.base, service)],
     ['组织·社区管理员', (p) => orgAdmin(p, api, web.base)],
     ['统计分析', (p) => streetStats(p, api, web.base, service.centre)],
     ['大屏', (p) => wallScreen(p, api, web.base, service.centre, browser), { width: 1920, height: 1080 }],

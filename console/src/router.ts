@@ -33,6 +33,7 @@ export const router = createRouter({
         { path: 'catalog/calendar', name: 'calendar', component: () => import('./views/catalog/CalendarView.vue'), meta: { title: '工作日历' } },
         { path: 'org', name: 'org', component: () => import('./views/org/OrgView.vue'), meta: { title: '组织与网格' } },
         { path: 'inbox', name: 'inbox', component: () => import('./views/notify/InboxView.vue'), meta: { title: '我的消息' } },
+        { path: 'notify/credits', name: 'notify-credits', component: () => import('./views/notify/CreditsView.vue'), meta: { title: '订阅额度' } },
         { path: 'wishes/rankings', name: 'wish-rankings', component: () => import('./views/wishes/WishRankingsView.vue'), meta: { title: '单位排行' } },
         { path: 'stats', name: 'stats', component: () => import('./views/StatsView.vue'), meta: { title: '统计分析' } },
         { path: 'screens', name: 'screens', component: () => import('./views/ScreensView.vue'), meta: { title: '大屏管理' } },

@@ -19,4 +19,10 @@ describe('nav by role', () => {
     expect(mayOpen('queue', 'department')).toBe(true)
     expect(mayOpen('campaigns', null)).toBe(false)
   })
+
+  it('shows the credit table to admins only', () => {
+    expect(mayOpen('notify-credits', 'street_admin')).toBe(true)
+    expect(mayOpen('notify-credits', 'grid_member')).toBe(false)
+    expect(mayOpen('inbox', 'grid_member')).toBe(true)
+  })
 })

@@ -1,8 +1,10 @@
 """Inbox endpoints: every notification a user was sent, and which subscriptions to ask for again."""
 
+from suishoupai.auth.models import ADMIN_ROLES
 from suishoupai.extensions import Blueprint, errors
-from suishoupai.notify import schemas, service
-from suishoupai.org.actor import current_actor
+from suishoupai.notify import credits, schemas, service
+from suishoupai.org.actor import current_actor, require_role
+from suishoupai.pagination import page_of
 from suishoupai.web import writes
 
 blp = Blueprint("notify", __name__, url_prefix="/api/v1", description="消息通知")
@@ -47,3 +49,13 @@ def quota():
 def reset_quota(kind):
     """The user accepted a new subscription for this kind (wx.requestSubscribeMessage said accept)."""
     return service.reset_quota(current_actor().user_id, kind)
+
+
+@blp.route("/admin/notify/credits")
+@errors(403)
+@blp.arguments(schemas.CreditArgs, location="query")
+@blp.response(200, page_of(schemas.CreditRow))
+def credit_table(args):
+    """Admins: per person in reach and kind, the sends WeChat refused for want of credit (43101)."""
+    return credits.credits_in_reach(require_role(*ADMIN_ROLES), args.get("kind"), args["refused_only"],
+                                    args["limit"], args["cursor"])

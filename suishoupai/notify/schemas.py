@@ -48,3 +48,27 @@ class QuotaItem(ma.Schema):
         "description": "pass to wx.requestSubscribeMessage; null when the kind has no template"})
     missed = ma.fields.Integer(validate=validate.Range(min=0))
     last_missed_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class CreditArgs(PageArgs):
+    """Filters of the admins' credit table."""
+
+    kind = ma.fields.String(validate=validate.Length(1, 32), metadata={"description": "one kind only"})
+    refused_only = ma.fields.Boolean(load_default=False, metadata={
+        "description": "only rows with refusals since the person last subscribed"})
+
+
+class CreditRow(ma.Schema):
+    """One person's subscription credit for one kind, as far as the refusals tell."""
+
+    user_id = ma.fields.Integer()
+    name = ma.fields.String()
+    role = ma.fields.String()
+    kind = ma.fields.String()
+    subscribable = ma.fields.Boolean(metadata={"description": "the kind has a subscribe template configured"})
+    refused = ma.fields.Integer(metadata={
+        "description": "sends WeChat refused with 43101 (no credit left) since the person last subscribed; "
+                       "0: credit held again"})
+    last_refused_at = ma.fields.AwareDateTime(allow_none=True)
+    subscribed_at = ma.fields.AwareDateTime(allow_none=True, metadata={
+        "description": "when the person last reported a fresh subscription"})

@@ -4,7 +4,7 @@ from flask import current_app
 
 from suishoupai.auth.models import ADMIN_ROLES, STAFF_ROLES, Role
 from suishoupai.extensions import Blueprint, errors
-from suishoupai.org import boundaries, revisions, schemas, service
+from suishoupai.org import boundaries, handover, revisions, schemas, service
 from suishoupai.org.actor import current_actor, require_role
 from suishoupai.org.models import OrgUnit
 from suishoupai.pagination import PageArgs, keyset_page, page_of
@@ -97,6 +97,18 @@ def add_member(data, grid_id):
     """Put a user on a grid, on duty or as backup."""
     actor = require_role(*ADMIN_ROLES)
     grid = service.set_member(actor, grid_id, data["user_id"], data["duty"])
+    return service.grid_view(grid, "gcj02")
+
+
+@blp.route("/admin/grids/<id:grid_id>/handover", methods=["POST"])
+@errors(403, 404, 409, 422)
+@blp.arguments(schemas.HandoverIn)
+@writes
+@blp.response(200, schemas.Grid)
+def hand_over(data, grid_id):
+    """Hand the grid's duty to another member in one step (the old one stays as backup or leaves)."""
+    grid = handover.hand_over(require_role(*ADMIN_ROLES), grid_id, data["from_user_id"],
+                              data["to_user_id"], data["old"])
     return service.grid_view(grid, "gcj02")
 
 

@@ -174,6 +174,14 @@ class MemberIn(ma.Schema):
                             validate=validate.OneOf([d.value for d in Duty]))
 
 
+class HandoverIn(ma.Schema):
+    """Hand a grid's duty from its on-duty member to another one, in one step."""
+
+    from_user_id = Id(required=True, metadata={"description": "the member on duty now"})
+    to_user_id = Id(required=True, metadata={
+        "description": "who takes over: a member of this grid or another person in reach"})
+    old = ma.fields.String(load_default="backup", validate=validate.OneOf(["backup", "remove"]),
+                           metadata={"description": "backup: stays as backup; remove: leaves the grid"})
 
 
 class DepartmentOut(ma.Schema):

@@ -118,3 +118,24 @@ def placed_party(actor: Actor, grid_id, community_id, street_id, district_id) ->
 def community_ids(actor: Actor) -> list[int]:
     """The communities the caller's scope paths run through (a grid member's communities)."""
     return [int(p.strip("/").split("/")[2]) for p in actor.scope_paths if p.count("/") >= 4]
+
+
+def placed_in_reach(actor: Actor, user_id_column) -> ColumnElement[bool]:
+    """SQL condition: the user of the column is placed somewhere in the caller's scope (home or
+    administered unit, a grid, a rider or 双报到 registration, their department's district); the
+    set-wide counterpart of `reaches` for read-only lists."""
+    if not actor.scope_paths:
+        return false()
+    in_scope = visible(actor, OrgUnit.path)
+    terms = [
+        select(OrgUnit.id).join(User, User.org_unit_id == OrgUnit.id)
+        .where(User.id == user_id_column, in_scope).exists(),
+        select(OrgUnit.id).join(GridMember, GridMember.grid_id == OrgUnit.id)
+        .where(GridMember.user_id == user_id_column, in_scope).exists(),
+        select(OrgUnit.id).join(Department, Department.district_id == OrgUnit.id)
+        .join(User, User.department_id == Department.id)
+        .where(User.id == user_id_column, in_scope).exists(),
+    ]
+    terms += [select(OrgUnit.id).join(model, model.home_community_id == OrgUnit.id)
+              .where(model.user_id == user_id_column, in_scope).exists() for model in registration_models]
+    return or_(*terms)

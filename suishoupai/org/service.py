@@ -217,16 +217,28 @@ def grid_in_scope(actor: Actor, grid_id: int) -> OrgUnit:
                        actor, OrgUnit.path, error=NotFound("网格不存在", code="org.grid_not_found"))
 
 
-def set_member(actor: Actor, grid_id: int, user_id: int, duty: str) -> OrgUnit:
-    """Put a user on a grid (on duty or backup); they become a grid member (as the grant table allows)."""
+def may_set_members(actor: Actor) -> None:
+    """403 unless the grant table lets the caller put people on grids."""
     if grants.way(actor.role, Role.GRID_MEMBER) != Way.GRID:
         raise Forbidden("您无权设置网格员", code="auth.role_not_grantable", details={"role": "grid_member"})
-    grid = grid_in_scope(actor, grid_id)
+
+
+def member_candidate(actor: Actor, user_id: int) -> User:
+    """A user the caller may put on a grid: in their reach (404 otherwise) and holding no role
+    that a grid member's would replace (409)."""
     user = db.session.get(User, user_id)
     if user is None or not reaches(actor, user):
         raise NotFound("用户不存在", code="org.user_not_found")
     if user.role not in (Role.RESIDENT, Role.VOLUNTEER, Role.GRID_MEMBER):
         raise Conflict(f"该用户已是 {user.role}，不能设为网格员", code="org.member_role_conflict")
+    return user
+
+
+def set_member(actor: Actor, grid_id: int, user_id: int, duty: str) -> OrgUnit:
+    """Put a user on a grid (on duty or backup); they become a grid member (as the grant table allows)."""
+    may_set_members(actor)
+    grid = grid_in_scope(actor, grid_id)
+    user = member_candidate(actor, user_id)
     if user.role != Role.GRID_MEMBER:
         user.role = Role.GRID_MEMBER
         user.token_version += 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from suishoupai.auth import names
 from suishoupai.auth.models import User
@@ -10,6 +10,8 @@ from suishoupai.errors import InvalidInput, NotFound
 from suishoupai.extensions import db
 from suishoupai.org.actor import Actor
 from suishoupai.org.models import OrgUnit
+from suishoupai.org.scope import visible
+from suishoupai.pagination import keyset_page
 from suishoupai.wishes.lifecycle import Status
 from suishoupai.wishes.models import Campaign, Volunteer, Wish
 
@@ -39,6 +41,15 @@ def campaigns_for(community_id: int | None) -> list[Campaign]:
         ancestors = [int(i) for i in community.path.strip("/").split("/")]
         stmt = stmt.where(Campaign.unit_id.in_(ancestors))
     return list(db.session.scalars(stmt))
+
+
+def campaigns_in_reach(actor: Actor, limit: int, cursor: str | None) -> dict:
+    """A page of the campaigns an administrator deals with, newest opened first: those of the units
+    in their reach, and those of the units above it (a district's campaign runs in its streets)."""
+    above = {int(i) for p in actor.scope_paths for i in p.strip("/").split("/")[:-1]}
+    stmt = (select(Campaign).join(OrgUnit, OrgUnit.id == Campaign.unit_id)
+            .where(or_(visible(actor, OrgUnit.path), Campaign.unit_id.in_(above))))
+    return keyset_page(stmt, [Campaign.id], limit, cursor)
 
 
 def _filtered(stmt, community_id: int | None, campaign_id: int | None):

@@ -7,7 +7,7 @@ from suishoupai.auth.models import ADMIN_ROLES
 from suishoupai.extensions import Blueprint, errors
 from suishoupai.limits import limited
 from suishoupai.org.actor import current_actor, require_role
-from suishoupai.pagination import page_of
+from suishoupai.pagination import PageArgs, page_of
 from suishoupai.web import writes
 from suishoupai.wishes import community, contacts, present, queries, schemas, service, volunteers
 
@@ -155,6 +155,15 @@ def campaigns(args):
     """Collection campaigns (of a community and the units above it)."""
     current_actor()
     return community.campaigns_for(args.get("community"))
+
+
+@blp.route("/admin/campaigns")
+@errors(403)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_of(schemas.CampaignOut))
+def admin_campaigns(args):
+    """Admins: the campaigns of the units in their reach and of those above it, newest first."""
+    return community.campaigns_in_reach(require_role(*ADMIN_ROLES), args["limit"], args["cursor"])
 
 
 @blp.route("/admin/campaigns", methods=["POST"])

@@ -1,5 +1,6 @@
 // 通知: the signed-in person's own inbox, and which subscriptions WeChat refused for want of credit.
 import { api } from './client'
+import type { Page } from './types'
 
 export interface InboxItem {
   id: number
@@ -33,3 +34,30 @@ export const inbox = (q: { unread?: boolean; cursor?: string | null }) => api.ge
 export const markRead = (id: number) => api.post<InboxItem>(`/inbox/${id}/read`)
 export const readAll = () => api.post<{ marked: number }>('/inbox/read-all')
 export const quota = () => api.get<QuotaItem[]>('/inbox/quota')
+
+/** What each kind of notification is about, in the staff's words (unknown kinds show as they are). */
+export const KIND_LABELS: Record<string, string> = {
+  report_assigned: '案件派发', report_accepted: '案件受理', report_transferred: '案件转办', report_escalated: '案件上报',
+  report_resolved: '案件办结', report_rejected: '案件驳回', report_reopened: '案件重办', report_overdue: '案件超期',
+  report_rated: '群众评价', report_confirmed: '办结确认', report_returned: '部门退回',
+  wish_published: '心愿发布', wish_claimed: '心愿认领', wish_released: '心愿释放', wish_fulfilled: '心愿完成',
+  wish_confirmed: '心愿确认', wish_rejected: '心愿退回',
+  points_awarded: '积分到账', points_denied: '积分未通过', points_reversed: '积分撤销', points_adjusted: '积分调整',
+  rider_reviewed: '骑手认证', content_risky: '内容提醒',
+}
+export const kindLabel = (kind: string) => KIND_LABELS[kind] ?? kind
+
+export interface CreditRow {
+  user_id: number
+  name: string
+  role: string
+  kind: string
+  subscribable: boolean
+  refused: number
+  last_refused_at?: string | null
+  subscribed_at?: string | null
+}
+
+/** Admins: per person in reach and kind, the sends WeChat refused for want of credit (43101). */
+export const credits = (q: { kind?: string | null; refused_only?: boolean; cursor?: string | null }) =>
+  api.get<Page<CreditRow>>('/admin/notify/credits', { limit: 20, ...q })

@@ -104,6 +104,10 @@ export const enterOnBehalf = (body: OnBehalfIn) => api.post<Wish>('/wishes', bod
 
 export const listCampaigns = (community?: number | null) => api.get<Campaign[]>('/campaigns', { community })
 
+/** Admins: the campaigns of the units in reach and above it, newest first, a page at a time. */
+export const listAdminCampaigns = (cursor: string | null, limit = 20) =>
+  api.get<Page<Campaign>>('/admin/campaigns', { limit, cursor })
+
 export const createCampaign = (body: { unit_id: number; name: string; starts_on: string; ends_on: string }) =>
   api.post<Campaign>('/admin/campaigns', body)
 

@@ -74,7 +74,10 @@ export const NAV: NavGroup[] = [
   },
   {
     title: '通知',
-    items: [{ name: 'inbox', title: '我的消息' }],
+    items: [
+      { name: 'inbox', title: '我的消息' },
+      { name: 'notify-credits', title: '订阅额度', roles: ADMINS },
+    ],
   },
 ]
 
