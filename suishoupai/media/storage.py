@@ -9,6 +9,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -22,6 +23,8 @@ from suishoupai.errors import UpstreamUnavailable
 _SEGMENT = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 _MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
 _TMP_PREFIX = "."  # valid keys never have a segment starting with a dot, so temp files can't clash
+#: files written inside `deferred_sync`, synced once when it ends (None: sync each write)
+_unsynced: ContextVar[set[Path] | None] = ContextVar("unsynced", default=None)
 
 
 class StorageError(UpstreamUnavailable):
@@ -83,6 +86,7 @@ class LocalStorage:
     def put(self, key: str, data: bytes, content_type: str) -> None:
         """Write a temp file beside the target, fsync it, then rename it over the target."""
         path = self._path(key)
+        unsynced = _unsynced.get()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX, suffix=".part")
@@ -94,9 +98,13 @@ class LocalStorage:
                 fh.flush()
                 # mkstemp creates 0600; the files are meant to be served, maybe by a web server
                 os.fchmod(fh.fileno(), 0o644)
-                os.fsync(fh.fileno())
+                if unsynced is None:
+                    os.fsync(fh.fileno())
             os.replace(tmp, path)
-            _fsync_dir(path.parent)
+            if unsynced is None:
+                _fsync_dir(path.parent)
+            else:
+                unsynced.add(path)
         except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)  # gone already if the rename happened
             if isinstance(exc, OSError):
@@ -147,6 +155,30 @@ class LocalStorage:
     def presigned_url(self, key: str, expires: int) -> str | None:
         """Local files have no direct URL: the app serves them itself."""
         return None
+
+
+@contextmanager
+def deferred_sync() -> Iterator[None]:
+    """Local files written inside the block reach the disk once, when it ends, instead of at each
+    write: a bulk load (the demo history) rewrites the same few photos thousands of times, and two
+    fsyncs a write were most of its wall time. Readers see every write at once either way."""
+    token = _unsynced.set(set())
+    try:
+        yield
+    finally:
+        written = _unsynced.get()
+        _unsynced.reset(token)
+        for path in sorted(written):
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:  # deleted since (gc): nothing to keep
+                continue
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        for directory in sorted({path.parent for path in written}):
+            _fsync_dir(directory)
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -16,7 +16,7 @@ from suishoupai.extensions import db
 from suishoupai.reports import service
 from suishoupai.reports.deadlines import escalation_due, past_due, running_due
 from suishoupai.reports.lifecycle import Action, Party, Status, may
-from suishoupai.reports.models import Report
+from suishoupai.reports.models import Report, ReportHandling
 from suishoupai.reports.queries import case_of
 
 BATCH = 200
@@ -37,20 +37,26 @@ def sweep(now: datetime | None = None) -> dict:
             return summary
         last_id = ids[-1]
         # rows being changed right now are skipped; the next run picks them up
-        for report in db.session.scalars(select(Report).where(Report.id.in_(ids))
-                                         .with_for_update(skip_locked=True, of=Report)):
-            _sweep_one(report, now, close_before, summary)
+        reports = list(db.session.scalars(select(Report).where(Report.id.in_(ids))
+                                          .with_for_update(skip_locked=True, of=Report)))
+        # the batch's running stints in one query rather than one per case (the latest per case,
+        # as `current_handling` picks it)
+        handlings = {h.report_id: h for h in db.session.scalars(
+            select(ReportHandling).where(ReportHandling.report_id.in_([r.id for r in reports]),
+                                         ReportHandling.ended_at.is_(None)).order_by(ReportHandling.id))}
+        for report in reports:
+            _sweep_one(report, handlings.get(report.id), now, close_before, summary)
         db.session.commit()
 
 
-def _sweep_one(report: Report, now: datetime, close_before: datetime, summary: dict) -> None:
-    """Apply the sweep's three rules to one report."""
+def _sweep_one(report: Report, handling: ReportHandling | None, now: datetime, close_before: datetime,
+               summary: dict) -> None:
+    """Apply the sweep's three rules to one report (`handling`: its running stint)."""
     if report.status == Status.RESOLVED:
         if report.resolved_at < close_before:
             service.system_step(report, Action.CLOSE)
             summary["closed"] += 1
         return
-    handling = service.current_handling(report)
     if handling is None:
         return
     accepting = handling.accepted_at is None

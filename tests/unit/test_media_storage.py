@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from suishoupai.media.storage import LocalStorage, S3Storage, Storage, StorageError, check_key
+from suishoupai.media.storage import LocalStorage, S3Storage, Storage, StorageError, check_key, deferred_sync
 
 BUCKET = "suishoupai-test"  # created by the moto_endpoint fixture (conftest)
 CREDENTIALS = {"access_key": "testing", "secret_key": "testing", "region": "us-east-1"}
@@ -118,6 +118,30 @@ def test_local_failed_write_keeps_the_old_object_and_cleans_up(
     monkeypatch.undo()
     assert local.get("photo.jpg") == b"old"
     assert [p.name for p in local.root.iterdir()] == ["photo.jpg"]
+
+
+def test_local_deferred_sync_writes_at_once_and_syncs_each_file_once_at_the_end(
+        local: LocalStorage, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def noting_fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", noting_fsync)
+    with deferred_sync():
+        for i in range(3):
+            local.put("display/ab/photo.jpg", bytes([i]) * 10, "image/jpeg")
+        local.put("thumb/ab/photo.jpg", b"t", "image/jpeg")
+        assert local.get("display/ab/photo.jpg") == bytes([2]) * 10  # readable before the sync
+        assert synced == []
+    assert sorted(synced) == sorted([str(local.root / "display/ab/photo.jpg"),
+                                     str(local.root / "thumb/ab/photo.jpg"),
+                                     str(local.root / "display/ab"), str(local.root / "thumb/ab")])
+    synced.clear()
+    local.put("photo.jpg", b"x", "image/jpeg")  # outside the block: synced at the write again
+    assert len(synced) == 2 and synced[0].endswith(".part") and synced[1] == str(local.root)
 
 
 def test_local_keys_skip_in_flight_temp_files(local: LocalStorage) -> None:
