@@ -20,8 +20,13 @@ export default defineConfig({
   server: { proxy: { '/api': 'http://127.0.0.1:8000' } },
   build: {
     chunkSizeWarningLimit: 1500,
+    // the first load fetched some eighty small files after the entry ran (six at a time over
+    // HTTP/1.1, each a request to the service): the styles as one file linked by the page itself,
+    // fetched beside the entry, and the tiniest shared scripts merged into their neighbours
+    cssCodeSplit: false,
     rollupOptions: {
       output: {
+        experimentalMinChunkSize: 20_000,
         manualChunks: {
           echarts: ['echarts/core', 'echarts/charts', 'echarts/components', 'echarts/renderers'],
         },

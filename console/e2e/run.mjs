@@ -14,6 +14,7 @@ import { moderationAdmin } from './moderation.mjs'
 import { catalogAdmin } from './catalog.mjs'
 import { creditsWalk, inboxWalk } from './inbox.mjs'
 import { orgAdmin } from './org.mjs'
+import { flaggedWalk, moderationTabWalk } from './admin-tabs.mjs'
 
 /** The queue row of a case, looked for in the tabs given; returns the tab it was found in. */
 async function findInQueue(page, base, id, text, tabs) {
@@ -350,6 +351,8 @@ async function main() {
     ['社区管理员', (p) => communityAdmin(p, api, web.base, service.centre)],
     ['街道管理员', (p) => streetAdmin(p, api, web.base, service.centre, state)],
     ['职能部门', (p) => department(p, api, web.base, state)],
+    ['待核查·社区管理员', (p) => flaggedWalk(p, api, web.base, service.centre)],
+    ['待审核·社区管理员', (p) => moderationTabWalk(p, api, web.base, service)],
     ['微心愿·社区管理员', (p) => wishAdmin(p, api, web.base)],
     ['微心愿·网格员', (p) => gridMemberWishes(p, api, web.base)],
     ['新就业群体·街道管理员', (p) => pointsAdmin(p, api, web.base)],

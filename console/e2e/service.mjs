@@ -43,8 +43,8 @@ async function waitFor(url, ms) {
   throw new Error(`service did not come up at ${url}: ${last}`)
 }
 
-/** Start the service; returns {base, centre:{lat,lng}, env, stop()}. */
-export async function startService() {
+/** Start the service (`extra`: more environment, e.g. another built console); returns {base, centre:{lat,lng}, env, stop()}. */
+export async function startService(extra = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ssp-console-e2e-'))
   const py = pythonBin()
   const env = {
@@ -57,6 +57,7 @@ export async function startService() {
     SUISHOUPAI_DATABASE_URL: `sqlite:///${join(dir, 'e2e.db')}`,
     SUISHOUPAI_MEDIA_ROOT: join(dir, 'media'),
     SUISHOUPAI_RATELIMIT_ENABLED: '0',
+    ...extra,
   }
   const run = (args) => {
     const r = spawnSync(py, args, { cwd: ROOT, env, encoding: 'utf8' })
