@@ -9,6 +9,7 @@ from suishoupai.demo.seed import seed
 from suishoupai.extensions import db
 from suishoupai.settings import SettingsError
 from tests.helpers.app import Auth
+from tests.helpers.moderation import BUDGET
 from tests.helpers.openapi import multipart, photo
 from tests.helpers.reports import CENTRE, Case
 from tests.helpers.security import assert_refused, token
@@ -75,7 +76,7 @@ def test_photo_urls_handed_to_wechat_start_with_public_base_url(app_factory, wec
     """Content security without MODERATION_MEDIA_BASE_URL: the photo URL WeChat is asked to fetch is
     under PUBLIC_BASE_URL; with neither set the service refuses to start."""
     settings = {"MODERATION_PROVIDER": "wechat", "MODERATION_CALLBACK_TOKEN": "pushToken2026",
-                "MODERATION_SYNC_TIMEOUT": 0.5}
+                "MODERATION_SYNC_TIMEOUT": BUDGET}
     with pytest.raises(SettingsError, match="PUBLIC_BASE_URL"):
         app_factory(**settings)
     app = app_factory(**settings, PUBLIC_BASE_URL="https://ssp.example.gov.cn")

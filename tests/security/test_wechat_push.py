@@ -9,7 +9,7 @@ import requests
 
 from suishoupai import moderation, settings
 from tests.helpers.concurrency import at_once
-from tests.helpers.moderation import TOKEN, checks, public_ids, trace_of
+from tests.helpers.moderation import BUDGET, TOKEN, checks, public_ids, trace_of
 from tests.helpers.moderation import web as web  # noqa: F401 - the served app, a fixture
 from tests.helpers.reports import Case
 
@@ -23,7 +23,7 @@ def app(app_factory, web):
     """Moderation through WeChat with pushes in secure mode."""
     app = app_factory(MODERATION_PROVIDER="wechat", MODERATION_CALLBACK_TOKEN=TOKEN,
                       MODERATION_CALLBACK_AES_KEY=AES_KEY, MODERATION_MEDIA_BASE_URL=web.url,
-                      MODERATION_SYNC_TIMEOUT=0.5)
+                      MODERATION_SYNC_TIMEOUT=BUDGET)
     web.holder["app"] = app
     return app
 
@@ -132,7 +132,7 @@ def test_plain_mode_outside_production_refuses_a_rebodied_replay(app_factory, we
     """Plain mode's signature does not cover the body: a leaked signed query with another body
     is still refused, as its nonce was taken."""
     app = app_factory(MODERATION_PROVIDER="wechat", MODERATION_CALLBACK_TOKEN=TOKEN,
-                      MODERATION_MEDIA_BASE_URL=web.url, MODERATION_SYNC_TIMEOUT=0.5)
+                      MODERATION_MEDIA_BASE_URL=web.url, MODERATION_SYNC_TIMEOUT=BUDGET)
     web.holder["app"] = app
     first, second = case.file().json["id"], case.file().json["id"]
     url = f"{web.url}/wechat/push"
