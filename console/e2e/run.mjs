@@ -15,6 +15,7 @@ import { catalogAdmin } from './catalog.mjs'
 import { creditsWalk, inboxWalk } from './inbox.mjs'
 import { orgAdmin } from './org.mjs'
 import { flaggedWalk, moderationTabWalk } from './admin-tabs.mjs'
+import { orgImport } from './org-import.mjs'
 
 /** The queue row of a case, looked for in the tabs given; returns the tab it was found in. */
 async function findInQueue(page, base, id, text, tabs) {
@@ -361,6 +362,7 @@ async function main() {
     ['通知·网格员', (p) => inboxWalk(p, api, web.base, service.centre)],
     ['通知·街道管理员', (p) => creditsWalk(p, api, web.base, service)],
     ['组织·社区管理员', (p) => orgAdmin(p, api, web.base)],
+    ['组织导入·区级管理员', (p) => orgImport(p, api, web.base, service.centre)],
     ['统计分析', (p) => streetStats(p, api, web.base, service.centre)],
     ['大屏', (p) => wallScreen(p, api, web.base, service.centre, browser), { width: 1920, height: 1080 }],
   ]
