@@ -16,6 +16,7 @@ import { creditsWalk, inboxWalk } from './inbox.mjs'
 import { orgAdmin } from './org.mjs'
 import { flaggedWalk, moderationTabWalk } from './admin-tabs.mjs'
 import { orgImport } from './org-import.mjs'
+import { createWalk } from './create.mjs'
 
 /** The queue row of a case, looked for in the tabs given; returns the tab it was found in. */
 async function findInQueue(page, base, id, text, tabs) {
@@ -363,6 +364,7 @@ async function main() {
     ['通知·街道管理员', (p) => creditsWalk(p, api, web.base, service)],
     ['组织·社区管理员', (p) => orgAdmin(p, api, web.base)],
     ['组织导入·区级管理员', (p) => orgImport(p, api, web.base, service.centre)],
+    ['新建·街道与区级管理员', (p) => createWalk(p, api, web.base)],
     ['统计分析', (p) => streetStats(p, api, web.base, service.centre)],
     ['大屏', (p) => wallScreen(p, api, web.base, service.centre, browser), { width: 1920, height: 1080 }],
   ]
