@@ -15,6 +15,10 @@ and the bench times, interleaved with GET /api/v1/me as the floor measured in th
   within the refresh overlap and counts the changed case's day again;
 * the same with nothing changed since the previous summary, the same for a community, and the xlsx
   export of the district;
+* the district broken down by community (GET /api/v1/stats/units?level=community, the 统计分析 bars),
+  and the wall screen's poll (GET /api/v1/screen/data with a district screen token: today's counters
+  recounted from the reports, the month's 三率, the newest cases), which every open screen sends
+  every 10 s;
 * optionally (--year-samples) the district over 365 days, the longest window allowed.
 
 Every summary is counted afresh (STATS_CACHE_SECONDS=0): the window's whole days from the day counts
@@ -226,6 +230,12 @@ def fetcher(conn: harness.Http, path: str, token: str):
     return call
 
 
+def screen_token(conn: harness.Http, token: str, unit_id: int) -> str:
+    """A wall screen's token for the unit, opened as staff do from 大屏管理."""
+    return conn.json("POST", "/api/v1/screen-tokens", token, {"unit_id": unit_id, "name": "指挥中心大屏"},
+                     expect=201)["token"]
+
+
 def sampled(fn, n: int, warm: int = 1) -> harness.Stats:
     """A few timed calls of a slow request."""
     for _ in range(warm):
@@ -326,6 +336,11 @@ def bench(kind: str, args: argparse.Namespace) -> None:
                 conn, base + urlencode({"scope": f"community:{community}"}), token),
             "export.xlsx district, 30 days": fetcher(
                 conn, "/api/v1/stats/export.xlsx?" + urlencode({"scope": f"district:{district}"}), token),
+            "units district by community": fetcher(
+                conn, "/api/v1/stats/units?" + urlencode({"scope": f"district:{district}",
+                                                          "level": "community"}), token),
+            "screen poll, district": fetcher(conn, "/api/v1/screen/data",
+                                             screen_token(conn, token, district)),
         }
         stats = harness.interleaved(variants, args.samples, args.warm_up)
         report_counted(target, facts, times, stats, args)

@@ -29,6 +29,8 @@ export default defineConfig({
         experimentalMinChunkSize: 20_000,
         manualChunks: {
           echarts: ['echarts/core', 'echarts/charts', 'echarts/components', 'echarts/renderers'],
+          // the camera scanner's decoder, fetched only when a pickup code is scanned
+          zxing: ['@zxing/browser', '@zxing/library'],
         },
       },
     },

@@ -15,6 +15,9 @@ import { catalogAdmin } from './catalog.mjs'
 import { creditsWalk, inboxWalk } from './inbox.mjs'
 import { orgAdmin } from './org.mjs'
 import { flaggedWalk, moderationTabWalk } from './admin-tabs.mjs'
+import { orgImport } from './org-import.mjs'
+import { createWalk } from './create.mjs'
+import { scanArgs, scanPickup } from './scan.mjs'
 
 /** The queue row of a case, looked for in the tabs given; returns the tab it was found in. */
 async function findInQueue(page, base, id, text, tabs) {
@@ -361,15 +364,20 @@ async function main() {
     ['通知·网格员', (p) => inboxWalk(p, api, web.base, service.centre)],
     ['通知·街道管理员', (p) => creditsWalk(p, api, web.base, service)],
     ['组织·社区管理员', (p) => orgAdmin(p, api, web.base)],
+    ['组织导入·区级管理员', (p) => orgImport(p, api, web.base, service.centre)],
+    ['新建·街道与区级管理员', (p) => createWalk(p, api, web.base)],
+    // its own Chromium, with a fake camera playing a QR code the walk draws
+    ['扫码核销·街道管理员', (p) => scanPickup(p, api, web.base), null, scanArgs],
     ['统计分析', (p) => streetStats(p, api, web.base, service.centre)],
     ['大屏', (p) => wallScreen(p, api, web.base, service.centre, browser), { width: 1920, height: 1080 }],
   ]
   const only = process.env.WALK
   let failed = 0
   try {
-    for (const [name, walk, viewport] of walks) {
+    for (const [name, walk, viewport, extraArgs] of walks) {
       if (only && !name.includes(only)) continue
-      const context = await browser.newContext({ viewport: viewport ?? { width: 1366, height: 768 }, locale: 'zh-CN' })
+      const own = extraArgs ? await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, ...extraArgs()], headless: true }) : null
+      const context = await (own ?? browser).newContext({ viewport: viewport ?? { width: 1366, height: 768 }, locale: 'zh-CN' })
       const page = await context.newPage()
       page.setDefaultTimeout(TIMEOUT)
       const errors = []
@@ -385,6 +393,7 @@ async function main() {
         console.log(`FAIL ${name}: ${e.message}\n     at ${page.url()}`)
       }
       await context.close()
+      await own?.close()
     }
     if (!only) console.log(`first load (empty cache, signed in, queue on screen): ${await firstLoad(browser, api, web.base)} ms`)
   } finally {

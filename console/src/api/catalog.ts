@@ -21,6 +21,11 @@ function once<T>(key: string, load: () => Promise<T>): Promise<T> {
   return cache.get(key) as Promise<T>
 }
 
+/** Drop cached lists after a change that alters them (an import redraws grids and adds units). */
+export function forget(...keys: Array<'units' | 'grids' | 'categories'>): void {
+  for (const k of keys) cache.delete(k)
+}
+
 export const categories = () => once('categories', () => api.get<Array<{ code: string; name: string }>>('/categories'))
 
 export const departments = () => once('departments', () => api.get<Array<{ id: number; name: string }>>('/departments'))
