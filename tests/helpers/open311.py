@@ -4,12 +4,15 @@ HTTP (for the georeport client), and reading the spec's XML."""
 from __future__ import annotations
 
 import io
+import json
 import random
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from jsonschema import Draft202012Validator
 from PIL import Image
 from werkzeug.serving import make_server
 
@@ -17,6 +20,8 @@ from suishoupai.org import geo
 from tests.helpers.reports import CENTRE, OTHER_STREET
 
 BASE = "/open311/v2"
+#: GeoReport v2 JSON Schemas, kept as test data
+SCHEMAS = Path(__file__).parents[1] / "api" / "open311" / "schemas"
 
 
 def wgs84(spot: dict) -> tuple[float, float]:
@@ -52,6 +57,13 @@ def form(api_key: str, spot=CENTRE_WGS84, **extra) -> dict:
     """A valid POST requests form at a spot of the demo district."""
     return {"api_key": api_key, "service_code": "garbage", "lat": str(spot[0]), "long": str(spot[1]),
             "description": "小区东门垃圾堆放三天无人清理"} | extra
+
+
+def valid(resp, name: str):
+    """The JSON answer, checked against the named schema (date-times by their format)."""
+    schema = json.loads((SCHEMAS / f"{name}.json").read_text())
+    Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER).validate(resp.json)
+    return resp.json
 
 
 def xml(resp) -> ET.Element:

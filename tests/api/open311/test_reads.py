@@ -3,27 +3,16 @@ driven by the georeport client from PyPI over real HTTP."""
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from georeport import GeoReport
-from jsonschema import Draft202012Validator
 from sqlalchemy import update
 
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.reports.models import Report
-from tests.helpers.open311 import BASE, form, post, served, xml
+from tests.helpers.open311 import BASE, form, post, served, valid, xml
 from tests.helpers.reports import department_id
-
-SCHEMAS = Path(__file__).parent / "schemas"
-
-
-def valid(resp, name: str):
-    """The JSON answer, checked against the named schema (date-times by their format)."""
-    schema = json.loads((SCHEMAS / f"{name}.json").read_text())
-    Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER).validate(resp.json)
-    return resp.json
 
 
 @pytest.fixture
