@@ -61,6 +61,11 @@ def _http_error(exc: HTTPException):
 
 def _load(schema, data) -> dict:
     """Parameters through a schema; refused ones are a 400 naming each field."""
+    nul = sorted(name for name, value in data.items(multi=True) if "\x00" in name or "\x00" in value)
+    if nul:
+        # a NUL would reach PostgreSQL, which stores no NUL in text
+        raise DomainError("参数含有非法字符", code="open311.bad_parameter", details={"fields": {
+            name.replace("\x00", ""): ["含有 NUL 字符"] for name in nul}})
     try:
         return schema.load(data)
     except ma.ValidationError as exc:

@@ -191,3 +191,16 @@ def test_revoked_key_and_rate_limit(app_factory, auth, demo):
     assert client.post(f"/api/v1/admin/open311/keys/{other['id']}/revoke", headers=headers).status_code == 200
     resp = post(client, **form(other["api_key"]))
     assert resp.status_code == 403 and "open311.key_revoked" in resp.json[0]["description"]
+
+
+def test_nul_and_oversized_bodies_are_400(client, key, app):
+    """A NUL in a value (PostgreSQL stores none in text) or a body past MAX_CONTENT_LENGTH: 400 in the
+    spec's shape, nothing filed."""
+    resp = post(client, **form(key["api_key"], description="垃圾堆放\x00三天无人清理"))
+    assert resp.status_code == 400 and "open311.bad_parameter" in resp.json[0]["description"]
+    assert client.get(f"{BASE}/requests.json?service_code=gar%00bage").status_code == 400
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    resp = post(client, **form(key["api_key"], description="长" * 2000))
+    assert resp.status_code == 400 and valid(resp, "errors")[0]["code"] == 400
+    with app.app_context():
+        assert db.session.scalars(select(PartnerRequest)).all() == []
