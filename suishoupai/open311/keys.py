@@ -48,12 +48,15 @@ def view(key: PartnerKey, unit: OrgUnit) -> dict:
 
 
 def check_rate(rate: str) -> str:
-    """A rate limit the limits library reads ("100 per hour;1000 per day"), else 422 on the field."""
+    """A rate limit the limits library reads ("100 per hour;1000 per day"), 1 to a million per window of
+    at most a year, else 422 on the field."""
     try:
-        if parse_many(rate):
-            return rate
+        items = parse_many(rate)
     except ValueError:
-        pass
+        items = []
+    # bounded: a window past a year or an amount past a million overflows the counter store's timers
+    if items and all(1 <= item.amount <= 1_000_000 and item.get_expiry() <= 366 * 86400 for item in items):
+        return rate
     raise InvalidInput("频率限制格式有误，例如 100 per hour;1000 per day", code="open311.bad_rate_limit",
                        details={"fields": {"rate_limit": ["格式有误"]}})
 

@@ -31,8 +31,10 @@ def test_only_district_admins_manage_keys(client, case):
 
 def test_bad_key_requests_change_nothing(client, admin, app):
     """An unreadable rate limit (422), a unit out of reach (404), revoking a missing key (404)."""
-    resp = client.post("/api/v1/admin/open311/keys", json={"name": "x", "rate_limit": "lots"}, headers=admin)
-    assert resp.status_code == 422 and resp.json["error"]["code"] == "open311.bad_rate_limit"
+    for rate in ("lots", "0 per hour", "1 per 99999999999 hours", "9999999 per second", "1 per hour;;"):
+        body = {"name": "x", "rate_limit": rate}
+        resp = client.post("/api/v1/admin/open311/keys", json=body, headers=admin)
+        assert resp.status_code == 422 and resp.json["error"]["code"] == "open311.bad_rate_limit", rate
     resp = client.post("/api/v1/admin/open311/keys", json={"name": "x", "unit_id": 999999}, headers=admin)
     assert resp.status_code == 404
     assert client.post("/api/v1/admin/open311/keys/999999/revoke", headers=admin).status_code == 404
