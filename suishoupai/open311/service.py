@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import secrets
 
+import shapely
+import shapely.geometry
 from sqlalchemy import select
 
 from suishoupai import crypto
@@ -59,11 +61,15 @@ def _category(code: str) -> Category:
 
 
 def _within(key: PartnerKey, lat: float, lng: float) -> None:
-    """The point must route to a community inside the key's unit."""
+    """The point must route to a community inside the key's unit; a point in no grid (which routing
+    gives the nearest community, however far) must lie inside the unit's own boundary as well."""
     located = grid_index().locate(lat, lng)
     unit = db.session.get(OrgUnit, key.unit_id)
     community = db.session.get(OrgUnit, located.community_id) if located is not None else None
-    if community is None or not community.path.startswith(unit.path):
+    inside = located is not None and (located.inside or (
+        unit.geometry is not None and shapely.geometry.shape(json.loads(unit.geometry)).covers(
+            shapely.Point(lng, lat))))
+    if community is None or not community.path.startswith(unit.path) or not inside:
         raise InvalidInput("该位置不在本 api_key 的辖区内", code="open311.outside_unit")
 
 

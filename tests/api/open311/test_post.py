@@ -170,8 +170,9 @@ def test_a_key_files_only_inside_its_unit(client, case, admin, demo, app):
         community = db.session.scalar(select(OrgUnit.id).where(OrgUnit.kind == Kind.COMMUNITY,
                                                                 OrgUnit.name == demo["community"]))
     api_key = new_key(client, admin, unit_id=community)["api_key"]
-    resp = post(client, **form(api_key, spot=OTHER_STREET_WGS84))
-    assert resp.status_code == 400 and "open311.outside_unit" in resp.json[0]["description"]
+    for spot in (OTHER_STREET_WGS84, (0.0, 0.0)):  # the nearest community of (0, 0) is the demo's
+        resp = post(client, **form(api_key, spot=spot))
+        assert resp.status_code == 400 and "open311.outside_unit" in resp.json[0]["description"]
     assert post(client, **form(api_key, spot=CENTRE_WGS84)).status_code == 201
 
 
