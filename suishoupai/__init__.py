@@ -128,6 +128,7 @@ def _load_models() -> None:
     import suishoupai.moderation.models
     import suishoupai.notify.models
     import suishoupai.offers.models
+    import suishoupai.open311.models
     import suishoupai.org.models
     import suishoupai.points.models
     import suishoupai.privacy.models
@@ -150,6 +151,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from suishoupai.moderation import routes as moderation_routes
     from suishoupai.notify import routes as notify_routes
     from suishoupai.offers import routes as offer_routes
+    from suishoupai.open311 import routes as open311_routes
     from suishoupai.org import role_routes  # noqa: F401 (adds role grants to the account blueprint)
     from suishoupai.org import routes as org_routes
     from suishoupai.points import routes as points_routes
@@ -177,6 +179,8 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     api.register_blueprint(rights_routes.blp)
     api.register_blueprint(console_routes.blp)
     api.register_blueprint(screen_routes.blp)
+    api.register_blueprint(open311_routes.admin)
+    app.register_blueprint(open311_routes.geo)
     app.register_blueprint(serving.files)
     app.register_blueprint(moderation_routes.push)
     app.register_blueprint(health.bp)

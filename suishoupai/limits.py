@@ -113,6 +113,24 @@ def limited(action: str):
     return decorate
 
 
+def quota_wait(rates: str, scope: str, caller: str) -> int | None:
+    """Count one use of a quota read from data rather than settings (a partner key's own limit), in the
+    same counter store: None while within every limit, else the seconds until the window hit ends.
+    Off with RATELIMIT_ENABLED; the store down is answered as RATELIMIT_ON_STORAGE_ERROR says."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return None
+    try:
+        for item in parse_many(rates):
+            if not limiter.limiter.hit(item, scope, caller):
+                reset = limiter.limiter.get_window_stats(item, scope, caller).reset_time
+                return max(1, math.ceil(reset - time.time()))
+    except StorageError as exc:
+        if current_app.config["RATELIMIT_ON_STORAGE_ERROR"] == "refuse":
+            raise UpstreamUnavailable("服务繁忙，请稍后再试", code="ratelimit.unavailable") from exc
+        log.warning("rate-limit store unreachable, %s not limited: %s", scope, exc.storage_error)
+    return None
+
+
 def _refused(exc: RateLimitExceeded):
     """429 in the envelope, naming the action and what it is counted by, with Retry-After: when the
     window that was hit ends (its whole length if the store cannot say)."""

@@ -76,8 +76,7 @@ DEFAULTS: dict[str, Any] = {
     #: a photo whose verdict has not arrived this long after submission is submitted again
     "MODERATION_CALLBACK_WAIT_MINUTES": 60,
     #: rows one `flask moderation run` batch claims; a claim untouched this long is free again
-    "MODERATION_BATCH": 50,
-    "MODERATION_LEASE_SECONDS": 300,
+    "MODERATION_BATCH": 50, "MODERATION_LEASE_SECONDS": 300,
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     #: JSON bodies longer than this are refused (413) before a byte is read; uploads keep MAX_CONTENT_LENGTH
     "JSON_MAX_BYTES": 64 * 1024,
@@ -190,12 +189,12 @@ DEFAULTS: dict[str, Any] = {
     "PRIVACY_NOTIFICATION_DAYS": 180,
     #: Idempotency-Keys and the answers they replay are deleted this many hours after their last use
     "PRIVACY_IDEMPOTENCY_HOURS": 72,
-    "S3_BUCKET": "",
-    "S3_PREFIX": "",
-    "S3_REGION": "",
-    "S3_ENDPOINT_URL": "",
-    "S3_ACCESS_KEY": "",
-    "S3_SECRET_KEY": "",
+    "S3_BUCKET": "", "S3_PREFIX": "", "S3_REGION": "",
+    "S3_ENDPOINT_URL": "", "S3_ACCESS_KEY": "", "S3_SECRET_KEY": "",
+    #: Open311: GET requests' default days and most answers; media_url's bytes and seconds, public hosts
+    #: only unless private ones are allowed (never in production: tests and development serve locally)
+    "OPEN311_DAYS": 90, "OPEN311_MAX_REQUESTS": 1000, "OPEN311_MEDIA_MAX_BYTES": 10 * 1024 * 1024,
+    "OPEN311_MEDIA_TIMEOUT": 10.0, "OPEN311_MEDIA_PRIVATE_HOSTS": False,
     #: path for MinIO and most self-hosted stores; virtual for COS/OSS
     "S3_ADDRESSING_STYLE": "",
     "LOG_LEVEL": "INFO",
@@ -346,7 +345,8 @@ def _general_problems(config: dict[str, Any]) -> list[str]:
                 "PRIVACY_CASE_MONTHS", "PRIVACY_WISH_MONTHS", "PRIVACY_AFTER_PHOTO_EXIF_DAYS",
                 "PRIVACY_NOTIFICATION_DAYS", "PRIVACY_IDEMPOTENCY_HOURS", "JSON_MAX_BYTES",
                 "JSON_MAX_DEPTH", "ERROR_MAX_FIELDS", "ERROR_MAX_TEXT",
-                "CONSOLE_TICKET_SECONDS"):
+                "CONSOLE_TICKET_SECONDS", "OPEN311_DAYS", "OPEN311_MAX_REQUESTS", "OPEN311_MEDIA_MAX_BYTES",
+                "OPEN311_MEDIA_TIMEOUT"):
         if config[key] <= 0:
             found.append(f"{PREFIX}{key} must be positive")
     if config["REPORT_REPEAT_MINUTES"] < 0:

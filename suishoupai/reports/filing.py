@@ -140,10 +140,12 @@ def file_report(actor: Actor, data: dict) -> Filed:
         resolve_due_at=resolve_due, due_at=accept_due, holder_accepted=False, clock_started_at=now,
         created_at=now, updated_at=now))
     photos = media.attach(actor.user_id, data["media_ids"], "report", public=report.public)
-    # rows this request never reads back go in as plain inserts, past the unit of work
-    db.session.execute(insert(ReportPhoto.__table__), [
-        {"report_id": report.id, "media_id": photo.id, "event_id": None, "position": position}
-        for position, photo in enumerate(photos)])
+    # rows this request never reads back go in as plain inserts, past the unit of work (a partner's
+    # case through Open311 may come without a photo: a hotline has none)
+    if photos:
+        db.session.execute(insert(ReportPhoto.__table__), [
+            {"report_id": report.id, "media_id": photo.id, "event_id": None, "position": position}
+            for position, photo in enumerate(photos)])
     db.session.execute(insert(ReportHandling.__table__).values(
         report_id=report.id, party=party, party_id=party_id, assignee_id=assignee_id, started_at=now,
         accept_due_at=accept_due, resolve_due_at=resolve_due))
