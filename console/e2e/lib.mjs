@@ -27,6 +27,8 @@ export const SIZES = [{ width: 1366, height: 768 }, { width: 1920, height: 1080 
  * themselves), then back to the size the walk had. */
 export async function shotSizes(page, name) {
   const before = page.viewportSize()
+  // a page shot, not a hover: the pointer left on a clicked row keeps its overflow tooltip open
+  await page.mouse.move(0, 0)
   for (const size of SIZES) {
     await page.setViewportSize(size)
     await shot(page, name)
