@@ -2,7 +2,7 @@
 // check flagged) and 待审核 (content the provider sent to a person). Each case shows under its tab
 // with the tab's count, is settled through the case file's own action and leaves the tab.
 import { tinyJpeg } from './api.mjs'
-import { TIMEOUT, check, shot, signIn, stamp } from './lib.mjs'
+import { TIMEOUT, check, shot, shotSizes, signIn, stamp } from './lib.mjs'
 
 /** The count the tab's badge shows, once it equals the API's (the badge is hidden at 0). */
 async function expectCount(page, api, token, tab) {
@@ -60,6 +60,21 @@ async function actOnCase(page, action, fill) {
   await dialog.waitFor({ state: 'hidden', timeout: TIMEOUT })
 }
 
+/** The community admin signs in, finds the case in an administrators' tab (counted as the API
+ * counts it), shoots the tab at both sizes and opens the case file. */
+async function openFromTab(page, api, base, tab, text, id) {
+  const token = await signIn(page, api, base, 'demo-community-admin', '/queue')
+  const row = await openTab(page, base, tab, text)
+  await row.waitFor({ timeout: TIMEOUT })
+  const before = await expectCount(page, api, token, tab)
+  check(before >= 1, `${{ flagged: "待核查", moderation: "待审核" }[tab]}应至少有 1 件，API 计数为 ${before}`)
+  await shotSizes(page, `community-admin-${tab}`)
+  await row.click()
+  await page.waitForURL(`**/console/cases/${id}`)
+  await page.locator('[data-test=actions]').waitFor()
+  return { token, before, detail: await api.call('GET', `/reports/${id}`, { token }) }
+}
+
 /** 待核查: the grid member closes a case with the resident's own photo; the admin reviews the flag. */
 export async function flaggedWalk(page, api, base, centre) {
   const text = `照片核查-${stamp}`
@@ -76,16 +91,7 @@ export async function flaggedWalk(page, api, base, centre) {
     { token: member, body: { media_ids: [media.id], note: '已清理' } })
   check(resolved.status === 'resolved', `网格员办结后状态应为 resolved，实际 ${resolved.status}`)
 
-  const token = await signIn(page, api, base, 'demo-community-admin', '/queue')
-  const row = await openTab(page, base, 'flagged', text)
-  await row.waitFor({ timeout: TIMEOUT })
-  const before = await expectCount(page, api, token, 'flagged')
-  check(before >= 1, `待核查应至少有 1 件，API 计数为 ${before}`)
-  await shot(page, 'community-admin-flagged')
-  await row.click()
-  await page.waitForURL(`**/console/cases/${report.id}`)
-  await page.locator('[data-test=actions]').waitFor()
-  const detail = await api.call('GET', `/reports/${report.id}`, { token })
+  const { token, before, detail } = await openFromTab(page, api, base, 'flagged', text, report.id)
   check(detail.actions.includes('review_flags'), `社区管理员应可核查 #${report.id} 的照片（actions: ${detail.actions}）`)
   check(detail.flags?.some((f) => f.kind === 'same_as_before' && !f.reviewed_at), `#${report.id} 应有未核查的「与上报照片相同」提示`)
   const flag = page.locator('.flags .flag', { hasText: '办结照片与上报照片相同' })
@@ -116,16 +122,7 @@ export async function moderationTabWalk(page, api, base, service) {
   service.sql(`UPDATE moderation_checks SET status = 'review' WHERE subject_type = 'report' AND subject_id = ${report.id} AND field = 'text'`)
   service.sql(`UPDATE reports SET moderation = 'review' WHERE id = ${report.id}`)
 
-  const token = await signIn(page, api, base, 'demo-community-admin', '/queue')
-  const row = await openTab(page, base, 'moderation', text)
-  await row.waitFor({ timeout: TIMEOUT })
-  const before = await expectCount(page, api, token, 'moderation')
-  check(before >= 1, `待审核应至少有 1 件，API 计数为 ${before}`)
-  await shot(page, 'community-admin-moderation')
-  await row.click()
-  await page.waitForURL(`**/console/cases/${report.id}`)
-  await page.locator('[data-test=actions]').waitFor()
-  const detail = await api.call('GET', `/reports/${report.id}`, { token })
+  const { token, before, detail } = await openFromTab(page, api, base, 'moderation', text, report.id)
   check(detail.actions.includes('moderate'), `社区管理员应可审核 #${report.id}（actions: ${detail.actions}）`)
   await actOnCase(page, 'moderate', async (d) => {
     await d.locator('[data-field=decision]').getByText('通过').click()

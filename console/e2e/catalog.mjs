@@ -1,13 +1,13 @@
 // 目录 walk as the district admin: a category's deadline changed (an inconsistent escalation is the
 // API's refusal), and a day of the working-day calendar made a holiday.
-import { TIMEOUT, check, shot, signIn } from './lib.mjs'
+import { TIMEOUT, check, shot, shotSizes, signIn } from './lib.mjs'
 
 export async function catalogAdmin(page, api, base) {
   const token = await signIn(page, api, base, 'demo-district-admin', '/catalog/categories')
   const before = (await api.call('GET', '/admin/categories', { token }))[0]
   const row = page.locator('[data-test=category-table] .el-table__row', { hasText: before.name }).first()
   await row.waitFor({ timeout: TIMEOUT })
-  await shot(page, 'catalog-categories')
+  await shotSizes(page, 'catalog-categories')
   await row.locator('[data-action=edit]').click()
   const dialog = page.locator('.el-dialog', { hasText: '编辑类别' })
   await dialog.locator('[data-field=street_factor] input').fill('0.5')
@@ -39,11 +39,5 @@ export async function catalogAdmin(page, api, base) {
   await page.locator(`.cell[data-day="${day}"] .mark`, { hasText: '休' }).waitFor({ timeout: TIMEOUT })
   const days = await api.call('GET', `/admin/calendar?year=${now.getFullYear()}`, { token })
   check(days.some((d) => d.day === day && d.is_workday === false && d.note === '演示假日'), `${day} 应为节假日`)
-  await shot(page, 'catalog-calendar')
-  await page.setViewportSize({ width: 1920, height: 1080 })
-  await shot(page, 'catalog-calendar')
-  await page.goto(`${base}/console/catalog/categories`)
-  await page.locator('[data-test=category-table]').waitFor({ timeout: TIMEOUT })
-  await shot(page, 'catalog-categories')
-  await page.setViewportSize({ width: 1366, height: 768 })
+  await shotSizes(page, 'catalog-calendar')
 }

@@ -7,17 +7,13 @@
 import { chromium } from 'playwright-core'
 import { Api } from './api.mjs'
 import { startService } from './service.mjs'
-import { ARGS, CHROMIUM, TIMEOUT } from './lib.mjs'
+import { ARGS, CHROMIUM, TIMEOUT, signedInContext } from './lib.mjs'
 
 const LOADS = Number(process.env.LOADS || 7)
 
 /** One load in a fresh context; returns its time and the requests it made, in ms from the start. */
 export async function measure(browser, base, login) {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } })
-  await context.addInitScript(([token, user]) => {
-    localStorage.setItem('ssp.console.token', token)
-    localStorage.setItem('ssp.console.user', JSON.stringify(user))
-  }, [login.token, login.user])
+  const context = await signedInContext(browser, login)
   const page = await context.newPage()
   const requests = []
   page.on('requestfinished', async (r) => {

@@ -1,6 +1,6 @@
 // 内容安全 walk as the district admin: a resident's report whose text the provider sent to a person
 // is opened as the public would see it and passed; it leaves the queue and shows again.
-import { TIMEOUT, check, shot, signIn, stamp } from './lib.mjs'
+import { TIMEOUT, check, shot, shotSizes, signIn, stamp } from './lib.mjs'
 
 export async function moderationAdmin(page, api, base, service) {
   const text = `内容审核-${stamp}`
@@ -12,11 +12,11 @@ export async function moderationAdmin(page, api, base, service) {
   const token = await signIn(page, api, base, 'demo-district-admin', '/moderation')
   const row = page.locator('[data-test=check-table] .el-table__row', { hasText: text })
   await row.waitFor({ timeout: TIMEOUT })
-  await shot(page, 'moderation-queue')
+  await shotSizes(page, 'moderation-queue')
   await row.click()
   await page.locator('[data-test=public-view] .flagged', { hasText: text }).waitFor({ timeout: TIMEOUT })
   await page.locator('[data-test=public-view] .photo').first().waitFor({ timeout: TIMEOUT })
-  await shot(page, 'moderation-item')
+  await shotSizes(page, 'moderation-item')
   await page.locator('[data-field=note]').fill('广告举报内容，非违规')
   await page.locator('[data-action=pass]').click()
   await page.locator('[data-test=check-status]', { hasText: '已通过' }).waitFor({ timeout: TIMEOUT })
@@ -26,10 +26,4 @@ export async function moderationAdmin(page, api, base, service) {
   await shot(page, 'moderation-passed')
   await page.locator('[data-test=status-filter]').getByText('已通过').click()
   await page.locator('[data-test=check-table] .el-table__row', { hasText: text }).waitFor({ timeout: TIMEOUT })
-
-  await page.setViewportSize({ width: 1920, height: 1080 })
-  await page.goto(`${base}/console/moderation`)
-  await page.locator('[data-test=check-table], [data-state=empty]').first().waitFor({ timeout: TIMEOUT })
-  await shot(page, 'moderation-queue')
-  await page.setViewportSize({ width: 1366, height: 768 })
 }

@@ -1,6 +1,6 @@
 // 组织 walk as the community admin: open a grid from the unit tree, see its member on duty, hand
 // the duty over to another grid member (the old one stays as backup), and check the API agrees.
-import { TIMEOUT, check, shot, signIn } from './lib.mjs'
+import { TIMEOUT, check, shot, shotSizes, signIn } from './lib.mjs'
 
 export async function orgAdmin(page, api, base) {
   const token = await signIn(page, api, base, 'demo-community-admin', '/org')
@@ -16,11 +16,11 @@ export async function orgAdmin(page, api, base) {
 
   await page.locator('[data-test=org-tree]').waitFor({ timeout: TIMEOUT })
   await page.locator('[data-test=grid-map] canvas').first().waitFor({ timeout: TIMEOUT })
-  await shot(page, 'org')
+  await shotSizes(page, 'org')
   await page.locator('[data-test=org-tree] .el-tree-node__content', { hasText: target.name }).click()
   const row = page.locator('[data-test=member-row]', { hasText: holder.name })
   await row.waitFor({ timeout: TIMEOUT })
-  await shot(page, 'org-grid')
+  await shotSizes(page, 'org-grid')
   await row.locator('[data-action=handover]').click()
   const dialog = page.locator('.el-dialog', { hasText: '交接' })
   await dialog.locator('[data-field=to]').click()
@@ -32,8 +32,5 @@ export async function orgAdmin(page, api, base) {
   const after = await api.call('GET', `/admin/grids/${target.id}`, { token })
   const duty = Object.fromEntries(after.members.map((m) => [m.user_id, m.duty]))
   check(duty[taker.user_id] === 'on_duty' && duty[holder.user_id] === 'backup', `交接后 ${taker.name} 应在岗、${holder.name} 应备岗，实际 ${JSON.stringify(duty)}`)
-  await shot(page, 'org-handed-over')
-  await page.setViewportSize({ width: 1920, height: 1080 })
-  await shot(page, 'org-handed-over')
-  await page.setViewportSize({ width: 1366, height: 768 })
+  await shotSizes(page, 'org-handed-over')
 }

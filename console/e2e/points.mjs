@@ -1,6 +1,6 @@
 // 新就业群体 walk as the street admin: verify a rider's registration, give points with a reason,
 // hand over a redeemed reward on its pickup code, restock the shop, read the rule book's versions.
-import { TIMEOUT, check, shot, signIn, stamp } from './lib.mjs'
+import { TIMEOUT, check, shot, shotSizes, signIn, stamp } from './lib.mjs'
 
 const login = async (api, openid) => api.call('POST', '/auth/dev-login', { body: { openid } })
 
@@ -16,7 +16,7 @@ export async function pointsAdmin(page, api, base) {
   // 骑手认证
   const row = page.locator('[data-test=rider-table] .el-table__row', { hasText: courier })
   await row.waitFor({ timeout: TIMEOUT })
-  await shot(page, 'points-riders')
+  await shotSizes(page, 'points-riders')
   await row.locator('[data-action=verify]').click()
   await page.locator('.el-message--success', { hasText: '已通过认证' }).waitFor({ timeout: TIMEOUT })
   rider = await login(api, openid)
@@ -71,19 +71,19 @@ export async function pointsAdmin(page, api, base) {
   await page.locator('.el-message--success', { hasText: `库存 ${before + 10}` }).waitFor({ timeout: TIMEOUT })
   const restocked = await api.call('GET', `/admin/rewards/${haircut.id}`, { token: admin })
   check(restocked.stock === before + 10, `库存应为 ${before + 10}，实际 ${restocked.stock}`)
-  await shot(page, 'points-rewards')
+  await shotSizes(page, 'points-rewards')
 
   // 积分细则 and its versions, 积分审核, 积分排行
   await page.getByRole('menuitem', { name: '积分细则' }).click()
   await page.locator('[data-test=rule-table] .el-table__row').first().click()
   await page.locator('[data-test=rule-versions] .el-timeline-item').first().waitFor({ timeout: TIMEOUT })
-  await shot(page, 'points-rules')
+  await shotSizes(page, 'points-rules')
   await page.getByRole('menuitem', { name: '积分审核' }).click()
   await page.locator('[data-test=award-table], [data-state=empty]').first().waitFor({ timeout: TIMEOUT })
-  await shot(page, 'points-awards')
+  await shotSizes(page, 'points-awards')
   await page.getByRole('menuitem', { name: '积分排行' }).click()
   await page.locator('[data-test=leaderboard-table], [data-state=empty]').first().waitFor({ timeout: TIMEOUT })
-  await shot(page, 'points-leaderboard')
+  await shotSizes(page, 'points-leaderboard')
 
   // 治理岗: the rider takes a post in the mini-program; the admin confirms the month of duty
   const posts = await api.call('GET', '/posts?limit=50', { token: rider.token })
@@ -96,7 +96,7 @@ export async function pointsAdmin(page, api, base) {
   await holder.waitFor({ timeout: TIMEOUT })
   await holder.locator('[data-action=confirm-duty]').click()
   await page.locator('.el-message--success', { hasText: '履职' }).waitFor({ timeout: TIMEOUT })
-  await shot(page, 'points-posts')
+  await shotSizes(page, 'points-posts')
   const dutyEntries = await api.call('GET', '/points/me', { token: rider.token })
   check(dutyEntries.balance > balanceBefore, `确认履职后积分应增加（${balanceBefore} → ${dutyEntries.balance}）`)
 
@@ -113,17 +113,11 @@ export async function pointsAdmin(page, api, base) {
   await shot(page, 'points-bounty-submitted')
   await taker.locator('[data-action=accept]').click()
   await taker.locator('[data-test=claim-status]', { hasText: '已验收' }).waitFor({ timeout: TIMEOUT })
-  await shot(page, 'points-bounty-accepted')
+  await shotSizes(page, 'points-bounty-accepted')
   const mine2 = await api.call('GET', `/bounties/${bounty.id}`, { token: rider.token })
   check(mine2.my_claim?.status === 'approved', `揭榜应已验收，实际 ${mine2.my_claim?.status}`)
 
-  await page.setViewportSize({ width: 1920, height: 1080 })
-  for (const [path, name, sel] of [['/points/riders', 'points-riders', '[data-test=rider-table], [data-state=empty]'],
-    ['/points/redemptions', 'points-redemptions', '[data-test=redemption-table], [data-state=empty]'],
-    ['/points/rewards', 'points-rewards', '[data-test=reward-table]']]) {
-    await page.goto(`${base}/console${path}`)
-    await page.locator(sel).first().waitFor({ timeout: TIMEOUT })
-    await shot(page, name)
-  }
-  await page.setViewportSize({ width: 1366, height: 768 })
+  await page.goto(`${base}/console/points/redemptions`)
+  await page.locator('[data-test=redemption-table], [data-state=empty]').first().waitFor({ timeout: TIMEOUT })
+  await shotSizes(page, 'points-redemptions')
 }

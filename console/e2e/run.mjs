@@ -7,7 +7,7 @@ import { chromium } from 'playwright-core'
 import { Api, tinyJpeg } from './api.mjs'
 import { ROOT, startService } from './service.mjs'
 import { serveConsole } from './serve.mjs'
-import { ARGS, CHROMIUM, SHOTS, TIMEOUT, check, shot, signIn, stamp } from './lib.mjs'
+import { ARGS, CHROMIUM, SHOTS, TIMEOUT, check, shot, shotSizes, signIn, signedInContext, stamp } from './lib.mjs'
 import { gridMemberWishes, wishAdmin } from './wishes.mjs'
 import { pointsAdmin } from './points.mjs'
 import { moderationAdmin } from './moderation.mjs'
@@ -52,7 +52,7 @@ async function communityAdmin(page, api, base, centre) {
   const report = await api.fileReport('demo-resident', { ...centre, description: `${text} 路灯不亮，夜间行人看不清` })
   const token = await signIn(page, api, base, 'demo-community-admin', '/queue', 'login')
   await page.locator('[data-test=queue-table], [data-state=empty]').first().waitFor({ timeout: TIMEOUT })
-  await shot(page, 'community-admin-queue')
+  await shotSizes(page, 'community-admin-queue')
   // the search box as a person uses it
   await page.getByPlaceholder('搜索描述、地址').fill(text)
   await page.getByPlaceholder('搜索描述、地址').press('Enter')
@@ -63,7 +63,7 @@ async function communityAdmin(page, api, base, centre) {
   const detail = await expectActionsAsApi(page, api, token, report.id)
   check(detail.actions.includes('accept'), `社区管理员应可受理 #${report.id}（actions: ${detail.actions}）`)
   await page.locator('[data-test=grid-map] canvas').first().waitFor()
-  await shot(page, 'community-admin-case')
+  await shotSizes(page, 'community-admin-case')
   await act(page, 'accept', async (d) => d.locator('textarea').fill('社区已安排人员处理'))
   await page.locator('[data-test=case-status]', { hasText: '已受理' }).waitFor({ timeout: TIMEOUT })
   await shot(page, 'community-admin-case-accepted')
@@ -74,7 +74,8 @@ async function communityAdmin(page, api, base, centre) {
   await page.getByRole('menuitem', { name: '网格地图' }).click()
   const canvas = page.locator('[data-test=grid-map] canvas').first()
   await canvas.waitFor({ timeout: TIMEOUT })
-  await shot(page, 'community-admin-map')
+  await page.locator('[data-test=grid-overview]').first().waitFor({ timeout: TIMEOUT })
+  await shotSizes(page, 'community-admin-map')
   // click the grid holding the case: its members and its queue open beside the map
   const grid = detail.grid.name
   const spot = await page.evaluate(([lng, lat]) => {
@@ -88,12 +89,12 @@ async function communityAdmin(page, api, base, centre) {
   await page.mouse.click(box.x + spot[0] + 12, box.y + spot[1] + 12)
   await page.locator('.side .card-title', { hasText: grid }).waitFor({ timeout: TIMEOUT })
   await page.locator('.side .item', { hasText: `#${report.id}` }).waitFor({ timeout: TIMEOUT })
-  await shot(page, 'community-admin-map-grid')
+  await shotSizes(page, 'community-admin-map-grid')
 
   // 调度: move the case from its grid member to another from the load board
   await page.getByRole('menuitem', { name: '调度' }).click()
   await page.locator('[data-test=members-table]').waitFor({ timeout: TIMEOUT })
-  await shot(page, 'community-admin-load')
+  await shotSizes(page, 'community-admin-load')
   const holder = detail.assignee.name
   await page.locator('[data-test=members-table] .el-table__row', { hasText: holder }).first().click()
   const line = page.locator('[data-test=reassign-row]', { hasText: `#${report.id}` })
@@ -108,19 +109,6 @@ async function communityAdmin(page, api, base, centre) {
   const moved = await api.call('GET', `/reports/${report.id}`, { token })
   check(moved.assignee?.name === other, `改派后处理人应为 ${other}，实际为 ${moved.assignee?.name}`)
 
-  for (const size of [{ width: 1920, height: 1080 }]) {
-    await page.setViewportSize(size)
-    await page.goto(`${base}/console/queue`)
-    await page.locator('[data-test=queue-table], [data-state=empty]').first().waitFor({ timeout: TIMEOUT })
-    await shot(page, 'community-admin-queue')
-    await page.goto(`${base}/console/cases/${report.id}`)
-    await page.locator('[data-test=actions]').waitFor()
-    await shot(page, 'community-admin-case')
-    await page.goto(`${base}/console/map`)
-    await page.locator('[data-test=grid-map] canvas').first().waitFor({ timeout: TIMEOUT })
-    await shot(page, 'community-admin-map')
-  }
-  await page.setViewportSize({ width: 1366, height: 768 })
 
   // the token stops working: back to sign-in, and after signing in again, back on the same page
   const consoleToken = await page.evaluate(() => localStorage.getItem('ssp.console.token'))
@@ -137,7 +125,7 @@ async function streetAdmin(page, api, base, centre, state) {
     description: `${text} 占道经营堵住人行道` })
   const token = await signIn(page, api, base, 'demo-street-admin', '/queue')
   const { row } = await findInQueue(page, base, report.id, text, ['dispatch', 'accept', 'in_progress', 'overdue'])
-  await shot(page, 'street-admin-queue')
+  await shotSizes(page, 'street-admin-queue')
   await page.getByRole('button', { name: /^筛选/ }).click()
   await page.locator('.filters').waitFor()
   await page.locator('.filters .el-form-item', { hasText: '类别' }).locator('.el-select').click()
@@ -175,15 +163,18 @@ async function streetAdmin(page, api, base, centre, state) {
   check(await after.row.locator('.el-tag', { hasText: '已转办' }).count(), '工作台里的案件应显示为已转办')
   await page.getByRole('menuitem', { name: '调度' }).click()
   await page.locator('[data-test=members-table], [data-state=error]').first().waitFor({ timeout: TIMEOUT })
-  await shot(page, 'street-admin-load')
+  await shotSizes(page, 'street-admin-load')
   state.transferred = { id: report.id, text }
 }
 
 async function department(page, api, base, state) {
   const { id, text } = state.transferred
   const token = await signIn(page, api, base, 'demo-department', '/queue')
-  const { row, tab } = await findInQueue(page, base, id, text, ['accept', 'dispatch', 'in_progress', 'overdue'])
-  await shot(page, 'department-queue')
+  const { row, tab } = await findInQueue(page, base, id, text, ['accept', 'in_progress', 'overdue'])
+  // 待派单, 待核查 and 待审核 are the administrators' tabs
+  const tabs = await page.locator('.tabs [data-tab]').evaluateAll((els) => els.map((e) => e.dataset.tab))
+  check(tabs.join() === 'accept,in_progress,overdue', `部门的工作台应只有 待受理/处理中/已超时，实际 ${tabs}`)
+  await shotSizes(page, 'department-queue')
   await row.click()
   await page.waitForURL(`**/console/cases/${id}`)
   const detail = await expectActionsAsApi(page, api, token, id)
@@ -192,7 +183,7 @@ async function department(page, api, base, state) {
   await page.locator('.case [data-test=grid-map] canvas').first().waitFor({ timeout: TIMEOUT })
   const outlines = await api.call('GET', `/reports/${id}/grids`, { token })
   check(outlines.items.some((g) => g.id === outlines.grid_id && g.geometry), `部门应能看到 #${id} 所在网格的边界`)
-  await shot(page, 'department-case')
+  await shotSizes(page, 'department-case')
   // someone else in the department takes it first: the refusal is the API's own Chinese message
   const colleague = await api.login('demo-department')
   await api.call('POST', `/reports/${id}/accept`, { token: colleague, body: { note: '同事已受理' } })
@@ -244,7 +235,7 @@ async function streetStats(page, api, base, centre) {
   check(await page.locator('[data-test=kpis]').count(), '统计页应显示指标卡片')
   const closure = (await page.locator('[data-test=kpi-closure_rate]').innerText()).trim()
   check(closure.includes('办结率'), `指标卡片应有办结率，实际为「${closure}」`)
-  await shot(page, 'street-admin-stats')
+  await shotSizes(page, 'street-admin-stats')
   await page.locator('[data-test=def-closure_rate]').click()
   const popover = page.locator('.el-popover:visible', { hasText: '分母' })
   await popover.waitFor({ timeout: TIMEOUT })
@@ -255,17 +246,17 @@ async function streetStats(page, api, base, centre) {
   await page.locator('[data-test=bucket]').getByText('按周').click()
   await page.locator('[data-test=units]').scrollIntoViewIfNeeded()
   await page.locator('[data-test=units] [data-test=units-table], [data-test=units] [data-state=empty]').first().waitFor({ timeout: TIMEOUT })
-  await shot(page, 'street-admin-stats-units')
+  await shotSizes(page, 'street-admin-stats-units')
   const csv = page.locator('[data-test=units-export-CSV]')
   const [file] = await Promise.all([page.waitForEvent('download', { timeout: TIMEOUT }), csv.click()])
   check(file.suggestedFilename().endsWith('.csv'), `导出应为 CSV 文件，实际为 ${file.suggestedFilename()}`)
   await page.locator('[data-test=overdue]').scrollIntoViewIfNeeded()
-  await shot(page, 'street-admin-stats-categories')
+  await shotSizes(page, 'street-admin-stats-categories')
   await page.getByRole('menuitem', { name: '大屏' }).click()
   await page.locator('[data-test=screen-create]').waitFor()
   await page.locator('[data-test=screen-create]').click()
   await page.locator('[data-test=screen-link]').waitFor({ timeout: TIMEOUT })
-  await shot(page, 'street-admin-screens')
+  await shotSizes(page, 'street-admin-screens')
 }
 
 /** The number a screen counter shows. */
@@ -285,7 +276,7 @@ async function wallScreen(page, api, base, centre, browser) {
   check(!(await page.locator('[data-test=qr-img]').count()), '大屏不应出现登录二维码')
   const before = await counter(page, 'filed')
   await page.locator('[data-test=grid-map] canvas').first().waitFor({ timeout: TIMEOUT })
-  await shot(page, 'screen')
+  await shotSizes(page, 'screen')
   const report = await api.fileReport('demo-resident', { lat: centre.lat + 0.0004, lng: centre.lng - 0.0006,
     description: `大屏演示-${stamp} 井盖松动，车辆经过有响声` })
   await page.waitForFunction((n) => Number.parseInt(document.querySelector('[data-test=counter-filed] .num')?.textContent ?? '', 10) > n,
@@ -303,11 +294,7 @@ async function wallScreen(page, api, base, centre, browser) {
   await page.locator('[data-test=updated]').waitFor({ timeout: 30_000 })
   // an admin already signed in opens the screen: no prompt, a token of their own is opened for it
   const login = await api.call('POST', '/auth/dev-login', { body: { openid: 'demo-community-admin' } })
-  const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' })
-  await context.addInitScript(([token, user]) => {
-    localStorage.setItem('ssp.console.token', token)
-    localStorage.setItem('ssp.console.user', JSON.stringify(user))
-  }, [login.token, login.user])
+  const context = await signedInContext(browser, login, { width: 1920, height: 1080 })
   const staff = await context.newPage()
   await staff.goto(`${base}/console/screen`)
   await staff.locator('[data-test=counter-filed] .num').filter({ hasText: /^\d+$/ }).waitFor({ timeout: TIMEOUT })
@@ -324,11 +311,7 @@ async function wallScreen(page, api, base, centre, browser) {
 /** The console's first load with an empty cache, signed in, until the queue is on screen (printed, not asserted). */
 async function firstLoad(browser, api, base) {
   const login = await api.call('POST', '/auth/dev-login', { body: { openid: 'demo-community-admin' } })
-  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } })
-  await context.addInitScript(([token, user]) => {
-    localStorage.setItem('ssp.console.token', token)
-    localStorage.setItem('ssp.console.user', JSON.stringify(user))
-  }, [login.token, login.user])
+  const context = await signedInContext(browser, login)
   const page = await context.newPage()
   const t0 = Date.now()
   await page.goto(`${base}/console/queue`)
@@ -361,7 +344,7 @@ async function main() {
     ['新就业群体·街道管理员', (p) => pointsAdmin(p, api, web.base)],
     ['内容安全·区级管理员', (p) => moderationAdmin(p, api, web.base, service)],
     ['目录·区级管理员', (p) => catalogAdmin(p, api, web.base)],
-    ['通知·网格员', (p) => inboxWalk(p, api, web.base, service.centre)],
+    ['通知·网格员', (p) => inboxWalk(p, api, web.base, service)],
     ['通知·街道管理员', (p) => creditsWalk(p, api, web.base, service)],
     ['组织·社区管理员', (p) => orgAdmin(p, api, web.base)],
     ['组织导入·区级管理员', (p) => orgImport(p, api, web.base, service.centre)],

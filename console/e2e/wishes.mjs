@@ -1,6 +1,6 @@
 // 微心愿 walks: the community admin reviews a resident's wish, approves a 双报到 registration,
 // opens a campaign and sees the unit ranking move; the grid member enters a wish on someone's behalf.
-import { TIMEOUT, check, shot, signIn, stamp } from './lib.mjs'
+import { TIMEOUT, check, shot, shotSizes, signIn, stamp } from './lib.mjs'
 
 async function signInUser(api, openid) {
   return api.call('POST', '/auth/dev-login', { body: { openid } })
@@ -26,13 +26,13 @@ export async function wishAdmin(page, api, base) {
   await page.locator('[data-test=wish-table], [data-state=empty]').first().waitFor({ timeout: TIMEOUT })
   const row = page.locator('[data-test=wish-table] .el-table__row', { hasText: title })
   await row.waitFor({ timeout: TIMEOUT })
-  await shot(page, 'wishes-review-queue')
+  await shotSizes(page, 'wishes-review-queue')
   await row.click()
   await page.locator('[data-test=wish-public]', { hasText: '护眼台灯' }).waitFor()
   // a rejection needs a reason: the API's own Chinese refusal is shown in the dialog
   await page.locator('[data-action=reject]').click()
-  await page.locator('[data-test=review-submit]').click()
-  const refusal = page.locator('[data-test=review-error]')
+  await page.locator('[data-test=decision-submit]').click()
+  const refusal = page.locator('[data-test=decision-error]')
   await refusal.waitFor({ timeout: TIMEOUT })
   check(/原因/.test(await refusal.innerText()), `不填原因时应显示 API 的中文提示，实际为「${await refusal.innerText()}」`)
   await shot(page, 'wishes-review-refused')
@@ -42,18 +42,18 @@ export async function wishAdmin(page, api, base) {
   const dialog = page.locator('.el-dialog', { hasText: '发布心愿' })
   await dialog.getByText('本街道').click()
   await shot(page, 'wishes-review-publish')
-  await dialog.locator('[data-test=review-submit]').click()
+  await dialog.locator('[data-test=decision-submit]').click()
   await page.locator('[data-test=wish-status]', { hasText: '待认领' }).waitFor({ timeout: TIMEOUT })
   const published = await api.call('GET', `/wishes/${wish.id}`, { token: admin.token })
   check(published.status === 'published' && published.open_to === 'street', `心愿应已发布到街道，实际 ${published.status}/${published.open_to}`)
   check(!(await row.count()), '发布后心愿应离开待审核列表')
-  await shot(page, 'wishes-review-published')
+  await shotSizes(page, 'wishes-review-published')
 
   // 双报到: approve the work unit's registration
   await page.getByRole('menuitem', { name: '双报到登记' }).click()
   const regRow = page.locator('[data-test=volunteer-table] .el-table__row', { hasText: unit })
   await regRow.waitFor({ timeout: TIMEOUT })
-  await shot(page, 'wishes-volunteers')
+  await shotSizes(page, 'wishes-volunteers')
   await regRow.locator('[data-action=approve]').click()
   await page.locator('.el-message--success', { hasText: '已通过' }).waitFor({ timeout: TIMEOUT })
   const card = await api.call('GET', '/volunteers/me', { token: helper.token })
@@ -70,7 +70,7 @@ export async function wishAdmin(page, api, base) {
   const ranked = page.locator('[data-test=unit-ranking] .el-table__row', { hasText: unit })
   await ranked.waitFor({ timeout: TIMEOUT })
   check((await ranked.innerText()).includes('1'), '单位排行应显示完成 1 个心愿')
-  await shot(page, 'wishes-rankings')
+  await shotSizes(page, 'wishes-rankings')
 
   // a campaign for the community
   await page.getByRole('menuitem', { name: '征集活动' }).click()
@@ -91,18 +91,7 @@ export async function wishAdmin(page, api, base) {
   const campaigns = await api.call('GET', `/campaigns?community=${community}`, { token: admin.token })
   const made = campaigns.find((c) => c.name === name)
   check(made && made.starts_on === `${year}-01-05` && made.ends_on === `${year}-02-28`, `征集活动应已创建，实际 ${JSON.stringify(made)}`)
-  await shot(page, 'wishes-campaigns')
-
-  await page.setViewportSize({ width: 1920, height: 1080 })
-  for (const [path, name, sel] of [['/wishes/review?x=1', 'wishes-review-queue', '[data-test=wish-table], [data-state=empty]'],
-    ['/wishes/volunteers', 'wishes-volunteers', '[data-test=volunteer-table], [data-state=empty]'],
-    ['/wishes/rankings', 'wishes-rankings', '[data-test=unit-ranking]'],
-    ['/wishes/campaigns', 'wishes-campaigns', '[data-test=campaign-table]']]) {
-    await page.goto(`${base}/console${path}`)
-    await page.locator(sel).first().waitFor({ timeout: TIMEOUT })
-    await shot(page, name)
-  }
-  await page.setViewportSize({ width: 1366, height: 768 })
+  await shotSizes(page, 'wishes-campaigns')
 }
 
 export async function gridMemberWishes(page, api, base) {
@@ -113,7 +102,7 @@ export async function gridMemberWishes(page, api, base) {
   check(!(await page.getByRole('menuitem', { name: '征集活动' }).count()), '网格员不应看到「征集活动」')
   const form = page.locator('[data-test=entry-form]')
   await form.waitFor({ timeout: TIMEOUT })
-  await shot(page, 'wishes-entry-empty')
+  await shotSizes(page, 'wishes-entry-empty')
   const title = `想要一台收音机-${stamp}`
   await form.locator('[data-field=name]').fill('刘阿婆')
   await form.locator('[data-field=contact]').fill('13912345678')
@@ -143,5 +132,5 @@ export async function gridMemberWishes(page, api, base) {
   await page.waitForURL(/\/console\/queue/, { timeout: TIMEOUT })
   await page.goto(`${base}/console/wishes/review`)
   await page.locator('[data-test=wish-table] .el-table__row', { hasText: title }).waitFor({ timeout: TIMEOUT })
-  await shot(page, 'wishes-grid-member-review')
+  await shotSizes(page, 'wishes-grid-member-review')
 }

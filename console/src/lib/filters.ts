@@ -1,4 +1,5 @@
 // The queue's filters live in the URL, so a reload or an expired sign-in comes back to the same view.
+import { ADMIN_ROLES } from './roles'
 
 export const TABS = [
   { key: 'dispatch', label: '待派单' },
@@ -30,6 +31,22 @@ const TEXT = ['category', 'status', 'lateness', 'satisfaction', 'from', 'to', 'q
 
 export function isTab(value: unknown): value is TabKey {
   return TABS.some((t) => t.key === value)
+}
+
+/** 派单 and the two checks (after-photo flags, content review) are the administrators' work; grid
+ * members and departments get the cases already sent to them (the API refuses them the checks). */
+const ADMIN_TABS: readonly TabKey[] = ['dispatch', 'flagged', 'moderation']
+
+/** The tabs a role works, in the queue's order. */
+export function tabsFor(role: string | null | undefined) {
+  const admin = !!role && ADMIN_ROLES.includes(role)
+  return TABS.filter((t) => admin || !ADMIN_TABS.includes(t.key))
+}
+
+/** The tab to show: the one asked for (address, saved filter) if the role works it, else its first. */
+export function tabFor(role: string | null | undefined, wanted?: unknown): TabKey {
+  const tabs = tabsFor(role)
+  return tabs.find((t) => t.key === wanted)?.key ?? tabs[0].key
 }
 
 /** Route query → filters; anything malformed is dropped rather than sent on to the API. */

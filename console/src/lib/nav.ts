@@ -1,5 +1,6 @@
 // Which pages a role may open: the side menu and the router guard read this one list, so a page
 // hidden from the menu is also refused by address. The roles mirror what the API lets each do.
+import { ADMIN_ROLES } from './roles'
 
 export interface NavItem {
   name: string
@@ -12,7 +13,7 @@ export interface NavGroup {
   items: NavItem[]
 }
 
-const ADMINS = ['community_admin', 'street_admin', 'district_admin']
+const ADMINS = ADMIN_ROLES
 const WISH_STAFF = ['grid_member', ...ADMINS]
 
 export const NAV: NavGroup[] = [

@@ -59,3 +59,6 @@ export function sortByRate<T extends { rates: Record<string, { value: number | n
     return higherIsBetter ? y - x : x - y
   })
 }
+
+/** The widest a bar is drawn: one or two units otherwise fill the chart with a slab. */
+export const BAR_MAX = 28
