@@ -26,6 +26,9 @@ WEIGHTS = [wording.REPORTS[c][0] for c in CATEGORIES]
 #: filing hours, weighted to the day (few at night)
 HOURS = list(range(24))
 HOUR_WEIGHTS = [1, 0, 0, 0, 0, 1, 2, 5, 8, 9, 9, 8, 6, 6, 7, 8, 8, 9, 9, 8, 6, 4, 3, 2]
+#: resolutions in which the resolver sends the case's own filing photo back as the after-photo, which
+#: the after-photo check flags: the handful of flags a real district's admins find to review
+LAZY_RESOLUTIONS = 0.005
 
 
 def plan_day(sim, cast, day: datetime) -> None:
@@ -55,11 +58,13 @@ def file_case(sim, cast) -> None:
     grid = rng.choice(grids or cast.grids)
     lat, lng = _spot(rng, grid.shape)
     code = rng.choices(CATEGORIES, WEIGHTS)[0]
+    picture = sim.next_picture("before", grid.community_id)
     data = {"category": code, "description": rng.choice(wording.REPORTS[code][1]),
             "location": {"lat": lat, "lng": lng, "coord_type": "gcj02"},
             "address": f"{rng.choice(wording.ADDRESSES)}{rng.randint(1, 300)}号附近", "public": True,
-            "media_ids": [sim.photo(reporter.user_id, "report")]}
+            "media_ids": [sim.photo(reporter.user_id, "report", picture)]}
     report = filing.file_report(sim.actor(reporter.user_id), data).report
+    sim.filed_picture[report.id] = picture
     sim.count("cases filed")
     _plan(sim, cast, report.id, reporter.user_id)
 
@@ -99,7 +104,9 @@ def _step(sim, cast, rid: int, action: Action, body: dict, then=None, by: int | 
         steps.take_step(sim.actor(actor_id), rid, Action.ACCEPT, {"note": "督办后加快处理"})
         sim.count(f"step:{Action.ACCEPT}")
     if action == Action.RESOLVE and (report.category.needs_after_photo or sim.rng.random() < 0.6):
-        body = {**body, "media_ids": [sim.photo(actor_id, "resolution")]}
+        lazy = sim.rng.random() < LAZY_RESOLUTIONS and rid in sim.filed_picture
+        picture = sim.filed_picture[rid] if lazy else sim.next_picture("after", actor_id)
+        body = {**body, "media_ids": [sim.photo(actor_id, "resolution", picture)]}
     steps.take_step(sim.actor(actor_id), rid, action, body)
     sim.count(f"step:{action}")
     if then is not None:

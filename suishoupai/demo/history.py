@@ -39,9 +39,6 @@ from suishoupai.wishes import service as wishes
 SWEEP_HOURS = 6
 #: the openid prefix of the history's residents
 RESIDENTS = "demo-h-resident-"
-#: distinct photos the history's people take turns uploading (each upload still goes through the
-#: pipeline and gets its own row; the stored variants are shared by content hash)
-PHOTOS = 12
 
 
 @dataclass(order=True)
@@ -62,8 +59,11 @@ class Simulation:
         self.clock, self.start, self.end, self.rng = clock, start, end, rng
         self.queue: list[_Event] = []
         self.seq = 0
-        self.photos = 0
-        self.photo_bytes: dict[int, bytes] = {}
+        #: pictures taken so far, by pool and whose turn (a community's filings, a resolver's closings)
+        self.taken: dict[tuple[str, int], int] = {}
+        self.pictures: dict[tuple[str, int], bytes] = {}
+        #: each case's filing picture, for the resolver who sends it back as the after-photo
+        self.filed_picture: dict[int, tuple[str, int]] = {}
         self.counts: dict[str, int] = {}
         #: actors by user id, once nobody's role changes any more (after enrolment)
         self.actors: dict[int, Actor] | None = None
@@ -91,16 +91,25 @@ class Simulation:
             self.actors[user_id] = actor_of(user_id)
         return self.actors[user_id]
 
-    def photo(self, user_id: int, purpose: str) -> int:
-        """Upload one of a few small JPEGs (seeded noise, as the tests and benches make) as this user."""
-        self.photos += 1
-        n = self.photos % PHOTOS
-        if n not in self.photo_bytes:
+    def next_picture(self, pool: str, turn: int) -> tuple[str, int]:
+        """The next picture of a pool for `turn` (a community, a resolver): pictures repeat across
+        turns, never within one, so no check that compares photos in one community's filings or one
+        resolver's closings finds a match the district did not have."""
+        n = self.taken.get((pool, turn), 0)
+        self.taken[(pool, turn)] = n + 1
+        return pool, n
+
+    def photo(self, user_id: int, purpose: str, picture: tuple[str, int]) -> int:
+        """Upload a picture as this user: a small seeded-noise JPEG (as the tests and benches make),
+        each pool's n-th its own, unlike every other (perceptual hashes of noise lie ~32 bits apart).
+        Each upload goes through the pipeline and gets its own row; repeated bytes are processed once
+        and stored once (by content hash)."""
+        if picture not in self.pictures:
             buf = io.BytesIO()
-            Image.frombytes("RGB", (48, 36), random.Random(n).randbytes(48 * 36 * 3)).save(
-                buf, "JPEG", quality=80)
-            self.photo_bytes[n] = buf.getvalue()
-        return media.upload(self.actor(user_id), self.photo_bytes[n], purpose).id
+            Image.frombytes("RGB", (48, 36), random.Random(f"{picture[0]}:{picture[1]}").randbytes(
+                48 * 36 * 3)).save(buf, "JPEG", quality=80)
+            self.pictures[picture] = buf.getvalue()
+        return media.upload(self.actor(user_id), self.pictures[picture], purpose).id
 
     def run(self) -> None:
         """Play every event in time order, each in a savepoint; commit once a simulated day."""

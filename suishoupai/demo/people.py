@@ -178,7 +178,7 @@ def _wish(sim, cast) -> None:
             sim.after(rng.uniform(24, 150), lambda: fulfil(claimant))
 
     def fulfil(claimant):
-        photo = sim.photo(claimant, "fulfilment")
+        photo = sim.photo(claimant, "fulfilment", sim.next_picture("fulfilment", claimant))
         wishes.fulfil(sim.actor(claimant), wid, rng.choice(wording.FULFIL_NOTES), [photo])
         if rng.random() < 0.75:
             sim.after(rng.uniform(2, 72), lambda: wishes.confirm(sim.actor(wisher.user_id), wid,
@@ -219,7 +219,8 @@ def _bounty(sim, cast, index: int) -> None:
             sim.after(rng.uniform(20, 120), lambda: done(uid, claim.id))
 
         def done(uid, claim_id):
-            bounties.complete(sim.actor(uid), bid, "已完成，附前后对比照片", [sim.photo(uid, "evidence")])
+            photo = sim.photo(uid, "evidence", sim.next_picture("evidence", uid))
+            bounties.complete(sim.actor(uid), bid, "已完成，附前后对比照片", [photo])
             approve = rng.random() < 0.9
             sim.after(rng.uniform(4, 48), lambda: bounties.verify(
                 sim.actor(admin_id), claim_id, approve, None if approve else "照片看不出整改效果，请补充"))

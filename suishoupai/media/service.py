@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from functools import cache
@@ -17,7 +19,7 @@ from suishoupai.errors import InvalidInput, NotFound
 from suishoupai.extensions import db
 from suishoupai.media import signing, storage
 from suishoupai.media.models import Media, display_key, seal_gps, thumb_key
-from suishoupai.media.pipeline import display_size, process_image, sniff_format
+from suishoupai.media.pipeline import ProcessedImage, display_size, process_image, sniff_format
 from suishoupai.org.actor import Actor
 
 KEY_PATTERN = re.compile(r"^(display|thumb)/[0-9a-f]{2}/([0-9a-f]{64})\.jpg$")
@@ -35,15 +37,53 @@ def _pixel_limit(data: bytes) -> int:
     return min(config["MEDIA_MAX_PIXELS"], config["MEDIA_MAX_PIXELS_FULL_DECODE"])
 
 
+#: the photos processed last, by the source's SHA-256, up to this many bytes of variants: the
+#: pipeline's output depends only on the bytes and the pixel limit, so the same bytes again (a client
+#: retrying an upload whose answer it lost, a photo sent twice, the demo history's pictures) skip the
+#: decoding and re-encoding. Bounded by size, not count: a few dozen phone photos, or many small ones.
+RECENT_BYTES = 8 * 1024 * 1024
+_recent: OrderedDict[tuple[str, int], ProcessedImage] = OrderedDict()
+_recent_size = 0
+_recent_lock = threading.Lock()
+
+
+def _process(data: bytes) -> ProcessedImage:
+    """The pipeline's answer for these bytes, from the recent ones when they were just processed."""
+    global _recent_size
+    limit = _pixel_limit(data)
+    key = (hashlib.sha256(data).hexdigest(), limit)
+    with _recent_lock:
+        image = _recent.get(key)
+        if image is not None:
+            _recent.move_to_end(key)
+            return image
+    with _decoding:
+        image = process_image(data, max_pixels=limit)
+    size = len(image.display.data) + len(image.thumb.data)
+    with _recent_lock:
+        if key not in _recent and size <= RECENT_BYTES:
+            _recent[key] = image
+            _recent_size += size
+            while _recent_size > RECENT_BYTES:
+                _, dropped = _recent.popitem(last=False)
+                _recent_size -= len(dropped.display.data) + len(dropped.thumb.data)
+    return image
+
+
+def _keep(key: str, data: bytes) -> None:
+    """Store a variant, or refresh the age of the same content already stored (keys are content
+    hashes), so gc never takes an object a new row is about to use."""
+    store = storage()
+    if not store.touch(key):
+        store.put(key, data, "image/jpeg")
+
+
 def upload(actor: Actor, data: bytes, purpose: str) -> Media:
     """Re-encode an upload and keep its bytes once; an unattached copy of the same photo is reused."""
-    with _decoding:
-        image = process_image(data, max_pixels=_pixel_limit(data))
-    # objects are written (again) before the row: a crash in between leaves only what gc removes,
-    # and rewriting refreshes their age so gc never takes an object a new row is about to use
-    store = storage()
-    store.put(display_key(image.sha256), image.display.data, "image/jpeg")
-    store.put(thumb_key(image.sha256), image.thumb.data, "image/jpeg")
+    image = _process(data)
+    # objects are written (or refreshed) before the row: a crash in between leaves only what gc removes
+    _keep(display_key(image.sha256), image.display.data)
+    _keep(thumb_key(image.sha256), image.thumb.data)
     existing = _own_copy(actor.user_id, image.sha256)
     if existing is not None:
         existing.created_at = utcnow()  # a retry restarts the orphan clock

@@ -41,6 +41,10 @@ class Storage(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> None:
         """Store the whole object atomically: readers see the old object or the new, never half."""
 
+    def touch(self, key: str) -> bool:
+        """Make an existing object count as just written (`modified` is now); False when it is
+        missing or the backend cannot do this cheaply (the caller then puts it)."""
+
     def get(self, key: str) -> bytes:
         """Return the object's bytes; raise FileNotFoundError when it does not exist."""
 
@@ -110,6 +114,16 @@ class LocalStorage:
             if isinstance(exc, OSError):
                 raise StorageError() from exc
             raise
+
+    def touch(self, key: str) -> bool:
+        """Set the file's modification time to now (a rewrite of the same bytes would, dearer)."""
+        try:
+            os.utime(self._path(key))
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        except OSError as exc:
+            raise StorageError() from exc
+        return True
 
     def get(self, key: str) -> bytes:
         """Read the whole file."""
@@ -234,6 +248,11 @@ class S3Storage:
         with _translated(key):
             self._client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data,
                                     ContentType=content_type, ContentMD5=md5)
+
+    def touch(self, key: str) -> bool:
+        """S3 has no cheap way to renew an object's age (a copy onto itself costs what a put of a
+        small variant does): the caller puts it again."""
+        return False
 
     def get(self, key: str) -> bytes:
         """Download the whole object."""

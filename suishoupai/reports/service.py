@@ -69,10 +69,11 @@ def accept_report(actor: Actor, report_id: int, note: str | None = None) -> Repo
 def _accept(step: Step, note: str | None = None) -> None:
     """Take the case (受理): the grid member, the department it was transferred to, or an admin."""
     report = step.report
+    # read before the report changes: the read's autoflush would write the report twice
+    handling = current_handling(report)
     previous = set_status(report, step.to)
     now = utcnow()
     report.accepted_at = report.accepted_at or now
-    handling = current_handling(report)
     if handling is not None and handling.accepted_at is None:
         handling.accepted_at = now
     report.holder_accepted = handling is not None
@@ -147,9 +148,9 @@ def _resolve(step: Step, media_ids: Sequence[int] = (), note: str | None = None)
         raise InvalidInput("办结需上传处理后的照片", code="report.after_photo_required",
                            details={"fields": {"media_ids": ["至少一张"]}})
     photos = media.attach(step.actor.user_id, list(media_ids), "resolution", public=report.public)
+    handling = current_handling(report)
     previous = set_status(report, step.to)
     report.resolved_at = utcnow()
-    handling = current_handling(report)
     if handling is not None:
         handling.resolved_at = report.resolved_at
     event = record(report, step.actor, "resolve", previous, note, media_ids=list(media_ids))
@@ -175,9 +176,9 @@ def _reject(step: Step, reason: str, duplicate_of: int | None = None) -> None:
                {"duplicate": report.id, "followers": moved})
     # a rejected case leaves the public board, and so do its photos
     media.set_public(photo_ids(report), False)
+    handling = current_handling(report)  # read before the report changes (one UPDATE, not two)
     report.reject_reason = reason
     previous = set_status(report, step.to)
-    handling = current_handling(report)
     if handling is not None:
         handling.ended_at = utcnow()
     report.holder_accepted = False  # nobody holds a rejected case

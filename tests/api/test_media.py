@@ -150,6 +150,32 @@ def test_same_bytes_stored_once(client, auth, app):
     assert len(stored_keys(app)) == 2  # display + thumb, once
 
 
+def test_same_bytes_again_are_processed_once_and_renew_the_stored_objects(client, auth, app, monkeypatch):
+    """The same bytes again (another user, a retry) reuse the pipeline's answer and only renew the
+    stored objects' age, so gc cannot take them from under the new row; the rows agree."""
+    from suishoupai.media import service
+
+    processed = []
+    real = service.process_image
+    monkeypatch.setattr(service, "process_image", lambda data, **kw: processed.append(1) or real(data, **kw))
+    data = photo(color=(7, 8, 9))
+    first = post(client, auth.headers("u1"), data).json
+    with app.app_context():
+        keys = list(storage().keys())
+        for key in keys:
+            os.utime(storage()._path(key), (1_000_000_000, 1_000_000_000))
+    other = post(client, auth.headers("u2"), data).json
+    assert len(processed) == 1 and first["id"] != other["id"]
+    assert (first["width"], first["height"]) == (other["width"], other["height"])
+    with app.app_context():
+        assert sorted(storage().keys()) == sorted(keys)
+        assert all(storage().modified(key).year > 2001 for key in keys)
+        a, b = db.session.get(Media, first["id"]), db.session.get(Media, other["id"])
+        assert (a.sha256, a.phash, a.size_bytes) == (b.sha256, b.phash, b.size_bytes)
+    assert post(client, auth.headers("u3"), photo(color=(90, 80, 9))).status_code == 201
+    assert len(processed) == 2  # other bytes: the pipeline again
+
+
 def test_idempotent_upload_replays(client, auth, app):
     """A retried upload with the same Idempotency-Key replays the first answer."""
     headers = auth.headers("u1")

@@ -9,7 +9,7 @@ from suishoupai.extensions import db
 from suishoupai.media.models import Media
 from suishoupai.offers.models import BountyClaim, PostDuty, Redemption
 from suishoupai.points.models import Award, AwardStatus
-from suishoupai.reports.models import Report, ReportEvent
+from suishoupai.reports.models import Report, ReportEvent, ReportFlag
 from suishoupai.wishes.models import Wish
 
 DAYS = "8"
@@ -45,6 +45,9 @@ def test_history_covers_every_state_passes_the_audit_and_is_made_once(app, seede
         counts = _counts()
         awarded = db.session.scalar(select(func.count()).where(Award.status == AwardStatus.AWARDED))
         overdue = db.session.scalar(select(func.count()).where(Report.overdue.is_(True)))
+        flags = dict(db.session.execute(
+            select(ReportFlag.kind, func.count()).group_by(ReportFlag.kind)).all())
+        resolved = db.session.scalar(select(func.count()).where(ReportEvent.action == "resolve"))
     assert sum(statuses.values()) > 100
     assert {"closed", "resolved", "rejected"} <= set(statuses), statuses
     assert {"assigned", "accepted"} & set(statuses), statuses  # the open queues
@@ -54,6 +57,10 @@ def test_history_covers_every_state_passes_the_audit_and_is_made_once(app, seede
     assert len(wish_states) >= 3, wish_states
     assert counts["Media"] >= counts["Report"]  # every filing came with its photo
     assert awarded > 0 and counts["PostDuty"] > 0
+    # after-photos differ from the case's own and from the resolver's earlier ones, bar the handful
+    # of lazy resolutions the district's admins should find: never a flag on most resolved cases
+    assert flags.get("reused_photo", 0) == 0, flags
+    assert flags.get("same_as_before", 0) <= max(3, resolved // 50), (flags, resolved)
 
     verify = app.test_cli_runner().invoke(args=["points", "verify"])
     assert verify.exit_code == 0, verify.output

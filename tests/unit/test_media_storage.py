@@ -232,3 +232,22 @@ def test_modified_is_recent_and_missing_is_file_not_found(storage: Storage) -> N
     assert abs(datetime.now(UTC) - written) < timedelta(minutes=5)
     with pytest.raises(FileNotFoundError):
         storage.modified("display/none.jpg")
+
+
+def test_local_touch_renews_an_existing_objects_age_only(local: LocalStorage) -> None:
+    """A content-addressed variant stored again is only touched: its age restarts (gc measures it),
+    its bytes stay; a missing one is not created."""
+    assert local.touch("display/ab/photo.jpg") is False
+    assert not local.exists("display/ab/photo.jpg")
+    local.put("display/ab/photo.jpg", b"\xff\xd8same", "image/jpeg")
+    path = local.root / "display/ab/photo.jpg"
+    os.utime(path, (1_000_000_000, 1_000_000_000))
+    assert local.modified("display/ab/photo.jpg").year == 2001
+    assert local.touch("display/ab/photo.jpg") is True
+    assert local.modified("display/ab/photo.jpg").year > 2001
+    assert local.get("display/ab/photo.jpg") == b"\xff\xd8same"
+
+
+def test_s3_touch_asks_for_a_put(s3: S3Storage) -> None:
+    s3.put("display/ab/photo.jpg", b"x", "image/jpeg")
+    assert s3.touch("display/ab/photo.jpg") is False
