@@ -40,7 +40,8 @@ def _configure(app: Flask, overrides: dict | None) -> list[str]:
         SQLALCHEMY_DATABASE_URI=settings.database_url(conf, app.instance_path),
         # connections are pinged on checkout when they sat idle (database.ping_when_idle); a logged
         # SQL error names no bound value (an openid, a phone) outside development
-        SQLALCHEMY_ENGINE_OPTIONS={"hide_parameters": conf["ENV"] != "development"},
+        SQLALCHEMY_ENGINE_OPTIONS={"hide_parameters": conf["ENV"] != "development",
+                                   "pool_timeout": conf["DATABASE_WAIT_SECONDS"]},
         API_TITLE="suishoupai 随手拍 · 微心愿 · 新就业群体积分",
         API_VERSION="v1",
         OPENAPI_VERSION="3.0.3",
@@ -96,7 +97,7 @@ def _init_extensions(app: Flask) -> Api:
     app.url_map.converters["isodate"] = DateConverter
     db.init_app(app)
     with app.app_context():
-        tune_engine(db.engine)
+        tune_engine(db.engine, app.config["DATABASE_WAIT_SECONDS"])
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     limits.init_app(app)
     api = Api()

@@ -144,7 +144,7 @@ def hide_error_values(engine: Engine) -> None:
         wrapper.args = (f"({type(orig).__module__}.{type(orig).__name__}) {orig.args[0]}",)
 
 
-def tune_engine(engine: Engine) -> None:
+def tune_engine(engine: Engine, wait_seconds: float = 30.0) -> None:
     """Ping idle connections; keep values out of error text where bound values are hidden; on SQLite
     also the embedded-database settings: WAL, busy timeout, foreign keys, immediate writes."""
     ping_when_idle(engine)
@@ -162,7 +162,7 @@ def tune_engine(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(wait_seconds * 1000)}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 

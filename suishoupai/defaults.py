@@ -16,6 +16,8 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": DEFAULT_SECRET,
     #: Fernet key for phone numbers at rest; derived from SECRET_KEY when empty (not in production)
     "FIELD_ENCRYPTION_KEY": "",
+    #: seconds a request waits for a free pooled connection, and on SQLite for the write lock, before it fails
+    "DATABASE_WAIT_SECONDS": 30.0,
     #: empty → SQLite file under the instance folder; DEV_LOGIN: sign in by openid (development only)
     "DATABASE_URL": "",
     "DEV_LOGIN": False,

@@ -162,7 +162,8 @@ def _general_problems(config: dict[str, Any]) -> list[str]:
                 "PRIVACY_CASE_MONTHS", "PRIVACY_WISH_MONTHS", "PRIVACY_AFTER_PHOTO_EXIF_DAYS",
                 "PRIVACY_NOTIFICATION_DAYS", "PRIVACY_IDEMPOTENCY_HOURS", "JSON_MAX_BYTES",
                 "JSON_MAX_DEPTH", "ERROR_MAX_FIELDS", "ERROR_MAX_TEXT",
-                "CONSOLE_TICKET_SECONDS", "OPEN311_DAYS", "OPEN311_MAX_REQUESTS", "OPEN311_MEDIA_MAX_BYTES",
+                "CONSOLE_TICKET_SECONDS", "DATABASE_WAIT_SECONDS",
+                "OPEN311_DAYS", "OPEN311_MAX_REQUESTS", "OPEN311_MEDIA_MAX_BYTES",
                 "OPEN311_MEDIA_TIMEOUT"):
         if config[key] <= 0:
             found.append(f"{PREFIX}{key} must be positive")

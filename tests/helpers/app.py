@@ -18,6 +18,9 @@ def make_app(database_url: str, instance: os.PathLike, wechat_url: str, **overri
         # tests file and log in far faster than anyone would; tests/security turn both back on
         "RATELIMIT_ENABLED": False, "REPORT_REPEAT_MINUTES": 0, "LOG_LEVEL": "WARNING",
         "MEDIA_ROOT": str(Path(instance) / "media"),
+        # the thread races queue hundreds of requests on a few pooled connections and SQLite's one
+        # write lock: on a busy machine they wait as long as it takes, never a fixed 30 s
+        "DATABASE_WAIT_SECONDS": 3600.0,
     }
     config.update(overrides)
     return create_app(config)
