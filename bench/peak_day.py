@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -103,6 +104,7 @@ def main() -> None:
             env = settings(target, endpoint, redis, wechat)
             say(f"[{target.label}] migrating and seeding the demo district")
             prepared = prepare(env)
+            logging.getLogger("werkzeug").setLevel(logging.ERROR)  # alembic's log setup reset it
             for n in (1, 2):
                 server = Server(target, name=f"app{n}")
                 server.env.update(env)

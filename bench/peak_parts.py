@@ -3,6 +3,7 @@ WeChat, the workers as real `suishoupai` processes, and a sampler of the CPU eac
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -60,6 +61,8 @@ class S3:
 
     def start(self) -> str:
         """Start, create the bucket, answer the endpoint URL."""
+        # moto's server logs every request through werkzeug: thousands of lines, and CPU, here
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self.server.start()
         host, port = self.server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
