@@ -129,10 +129,13 @@ class Client:
 
     def token(self, openid: str) -> str:
         """A dev-login token, once per account."""
-        if openid not in self.day.tokens:
+        for _ in range(3):
+            if openid in self.day.tokens:
+                break
             answer = self.send("login", "POST", "/api/v1/auth/dev-login", None, {"openid": openid})
-            self.day.tokens[openid] = json.loads(answer.body)["token"]
-        return self.day.tokens[openid]
+            if answer.status == 200:
+                self.day.tokens[openid] = json.loads(answer.body)["token"]
+        return self.day.tokens.get(openid, "")  # never signed in: the request's 401 is counted
 
     def send(self, kind: str, method: str, path: str, token: str | None, payload=None, raw=None,
              ctype: str = "application/json", key: str | None = None) -> Answer:
@@ -200,6 +203,9 @@ class Client:
                         day.lock.wait(0.5)
             try:
                 fn(self, *args)
+            except (ValueError, KeyError, TypeError) as exc:  # an answer not as expected: counted
+                with day.lock:
+                    day.answers.append(Answer(f"bench error {type(exc).__name__}", 0, 0.0, False))
             finally:
                 with day.lock:
                     day.running -= 1
