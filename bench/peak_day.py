@@ -34,7 +34,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from bench import peak_checks, peak_load
+from bench import peak_checks, peak_load, peak_parts
 from bench.harness import PG_URL, Server, close_target, open_target, say
 from bench.peak_parts import BUCKET, S3, CpuMeter, Redis, Worker
 from tests.helpers.notify import TEMPLATES
@@ -59,7 +59,9 @@ def settings(target, s3_endpoint: str, redis: Redis, wechat: FakeWeChat) -> dict
            "WECHAT_API_BASE": wechat.url, "WECHAT_APPID": "wx-test-app", "WECHAT_SECRET": "wx-test-secret",
            "MODERATION_PROVIDER": "wechat", "MODERATION_CALLBACK_TOKEN": "benchpeaktoken42",
            "NOTIFY_TEMPLATES": json.dumps(TEMPLATES), "WECHAT_MINIPROGRAM_STATE": "developer",
-           "REPORT_REPEAT_MINUTES": "0", "WISH_CLAIM_LIMIT": "100000"}
+           "REPORT_REPEAT_MINUTES": "0", "WISH_CLAIM_LIMIT": "100000",
+           # a creation that died with its instance holds its Idempotency-Key this long (60 s shipped)
+           "IDEMPOTENCY_LOCK_SECONDS": "10"}
     env |= {f"LIMIT_{name}": "1000000 per hour" for name in LIMITS}
     return {f"SUISHOUPAI_{k}": v for k, v in env.items()}
 
@@ -120,11 +122,11 @@ def main() -> None:
             meter = CpuMeter({"app1 (gunicorn)": [servers[0]], "app2 (gunicorn)": [servers[1]],
                               "notify workers": workers[:2], "moderation worker": workers[2:],
                               "redis": [redis]})
-            sweeps = peak_load.Sweeps(base_env, args.day_seconds, tmp)
+            sweeps = peak_parts.Sweeps(base_env, args.day_seconds, tmp)
             meter.start()
             day = peak_load.Day(servers, args, prepared["app"])
             day.wechat = wechat
-            faults = threading.Thread(target=peak_load.faults, args=(day, servers, workers, redis),
+            faults = threading.Thread(target=peak_parts.faults, args=(day, servers, workers, redis),
                                       daemon=True) if args.faults else None
             say(f"  replaying {day.filings:,} filings over {args.day_seconds:g} s with {args.clients} clients"
                 f"{' and faults' if args.faults else ''}")

@@ -196,3 +196,65 @@ class CpuMeter:
         out["postgresql (whole server)"] = _postgres_cpu() - self.pg_start
         out["bench process (clients, moto S3, fake WeChat)"] = time.process_time() - self.self_start
         return out
+
+
+class Sweeps:
+    """The timers, on two "nodes" at once: every cadence both start `reports sweep` (and every third
+    time `wishes sweep` and `stats refresh`); the run lock lets one of each pair work."""
+
+    def __init__(self, env: dict, day_seconds: float, tmp: Path):
+        # 5 minutes of a 24-hour day, scaled; no faster than a process start allows on a busy box
+        self.cadence = max(15.0, day_seconds * 5 / (24 * 60) * 10)
+        self.env, self.tmp, self.stopping = env, tmp, threading.Event()
+        self.cpu = 0.0
+        self.outputs: list[tuple[str, int, str]] = []
+
+    def start(self) -> None:
+        """Begin the cadence."""
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        rounds = 0
+        while not self.stopping.wait(self.cadence):
+            rounds += 1
+            commands = [["reports", "sweep"]] + ([["wishes", "sweep"], ["stats", "refresh"]]
+                                                  if rounds % 3 == 0 else [])
+            for command in commands:
+                pair = [subprocess.Popen([str(BIN / "suishoupai"), *command], cwd=ROOT, env=self.env,
+                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                        for _node in (1, 2)]
+                for p in pair:
+                    out = p.stdout.read()
+                    p.stdout.close()
+                    # wait4: the CPU a short-lived process used, which sampling would miss
+                    _, status, usage = os.wait4(p.pid, 0)
+                    p.returncode = os.waitstatus_to_exitcode(status)
+                    self.cpu += usage.ru_utime + usage.ru_stime
+                    self.outputs.append((" ".join(command), p.returncode, out.strip()))
+
+    def stop(self) -> None:
+        """No new rounds; wait for the one under way."""
+        self.stopping.set()
+        self.thread.join()
+
+
+def faults(day, servers: list, workers: list, redis) -> None:
+    """Mid-day: kill -9 app1, restart it; kill -9 notify1, restart it; restart Redis."""
+    plan = [(0.30, "kill -9 app1", lambda: _kill_server(servers[0])),
+            (0.40, "restart app1", servers[0].start),
+            (0.45, "kill -9 notify1", workers[0].kill),
+            (0.55, "restart notify1", workers[0].start),
+            (0.60, "stop redis", redis.stop),
+            (0.66, "start redis", redis.start)]
+    day.fault_log = []
+    for share, name, act in plan:
+        while not hasattr(day, "start") or day.now() < share * day.seconds:
+            time.sleep(0.2)
+        act()
+        day.fault_log.append((round(day.now(), 1), name))
+
+
+def _kill_server(server) -> None:
+    os.killpg(server.proc.pid, signal.SIGKILL)
+    server.proc.wait()
