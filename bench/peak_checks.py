@@ -128,11 +128,30 @@ def settle_and_check(day, app, wechat, s3, env) -> list[tuple[str, bool]]:
     summary = answer.json if answer.status_code == 200 else {"by_status": []}
     counted = {row["status"]: row["count"] for row in summary.get("by_status", []) if row["count"]}
     checks.append((f"stats summary equals a recount of the rows ({counted} vs {raw})", counted == raw))
+    if counted != raw:
+        _explain_stats(app)
     verify = subprocess.run([str(BIN / "suishoupai"), "points", "verify"], cwd=ROOT, env=env,
                             capture_output=True, text=True)
     checks.append((f"suishoupai points verify: {verify.stdout.strip().splitlines()[-1:]}",
                    verify.returncode == 0))
     return checks
+
+
+def _explain_stats(app) -> None:
+    """Which reports the facts missed or hold out of date, against the refresh mark."""
+    from suishoupai.extensions import db
+    from suishoupai.reports.models import Report
+    from suishoupai.stats.facts import StatsCase, StatsMark
+
+    with app.app_context():
+        mark = db.session.scalar(select(StatsMark.seen))
+        facts = dict(db.session.execute(select(StatsCase.report_id, StatsCase.status)).all())
+        for r in db.session.execute(select(Report.id, Report.status, Report.created_at, Report.updated_at)):
+            if facts.get(r.id) != r.status:
+                print(f"  stats: report {r.id} {r.status} (facts: {facts.get(r.id)}), created "
+                      f"{r.created_at:%H:%M:%S.%f}, updated {r.updated_at:%H:%M:%S.%f}; "
+                      f"mark {mark:%H:%M:%S.%f}")
+        db.session.remove()
 
 
 def report(day, checks, cpu: dict[str, float], sweeps, args) -> None:

@@ -10,8 +10,8 @@ follow the day's shape (morning and evening peaks) over --day-seconds. Each fili
 then the report) brings ~10 reads (board lists, details, nearby), a follow now and then, the grid
 member's accept and resolve (with an after-photo) or a transfer to a department; a wish now and then
 is filed, published, claimed, fulfilled (photo) and confirmed. Clients go to either instance in
-turn; a refused connection goes to the other one, creations carry an Idempotency-Key, as the mini-
-program's retries do.
+turn; a refused connection goes to the other one, creations carry an Idempotency-Key, as the
+mini-program's retries do.
 
 At the end it checks: no 5xx; every 2xx has its row, nothing more; no case unrouted; every outbox row
 sent or accounted for, none delivered twice across the two workers; no content check made twice;
