@@ -7,11 +7,13 @@ import json
 import subprocess
 import time
 from collections import Counter, defaultdict
-from urllib.parse import urlparse
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode, urlparse
 
 from sqlalchemy import func, select
 
-from bench.harness import BIN, ROOT, Stats, mark, say
+from bench.harness import ROOT, Stats, mark, say
+from bench.peak_parts import SUISHOUPAI
 
 #: a cap on waiting for the workers to finish what the day left them (not a timing the checks need)
 SETTLE = 120
@@ -123,14 +125,18 @@ def settle_and_check(day, app, wechat, s3, env) -> list[tuple[str, bool]]:
 
         district = db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == "DEMO-D"))
         db.session.remove()
-    answer = client.get(f"/api/v1/stats/summary?scope=district:{district}",
+    # the summary's default window ends at the current minute: the day's last cases are inside this one
+    end = (datetime.now(UTC) + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    window = urlencode({"scope": f"district:{district}", "from": (end - timedelta(days=1)).isoformat(),
+                        "to": end.isoformat()})
+    answer = client.get(f"/api/v1/stats/summary?{window}",
                         headers={"Authorization": f"Bearer {token}"})
     summary = answer.json if answer.status_code == 200 else {"by_status": []}
     counted = {row["status"]: row["count"] for row in summary.get("by_status", []) if row["count"]}
     checks.append((f"stats summary equals a recount of the rows ({counted} vs {raw})", counted == raw))
     if counted != raw:
         _explain_stats(app)
-    verify = subprocess.run([str(BIN / "suishoupai"), "points", "verify"], cwd=ROOT, env=env,
+    verify = subprocess.run([*SUISHOUPAI, "points", "verify"], cwd=ROOT, env=env,
                             capture_output=True, text=True)
     checks.append((f"suishoupai points verify: {verify.stdout.strip().splitlines()[-1:]}",
                    verify.returncode == 0))

@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -16,9 +17,12 @@ from pathlib import Path
 import boto3
 from moto.server import ThreadedMotoServer
 
-from bench.harness import BIN, ROOT, free_port
+from bench.harness import ROOT, free_port
 
 BUCKET = "suishoupai-peak"
+#: the `suishoupai` command from this checkout (the venv's console script may be another checkout's
+#: editable install): run from ROOT, `-m` finds the package there first
+SUISHOUPAI = [sys.executable, "-m", "suishoupai.cli"]
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -99,7 +103,7 @@ class Worker:
     def start(self) -> None:
         """Launch in a session of its own."""
         with open(self.log, "a") as log:
-            self.proc = subprocess.Popen([str(BIN / "suishoupai"), *self.args], cwd=ROOT, env=self.env,
+            self.proc = subprocess.Popen([*SUISHOUPAI, *self.args], cwd=ROOT, env=self.env,
                                          stdout=log, stderr=log, start_new_session=True)
         self.starts += 1
 
@@ -221,7 +225,7 @@ class Sweeps:
             commands = [["reports", "sweep"]] + ([["wishes", "sweep"], ["stats", "refresh"]]
                                                   if rounds % 3 == 0 else [])
             for command in commands:
-                pair = [subprocess.Popen([str(BIN / "suishoupai"), *command], cwd=ROOT, env=self.env,
+                pair = [subprocess.Popen([*SUISHOUPAI, *command], cwd=ROOT, env=self.env,
                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                         for _node in (1, 2)]
                 for p in pair:
