@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from suishoupai.database import UTCDateTime, utcnow
 from suishoupai.errors import Conflict, InvalidInput
 from suishoupai.extensions import db
+from suishoupai.run_lock import one_at_a_time
 
 HEADER = "Idempotency-Key"
 
@@ -166,6 +167,7 @@ idempotency_cli = AppGroup("idempotency", help="Idempotency-Key 记录")
 
 @idempotency_cli.command("purge")
 @click.option("--hours", type=int, default=72, show_default=True, help="keep keys younger than this")
+@one_at_a_time("idempotency purge")
 def purge_command(hours):
     """Delete Idempotency-Key records older than the retry window."""
     removed = purge(hours)

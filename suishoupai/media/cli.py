@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 
 from suishoupai.extensions import db
 from suishoupai.media import service
+from suishoupai.run_lock import one_at_a_time
 
 media_cli = AppGroup("media", help="照片存储")
 
@@ -13,6 +14,7 @@ media_cli = AppGroup("media", help="照片存储")
 @media_cli.command("gc")
 @click.option("--orphan-hours", type=int, default=None, help="unattached uploads older than this go")
 @click.option("--grace-minutes", type=int, default=None, help="rowless objects younger than this stay")
+@one_at_a_time("media gc")
 def gc_command(orphan_hours, grace_minutes):
     """Remove uploads never attached to a record, and stored objects without a row."""
     config = current_app.config

@@ -7,12 +7,14 @@ from suishoupai.cli_options import now_option
 from suishoupai.extensions import db
 from suishoupai.reports import catalog
 from suishoupai.reports.sweep import sweep
+from suishoupai.run_lock import one_at_a_time
 
 reports_cli = AppGroup("reports", help="随手拍")
 
 
 @reports_cli.command("sweep")
 @now_option
+@one_at_a_time("reports sweep")
 def sweep_command(now):
     """Mark overdue cases, escalate by category rule, close unanswered resolved cases."""
     result = sweep(now)

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
 from suishoupai.rights import retention
+from suishoupai.run_lock import one_at_a_time
 
 privacy_cli = AppGroup("privacy", help="个人信息：按保存期限删除或匿名化")
 
@@ -15,6 +16,7 @@ privacy_cli = AppGroup("privacy", help="个人信息：按保存期限删除或�
 @click.option("--dry-run", is_flag=True, help="only count what is due; change nothing")
 @click.option("--batch", type=click.IntRange(1, 10_000), default=500, show_default=True,
               help="rows per transaction")
+@one_at_a_time("privacy retain")
 def retain_command(dry_run: bool, batch: int):
     """Erase or anonymise personal data past its period (cron, daily); prints a count per kind."""
     now = utcnow()

@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 
 from suishoupai.database import utcnow
 from suishoupai.extensions import db
+from suishoupai.run_lock import one_at_a_time
 from suishoupai.stats import days, facts
 
 stats_cli = AppGroup("stats", help="统计")
@@ -13,6 +14,7 @@ stats_cli = AppGroup("stats", help="统计")
 
 @stats_cli.command("refresh")
 @click.option("--all", "everything", is_flag=True, help="Recompute every fact (after a bulk load).")
+@one_at_a_time("stats refresh")
 def refresh_command(everything: bool):
     """Recompute the facts of reports changed since the last refresh, or of all reports."""
     if everything:
@@ -22,6 +24,7 @@ def refresh_command(everything: bool):
 
 
 @stats_cli.command("prune")
+@one_at_a_time("stats prune")
 def prune_command():
     """Forget the whole days kept for summaries that are older than STATS_KEEP_DAYS (cron, daily)."""
     removed = days.prune(utcnow())

@@ -5,6 +5,7 @@ from flask.cli import AppGroup
 
 from suishoupai.cli_options import now_option
 from suishoupai.extensions import db
+from suishoupai.run_lock import one_at_a_time
 from suishoupai.wishes.service import sweep
 
 wishes_cli = AppGroup("wishes", help="微心愿")
@@ -12,6 +13,7 @@ wishes_cli = AppGroup("wishes", help="微心愿")
 
 @wishes_cli.command("sweep")
 @now_option
+@one_at_a_time("wishes sweep")
 def sweep_command(now):
     """Release overdue claims and confirm unanswered fulfilments."""
     result = sweep(now)
