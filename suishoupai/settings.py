@@ -21,6 +21,8 @@ KNOWN_SECRETS = frozenset({
     "change-me-to-64-random-characters-from-a-password-generator-xxxx",
     "test-secret-key-that-is-long-enough-for-hs256",
     "bench-reports-secret-key-long-enough-for-hs256",
+    "bench-peak-day-secret-key-long-enough-for-hs256",
+    "benchpeaktoken42",
     "3mQhVQyQ6tOqN7x0c4eWp0v9W7cK2sHq1v2y8bQm4_E=",
     "wx-test-secret",
     "pushToken2026",
